@@ -1,0 +1,51 @@
+"""The ``transducer`` console command: one entry point, one subcommand per job.
+
+- ``transducer cpg FILE --language java``: extract a code property graph (``cpg.cli``).
+- ``transducer fit|validate|test|predict --config configs/...yaml``: training and evaluation (``tasks.cli``,
+  a Lightning CLI).
+- ``transducer bench``: the method comparison benchmark (``transducer.bench``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench} ...
+
+  cpg       extract a code property graph from a source file
+  fit       train an adaptation method (Lightning CLI; --config configs/<task>/<method>.yaml)
+  validate  evaluate on the validation split
+  test      evaluate on the test split
+  predict   write predictions for a file of inputs
+  bench     compare every adaptation method (parameters, memory, speed[, quality])
+
+Run `transducer <command> --help` for the options of a command."""
+
+LIGHTNING_SUBCOMMANDS = ("fit", "validate", "test", "predict")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(USAGE)
+        return
+    command, rest = args[0], args[1:]
+    if command == "cpg":
+        from cpg.cli import main as cpg_main
+
+        cpg_main(rest)
+    elif command == "bench":
+        from transducer.bench import main as bench_main
+
+        bench_main(rest)
+    elif command in LIGHTNING_SUBCOMMANDS:
+        from tasks.cli import main as lightning_main
+
+        lightning_main(args)
+    else:
+        print(f"transducer: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+if __name__ == "__main__":
+    main()
