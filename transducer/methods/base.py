@@ -12,12 +12,42 @@ Batch conventions (built by the data collator):
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
+from safetensors.torch import load_file, save_file
 from torch import nn
+
+from transducer.backbone import backbone_fingerprint, backbone_name
+
+ADAPTER_CONFIG_NAME = "adapter_config.json"
+ADAPTER_WEIGHTS_NAME = "adapter_model.safetensors"
+
+
+class BackboneMismatchError(ValueError):
+    """An adapter was saved for a backbone with another architecture than the one it is loaded onto."""
+
+
+@dataclass
+class MethodConfig(ABC):
+    """Hyperparameters of one adaptation method; ``build`` applies the method to a backbone.
+
+    Subclasses are dataclasses, so Lightning CLI/YAML configs select one with ``class_path``/``init_args``.
+    """
+
+    #: registry name of the method, also written to ``adapter_config.json``
+    method_name: ClassVar[str]
+
+    @abstractmethod
+    def build(self, backbone: nn.Module, tokenizer: Any) -> AdaptedModel:
+        """Wrap ``backbone`` (freezing what the method keeps frozen) and return the adapted model."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 class AdaptedModel(nn.Module, ABC):
@@ -62,3 +92,39 @@ class AdaptedModel(nn.Module, ABC):
     def print_trainable_parameters(self) -> None:
         trainable, total = self.trainable_parameters()
         print(f"trainable params: {trainable:,d} || all params: {total:,d} || trainable%: {100 * trainable / total:.4f}")
+
+
+def save_adapter(directory: str | Path, config: MethodConfig, backbone: nn.Module, state_dict: dict[str, torch.Tensor]) -> None:
+    """Write ``adapter_model.safetensors`` (``state_dict``) and ``adapter_config.json`` (method, its config, and the
+    backbone's name and fingerprint) to ``directory``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "method": config.method_name,
+        "config": config.to_dict(),
+        "backbone": backbone_name(backbone),
+        "backbone_fingerprint": backbone_fingerprint(backbone.config),
+    }
+    (directory / ADAPTER_CONFIG_NAME).write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    tensors = {name: tensor.detach().contiguous().cpu() for name, tensor in state_dict.items()}
+    save_file(tensors, str(directory / ADAPTER_WEIGHTS_NAME))
+
+
+def read_adapter(directory: str | Path, backbone: nn.Module) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Read what :func:`save_adapter` wrote, refusing a backbone whose fingerprint differs from the saved one.
+
+    Returns ``(adapter_config, state_dict)``.
+    """
+    directory = Path(directory)
+    config_path = directory / ADAPTER_CONFIG_NAME
+    if not config_path.is_file():
+        raise FileNotFoundError(f"{config_path} not found: is {directory} an adapter folder written by save_pretrained?")
+    meta = json.loads(config_path.read_text())
+    expected, actual = meta["backbone_fingerprint"], backbone_fingerprint(backbone.config)
+    if expected != actual:
+        raise BackboneMismatchError(
+            f"adapter in {directory} was trained for backbone {meta['backbone']!r} (fingerprint {expected}), "
+            f"but the given backbone is {backbone_name(backbone)!r} (fingerprint {actual}): their configs differ, "
+            "so the adapter weights do not fit it"
+        )
+    return meta, load_file(str(directory / ADAPTER_WEIGHTS_NAME))

@@ -1,0 +1,113 @@
+"""Loading, freezing and fingerprinting the backbone language model.
+
+A backbone is any Hugging Face ``transformers`` seq2seq model (T5/CodeT5+, BART/PLBART) or decoder-only causal
+LM (GPT-2/CodeGen/Llama-style). It is given either by hub name or local folder (real weights), or by a config
+dict (random weights: tests, the offline quickstart, and benchmarks whose figures depend only on shape).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from torch import nn
+from transformers import (
+    AutoConfig,
+    AutoModelForCausalLM,
+    AutoModelForSeq2SeqLM,
+    AutoTokenizer,
+    ByT5Tokenizer,
+    PretrainedConfig,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+#: tokenizer name that builds ByT5's byte tokenizer, which needs no files (offline use)
+BYTE_TOKENIZER = "byte"
+
+# Config keys that do not change the network a checkpoint was trained for.
+_FINGERPRINT_IGNORED_KEYS = {
+    "_name_or_path",
+    "name_or_path",
+    "transformers_version",
+    "torch_dtype",
+    "dtype",
+    "architectures",
+    "use_cache",
+    "return_dict",
+    "output_hidden_states",
+    "output_attentions",
+    "task_specific_params",
+    "_attn_implementation_autoset",
+    "_attn_implementation",
+}
+
+
+def load_backbone(
+    name_or_path: str | None = None,
+    config: dict[str, Any] | None = None,
+    tokenizer: str | None = None,
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a backbone model and its tokenizer.
+
+    Args:
+        name_or_path: hub name (``Salesforce/codet5p-220m``) or local folder with pretrained weights.
+        config: instead of ``name_or_path``, a config dict with ``model_type`` (``{"model_type": "t5",
+            "d_model": 64, ...}``): builds the architecture with random weights.
+        tokenizer: tokenizer hub name or folder; ``"byte"`` builds ByT5's byte tokenizer (no files needed).
+            Defaults to ``name_or_path``.
+    """
+    if (name_or_path is None) == (config is None):
+        raise ValueError("give exactly one of `name_or_path` (pretrained weights) or `config` (random weights)")
+    if config is not None:
+        if "model_type" not in config:
+            raise ValueError(f"backbone config needs a `model_type` key (e.g. 't5', 'gpt2'); got keys {sorted(config)}")
+        options = dict(config)
+        model_config = AutoConfig.for_model(options.pop("model_type"), **options)
+        model_class = AutoModelForSeq2SeqLM if model_config.is_encoder_decoder else AutoModelForCausalLM
+        model = model_class.from_config(model_config)
+    else:
+        model_config = AutoConfig.from_pretrained(name_or_path)
+        model_class = AutoModelForSeq2SeqLM if model_config.is_encoder_decoder else AutoModelForCausalLM
+        model = model_class.from_pretrained(name_or_path)
+    tokenizer_name = tokenizer or name_or_path
+    if tokenizer_name is None:
+        raise ValueError("a backbone built from `config` needs `tokenizer` (a hub name, a folder, or 'byte')")
+    loaded_tokenizer = ByT5Tokenizer() if tokenizer_name == BYTE_TOKENIZER else AutoTokenizer.from_pretrained(tokenizer_name)
+    if loaded_tokenizer.pad_token_id is None:  # GPT-2-style tokenizers have no pad token
+        loaded_tokenizer.pad_token = loaded_tokenizer.eos_token
+    if len(loaded_tokenizer) > model.get_input_embeddings().num_embeddings:
+        raise ValueError(
+            f"tokenizer {tokenizer_name!r} has {len(loaded_tokenizer)} tokens but the backbone's embedding table has "
+            f"{model.get_input_embeddings().num_embeddings}; set the config's vocab_size to at least {len(loaded_tokenizer)}"
+        )
+    return model, loaded_tokenizer
+
+
+def is_seq2seq(model: PreTrainedModel) -> bool:
+    """Whether the backbone is an encoder-decoder model (else a decoder-only causal LM)."""
+    return bool(model.config.is_encoder_decoder)
+
+
+def freeze(model: nn.Module) -> nn.Module:
+    """Set ``requires_grad=False`` on every parameter of ``model`` and return it."""
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    return model
+
+
+def backbone_name(model: PreTrainedModel) -> str:
+    """The hub name or folder the backbone came from, or its model type for a config-built one."""
+    return model.config.name_or_path or f"<random {model.config.model_type}>"
+
+
+def backbone_fingerprint(config: PretrainedConfig) -> str:
+    """A short hash of the architecture-defining part of a backbone config.
+
+    Two backbones with the same fingerprint accept the same adapter weights; loading an adapter onto a backbone
+    with another fingerprint is refused.
+    """
+    relevant = {k: v for k, v in sorted(config.to_dict().items()) if k not in _FINGERPRINT_IGNORED_KEYS}
+    payload = json.dumps(relevant, sort_keys=True, default=str).encode()
+    return hashlib.sha256(payload).hexdigest()[:16]
