@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from torch import nn
@@ -44,6 +45,25 @@ _FINGERPRINT_IGNORED_KEYS = {
 }
 
 
+@dataclass
+class BackboneConfig:
+    """Which backbone to adapt: ``name_or_path`` (pretrained) or ``config`` (random weights), and its tokenizer.
+
+    YAML: ``backbone: {name_or_path: Salesforce/codet5p-220m}`` or
+    ``backbone: {config: {model_type: t5, d_model: 64, ...}, tokenizer: byte}``.
+    """
+
+    name_or_path: str | None = None
+    config: dict[str, Any] | None = None
+    tokenizer: str | None = None
+
+    def load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+        return load_backbone(self.name_or_path, self.config, self.tokenizer)
+
+    def load_tokenizer(self) -> PreTrainedTokenizerBase:
+        return load_tokenizer(self.tokenizer or self.name_or_path)
+
+
 def load_backbone(
     name_or_path: str | None = None,
     config: dict[str, Any] | None = None,
@@ -71,18 +91,26 @@ def load_backbone(
         model_config = AutoConfig.from_pretrained(name_or_path)
         model_class = AutoModelForSeq2SeqLM if model_config.is_encoder_decoder else AutoModelForCausalLM
         model = model_class.from_pretrained(name_or_path)
-    tokenizer_name = tokenizer or name_or_path
-    if tokenizer_name is None:
-        raise ValueError("a backbone built from `config` needs `tokenizer` (a hub name, a folder, or 'byte')")
-    loaded_tokenizer = ByT5Tokenizer() if tokenizer_name == BYTE_TOKENIZER else AutoTokenizer.from_pretrained(tokenizer_name)
-    if loaded_tokenizer.pad_token_id is None:  # GPT-2-style tokenizers have no pad token
-        loaded_tokenizer.pad_token = loaded_tokenizer.eos_token
+    loaded_tokenizer = load_tokenizer(tokenizer or name_or_path)
     if len(loaded_tokenizer) > model.get_input_embeddings().num_embeddings:
         raise ValueError(
-            f"tokenizer {tokenizer_name!r} has {len(loaded_tokenizer)} tokens but the backbone's embedding table has "
+            f"tokenizer {tokenizer or name_or_path!r} has {len(loaded_tokenizer)} tokens but the backbone's embedding table has "
             f"{model.get_input_embeddings().num_embeddings}; set the config's vocab_size to at least {len(loaded_tokenizer)}"
         )
     return model, loaded_tokenizer
+
+
+def load_tokenizer(name_or_path: str | None) -> PreTrainedTokenizerBase:
+    """Load a tokenizer by hub name or folder; ``"byte"`` builds ByT5's byte tokenizer (no files needed).
+
+    Tokenizers without a pad token (GPT-2 style) get their EOS token as pad token.
+    """
+    if name_or_path is None:
+        raise ValueError("a backbone built from `config` needs `tokenizer` (a hub name, a folder, or 'byte')")
+    tokenizer = ByT5Tokenizer() if name_or_path == BYTE_TOKENIZER else AutoTokenizer.from_pretrained(name_or_path)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
 
 
 def is_seq2seq(model: PreTrainedModel) -> bool:

@@ -79,6 +79,11 @@ class AdaptedModel(nn.Module, ABC):
         """Generate from the source only; returns the generated token ids (for decoder-only backbones, only
         the continuation, not the prompt)."""
 
+    def encode_graph(self, graph: Any) -> Any:
+        """Turn one ``cpg.CodePropertyGraph`` into the PyG ``Data`` this method consumes (methods with
+        ``uses_graph = True`` override it; the data module calls it once per sample and caches the result)."""
+        raise NotImplementedError(f"{type(self).__name__} does not use graphs")
+
     @abstractmethod
     def save_pretrained(self, directory: str | Path) -> None:
         """Write only the trained weights (safetensors) and the method's config to ``directory``."""

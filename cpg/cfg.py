@@ -1,0 +1,318 @@
+"""Statement-level control flow graphs over a :class:`~cpg.syntax.SyntaxTable`.
+
+One CFG per *unit*: every function-like node with a body (method, constructor, lambda, local function) and the
+module root when it holds top-level statements (a Python script). A unit's CFG nodes are:
+
+- its **entry**: the function node itself (parameters are defined there);
+- its **statements**: every statement node the flow passes through. Compound statements are one node for their
+  header (an ``if``/``while``/``for``/``switch``/``try`` node stands for its condition, init and update);
+  blocks are transparent (flow goes through their statements, a block is no CFG node);
+- its **exit**: one synthetic node per unit, reached from ``return``/``throw`` and from falling off the end.
+
+Edges cover sequence, ``if``/``elif``/``else``, loops with back edges (and Python loop ``else``), ``do``,
+``break``/``continue`` (labeled too), ``switch``/``match`` with fall-through where the language has it,
+``try``/``catch``/``else``/``finally`` (every statement of a try body may jump to each handler), ``goto`` to a
+label, and ``return``/``throw`` to the exit. Simplifications: a ``return`` inside ``try ... finally`` goes
+straight to the exit, ``throw`` always reaches the exit (and, through the try rule, the handlers).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cpg.syntax import SyntaxTable
+
+_DEFAULT_CASE = re.compile(rb"\s*(default\b|case\s+_\s*:)")
+
+
+@dataclass
+class Unit:
+    """The CFG of one function (or module): node ids in creation order (entry first, exit last) and edges."""
+
+    entry: int
+    exit: int
+    nodes: list[int]
+    edges: list[tuple[int, int]]
+
+
+@dataclass
+class _Context:
+    """A jump target: loops take ``break``/``continue``, switches ``break``, labeled statements ``break label``."""
+
+    label: bytes | None
+    continue_to: int | None
+    breakable: bool
+    breaks: list[int] = field(default_factory=list)
+
+
+def build_units(table: SyntaxTable) -> list[Unit]:
+    """Build the CFG of every unit; exit node ids are ``len(table)``, ``len(table) + 1``, ... in unit order."""
+    spec = table.spec
+    bodies: list[tuple[int, list[int]]] = []
+    if len(table) and table.parents[0] < 0 and table.kinds[0] in spec.module_kinds and not table.parsed.wrapped:
+        excluded = spec.unit_kinds | spec.skip_kinds
+        statements = [child for child in table.children[0] if table.kinds[child] not in excluded]
+        if statements:
+            bodies.append((0, statements))
+    for function in table.functions:
+        body = table.body_of(function)
+        if body is not None:
+            bodies.append((function, [body]))
+    units = []
+    for offset, (entry, statements) in enumerate(bodies):
+        units.append(_Builder(table).build(entry, statements, len(table) + offset))
+    return units
+
+
+class _Builder:
+    """Builds one unit's CFG; each ``_role`` method links ``preds`` into a statement and returns its exits."""
+
+    def __init__(self, table: SyntaxTable) -> None:
+        self.table = table
+        self.kinds = table.kinds
+        self.children = table.children
+        self.roles = table.spec.roles
+        self.skip = table.spec.skip_kinds
+        self.nodes: list[int] = []
+        self.edges: list[tuple[int, int]] = []
+        self.contexts: list[_Context] = []
+        self.labels: dict[bytes, int] = {}
+        self.gotos: list[tuple[int, bytes | None]] = []
+        self.pending_label: bytes | None = None
+        self.exit = -1
+        self.handlers: dict[str, Callable[[int, list[int], bytes | None], list[int]]] = {
+            "block": self._block,
+            "if": self._if,
+            "elif": self._if,
+            "else": self._else,
+            "loop": self._loop,
+            "do": self._do,
+            "switch": self._switch,
+            "case": self._case,
+            "arm": self._case,
+            "try": self._try,
+            "catch": self._scoped,
+            "finally": self._scoped,
+            "scoped": self._scoped,
+            "labeled": self._labeled,
+            "return": self._return,
+            "throw": self._return,
+            "break": self._break,
+            "continue": self._continue,
+            "goto": self._goto,
+        }
+
+    def build(self, entry: int, statements: list[int], exit_id: int) -> Unit:
+        self.exit = exit_id
+        self.nodes.append(entry)
+        exits = [entry]
+        for statement in statements:
+            exits = self._build(statement, exits)
+        self._link(exits, exit_id)
+        for node, name in self.gotos:
+            self.edges.append((node, self.labels.get(name, exit_id) if name is not None else exit_id))
+        self.nodes.append(exit_id)
+        return Unit(entry, exit_id, self.nodes, self.edges)
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def _build(self, index: int, preds: list[int]) -> list[int]:
+        label, self.pending_label = self.pending_label, None
+        role = self.roles.get(self.kinds[index])
+        if role is None:
+            self._node(index, preds)
+            return [index]
+        return self.handlers[role](index, preds, label)
+
+    def _build_optional(self, index: int | None, preds: list[int]) -> list[int]:
+        return preds if index is None else self._build(index, preds)
+
+    def _node(self, index: int, preds: list[int]) -> None:
+        self.nodes.append(index)
+        self._link(preds, index)
+
+    def _link(self, preds: list[int], target: int) -> None:
+        self.edges.extend((pred, target) for pred in preds)
+
+    def _label_of(self, index: int) -> bytes | None:
+        """The identifier child of a jump or labeled statement (``break outer;``), if any."""
+        for child in self.children[index]:
+            if self.kinds[child] in self.table.spec.identifier_kinds:
+                return self.table.source_bytes(child)
+        return None
+
+    # -- roles -----------------------------------------------------------------------------------------------
+    def _block(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        exits = preds
+        kinds, skip = self.kinds, self.skip
+        for child in self.children[index]:
+            if kinds[child] not in skip:
+                exits = self._build(child, exits)
+        return exits
+
+    def _if(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """``if``/``elif``/``else``; Java/C# ``else if`` chains are followed in a loop, not by recursion."""
+        table = self.table
+        exits: list[int] = []
+        current, node = preds, index
+        while True:
+            self._node(node, current)
+            exits += self._build_optional(table.field_child(node, "consequence"), [node])
+            current = [node]
+            alternatives = table.field_children(node, "alternative")
+            chained = None
+            for alternative in alternatives:
+                role = self.roles.get(self.kinds[alternative])
+                if role == "elif":
+                    self._node(alternative, current)
+                    exits += self._build_optional(table.field_child(alternative, "consequence"), [alternative])
+                    current = [alternative]
+                elif role == "else":
+                    exits += self._build_optional(table.body_of(alternative), current)
+                    current = []
+                elif role == "if" and len(alternatives) == 1:
+                    chained = alternative
+                else:
+                    exits += self._build(alternative, current)
+                    current = []
+            if chained is None:
+                return exits + current
+            node = chained
+
+    def _else(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        return self._build_optional(self.table.body_of(index), preds)
+
+    def _loop(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        self._node(index, preds)
+        context = _Context(label, continue_to=index, breakable=True)
+        self.contexts.append(context)
+        self._link(self._build_optional(self.table.body_of(index), [index]), index)
+        self.contexts.pop()
+        exits = [index]
+        alternative = self.table.field_child(index, "alternative")  # Python ``while ... else``
+        if alternative is not None:
+            exits = self._build_optional(self.table.body_of(alternative), exits)
+        return exits + context.breaks
+
+    def _do(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        context = _Context(label, continue_to=index, breakable=True)
+        self.contexts.append(context)
+        body_exits = self._build_optional(self.table.body_of(index), preds + [index])
+        self.contexts.pop()
+        self._node(index, body_exits)
+        return [index] + context.breaks
+
+    def _switch(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        self._node(index, preds)
+        context = _Context(label, continue_to=None, breakable=True)
+        self.contexts.append(context)
+        body = self.table.field_child(index, "body")
+        exits: list[int] = []
+        fall: list[int] = []
+        has_default = False
+        for case in self.children[body] if body is not None else ():
+            role = self.roles.get(self.kinds[case])
+            if role not in ("case", "arm"):
+                continue
+            has_default = has_default or _DEFAULT_CASE.match(self.table.source_bytes(case)[:32]) is not None
+            ends = self._case(case, [index, *(node for node in fall if node != index)], None)
+            if role == "arm":
+                exits += ends
+            else:
+                fall = ends
+        self.contexts.pop()
+        exits += fall
+        if not has_default:
+            exits.append(index)
+        return exits + context.breaks
+
+    def _case(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """The statements of one case; labels and patterns (``case 1:``, ``when ...``) are no statements."""
+        table = self.table
+        body = table.field_child(index, "consequence")
+        if body is None:
+            body = table.field_child(index, "body")
+        if body is not None:
+            return self._build(body, preds)
+        exits = preds
+        excluded = table.spec.case_label_kinds | self.skip
+        for child in self.children[index]:
+            if self.kinds[child] not in excluded:
+                exits = self._build(child, exits)
+        return exits
+
+    def _try(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        table = self.table
+        self._node(index, preds)
+        start = len(self.nodes)
+        exits = self._build_optional(table.body_of(index), [index])
+        raising = [index, *self.nodes[start:]]
+        handlers: list[int] = []
+        else_clause = finally_clause = None
+        for child in self.children[index]:
+            role = self.roles.get(self.kinds[child])
+            if role == "catch":
+                handlers.append(child)
+            elif role == "else":
+                else_clause = child
+            elif role == "finally":
+                finally_clause = child
+        if else_clause is not None:
+            exits = self._build_optional(table.body_of(else_clause), exits)
+        for handler in handlers:
+            self._node(handler, raising)
+            exits = exits + self._build_optional(table.body_of(handler), [handler])
+        if finally_clause is not None:
+            self._node(finally_clause, exits + ([] if handlers else raising))
+            exits = self._build_optional(table.body_of(finally_clause), [finally_clause])
+        return exits
+
+    def _scoped(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        self._node(index, preds)
+        return self._build_optional(self.table.body_of(index), [index])
+
+    def _labeled(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        name = self._label_of(index)
+        statements = [child for child in self.children[index] if self.kinds[child] not in self.skip]
+        inner = statements[-1] if statements and self.kinds[statements[-1]] not in self.table.spec.identifier_kinds else None
+        context = _Context(name, continue_to=None, breakable=False)
+        self.contexts.append(context)
+        start = len(self.nodes)
+        if inner is not None:
+            self.pending_label = name
+            exits = self._build(inner, preds)
+        else:
+            exits = preds
+        if name is not None and len(self.nodes) > start:
+            self.labels[name] = self.nodes[start]
+        self.contexts.pop()
+        return exits + context.breaks
+
+    def _return(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        self._node(index, preds)
+        self.edges.append((index, self.exit))
+        return []
+
+    def _break(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        self._node(index, preds)
+        name = self._label_of(index)
+        for context in reversed(self.contexts):
+            if (context.label == name) if name is not None else context.breakable:
+                context.breaks.append(index)
+                return []
+        return [index]  # a break outside any loop (a cut-out snippet): fall through
+
+    def _continue(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        self._node(index, preds)
+        name = self._label_of(index)
+        for context in reversed(self.contexts):
+            if context.continue_to is not None and (name is None or context.label == name):
+                self.edges.append((index, context.continue_to))
+                return []
+        return [index]
+
+    def _goto(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        self._node(index, preds)
+        self.gotos.append((index, self._label_of(index)))
+        return []

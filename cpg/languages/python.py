@@ -1,0 +1,63 @@
+"""Python: tree-sitter-python node types mapped onto CPG roles."""
+
+from __future__ import annotations
+
+import tree_sitter_python
+
+from cpg.languages.spec import LanguageSpec
+
+PYTHON = LanguageSpec(
+    name="python",
+    aliases=("py", "python3"),
+    extensions=(".py",),
+    language=tree_sitter_python.language,
+    roles={
+        "block": "block",
+        "if_statement": "if",
+        "elif_clause": "elif",
+        "else_clause": "else",
+        "while_statement": "loop",
+        "for_statement": "loop",
+        "match_statement": "switch",
+        "case_clause": "arm",
+        "try_statement": "try",
+        "except_clause": "catch",
+        "except_group_clause": "catch",
+        "finally_clause": "finally",
+        "with_statement": "scoped",
+        "return_statement": "return",
+        "raise_statement": "throw",
+        "break_statement": "break",
+        "continue_statement": "continue",
+    },
+    function_kinds=frozenset({"function_definition"}),
+    module_kinds=frozenset({"module"}),
+    skip_kinds=frozenset({"comment"}),
+    case_label_kinds=frozenset({"case_pattern", "if_clause"}),
+    identifier_kinds=frozenset({"identifier"}),
+    positions={
+        ("parameters", None): "def",
+        ("default_parameter", "name"): "def",
+        ("typed_parameter", None): "def",
+        ("typed_default_parameter", "name"): "def",
+        ("assignment", "left"): "assign",
+        ("augmented_assignment", "left"): "assign",
+        ("for_statement", "left"): "def",
+        ("as_pattern_target", None): "def",
+        ("named_expression", "name"): "def",
+        ("function_definition", "name"): "ignore",
+        ("class_definition", "name"): "ignore",
+        ("keyword_argument", "name"): "ignore",
+        ("attribute", "attribute"): "ignore",
+        ("lambda_parameters", None): "ignore",
+        ("for_in_clause", "left"): "ignore",
+        ("global_statement", None): "ignore",
+        ("nonlocal_statement", None): "ignore",
+        ("dotted_name", None): "ignore",
+        ("aliased_import", "alias"): "ignore",
+        ("type", None): "ignore",
+    },
+    pattern_kinds=frozenset(
+        {"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern", "dictionary_splat_pattern"}
+    ),
+)

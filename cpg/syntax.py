@@ -1,0 +1,194 @@
+"""Parse a snippet with tree-sitter and flatten its syntax tree into arrays.
+
+The rest of the tree-sitter backend (:mod:`cpg.cfg`, :mod:`cpg.dataflow`) works on a :class:`SyntaxTable` —
+plain Python lists indexed by node id, in pre-order (a parent's id is smaller than its children's) — because
+one pass over the tree with a cursor is the only part that has to touch tree-sitter objects, and list lookups
+are much cheaper than tree-sitter node accesses.
+
+Bare Java/C# methods (CodeXGLUE snippets are ``public int foo(...) {...}`` without a class) are parsed inside
+the language's wrapper class (:attr:`LanguageSpec.wrapper`); the wrapper's own nodes are left out of the table
+and spans are mapped back to the snippet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Language, Parser, Tree
+
+from cpg.languages import LanguageSpec
+
+
+_PARSERS: dict[str, Parser] = {}
+
+
+def parser_for(spec: LanguageSpec) -> Parser:
+    """A cached tree-sitter parser for ``spec`` (one per process)."""
+    parser = _PARSERS.get(spec.name)
+    if parser is None:
+        parser = _PARSERS[spec.name] = Parser(Language(spec.language()))
+    return parser
+
+
+@dataclass
+class ParsedSource:
+    """A tree and where the snippet sits in the parsed bytes (``offset`` bytes, ``line_offset`` lines in)."""
+
+    tree: Tree
+    source: bytes
+    offset: int
+    line_offset: int
+    end: int
+
+    @property
+    def wrapped(self) -> bool:
+        return self.offset > 0
+
+
+def parse(code: bytes, spec: LanguageSpec) -> ParsedSource:
+    """Parse ``code``; a Java/C# snippet that is not a compilation unit is parsed inside the wrapper class.
+
+    The wrapped parse is kept when it is error-free; otherwise the raw parse wins when it is error-free or when
+    the code starts like a compilation unit (``package``/``class``/``using``...).
+    """
+    parser = parser_for(spec)
+    tree = parser.parse(code)
+    raw = ParsedSource(tree, code, 0, 0, len(code))
+    if spec.wrapper is None:
+        return raw
+    root = tree.root_node
+    top = [child.type for child in root.named_children if child.type not in spec.skip_kinds]
+    if not root.has_error and all(kind in spec.unit_kinds for kind in top):
+        return raw
+    prefix, suffix = spec.wrapper
+    source = prefix + code + suffix
+    wrapped = ParsedSource(parser.parse(source), source, len(prefix), 1, len(prefix) + len(code))
+    if not wrapped.tree.root_node.has_error:
+        return wrapped
+    if not root.has_error or (top and top[0] in spec.unit_kinds):
+        return raw
+    return wrapped
+
+
+@dataclass
+class SyntaxTable:
+    """The named nodes of a parsed snippet as parallel lists (index = node id, pre-order).
+
+    ``starts``/``ends`` are tree-sitter points (row, byte column) in the *parsed* source; use
+    :meth:`point` for snippet coordinates. ``parents[i]`` is -1 for roots (the tree root, or the top
+    members when the wrapper class was dropped).
+    """
+
+    spec: LanguageSpec
+    parsed: ParsedSource
+    kinds: list[str] = field(default_factory=list)
+    parents: list[int] = field(default_factory=list)
+    fields: list[str | None] = field(default_factory=list)
+    children: list[list[int]] = field(default_factory=list)
+    starts_b: list[int] = field(default_factory=list)
+    ends_b: list[int] = field(default_factory=list)
+    starts: list[tuple[int, int]] = field(default_factory=list)
+    ends: list[tuple[int, int]] = field(default_factory=list)
+    identifiers: list[int] = field(default_factory=list)
+    functions: list[int] = field(default_factory=list)
+    num_errors: int = 0
+    truncated: bool = False
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def source_bytes(self, index: int) -> bytes:
+        return self.parsed.source[self.starts_b[index] : self.ends_b[index]]
+
+    def field_child(self, index: int, name: str) -> int | None:
+        """The first child of ``index`` in field ``name``, or None."""
+        fields = self.fields
+        for child in self.children[index]:
+            if fields[child] == name:
+                return child
+        return None
+
+    def field_children(self, index: int, name: str) -> list[int]:
+        fields = self.fields
+        return [child for child in self.children[index] if fields[child] == name]
+
+    def body_of(self, index: int) -> int | None:
+        """The ``body`` field child, else the first child that is a block (Python ``except``, C# ``lock``)."""
+        body = self.field_child(index, "body")
+        if body is not None:
+            return body
+        roles = self.spec.roles
+        for child in self.children[index]:
+            if roles.get(self.kinds[child]) == "block":
+                return child
+        return None
+
+
+def collect(parsed: ParsedSource, spec: LanguageSpec, max_nodes: int) -> SyntaxTable:
+    """Walk the tree once (cursor, pre-order) and record its named nodes inside the snippet.
+
+    Stops after ``max_nodes`` minus one reserved slot per function (for the CFG exit nodes added later) and
+    sets ``truncated``: kept nodes are a pre-order prefix, so every kept node's parent is kept too.
+    """
+    table = SyntaxTable(spec, parsed)
+    kinds = table.kinds
+    parents = table.parents
+    fields = table.fields
+    children = table.children
+    starts_b = table.starts_b
+    ends_b = table.ends_b
+    starts = table.starts
+    ends = table.ends
+    identifiers = table.identifiers
+    functions = table.functions
+    ident_kinds = spec.identifier_kinds
+    function_kinds = spec.function_kinds
+    lo, hi = parsed.offset, parsed.end
+    budget = max_nodes - 1  # one slot for a module-level exit node
+    num_errors = 0
+    cursor = parsed.tree.walk()
+    stack = [-1]
+    while True:
+        node = cursor.node
+        if node.is_named:
+            start = node.start_byte
+            end = node.end_byte
+            if start >= lo and end <= hi:
+                index = len(kinds)
+                if index + len(functions) >= budget:
+                    table.truncated = True
+                    break
+                kind = node.type
+                parent = stack[-1]
+                kinds.append(kind)
+                parents.append(parent)
+                fields.append(cursor.field_name)
+                children.append([])
+                if parent >= 0:
+                    children[parent].append(index)
+                starts_b.append(start)
+                ends_b.append(end)
+                starts.append(node.start_point)
+                ends.append(node.end_point)
+                if kind in ident_kinds:
+                    identifiers.append(index)
+                elif kind in function_kinds:
+                    functions.append(index)
+                elif kind == "ERROR":
+                    num_errors += 1
+                if cursor.goto_first_child():
+                    stack.append(index)
+                    continue
+            elif cursor.goto_first_child():
+                stack.append(stack[-1])
+                continue
+        elif cursor.goto_first_child():
+            stack.append(stack[-1])
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                table.num_errors = num_errors
+                return table
+            stack.pop()
+    table.num_errors = num_errors
+    return table

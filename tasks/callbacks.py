@@ -1,0 +1,84 @@
+"""Callbacks that write a run's artifacts: the adapter, the loss-curve plot, and prediction files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import BasePredictionWriter
+
+
+def run_dir(trainer: pl.Trainer) -> Path:
+    """The folder of this run's logs and artifacts (the logger's version folder)."""
+    return Path(trainer.log_dir or trainer.default_root_dir)
+
+
+class ExportArtifacts(pl.Callback):
+    """At the end of ``fit``: restore the best checkpoint's weights, write the adapter (``<run>/adapter``) with
+    ``save_pretrained``, and plot the loss curves (``<run>/loss_curve.png``)."""
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+        if best:
+            state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
+            pl_module.load_state_dict(state, strict=False)
+        if not trainer.is_global_zero:
+            return
+        directory = run_dir(trainer)
+        pl_module.adapted_model.save_pretrained(directory / "adapter")
+        metrics_file = directory / "metrics.csv"
+        if metrics_file.is_file():
+            plot_loss_curve(metrics_file, directory / "loss_curve.png")
+
+
+def plot_loss_curve(metrics_csv: Path, output: Path) -> None:
+    """Plot ``train_loss`` and ``val_loss`` against the step from a CSV logger's ``metrics.csv``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series: dict[str, tuple[list[int], list[float]]] = {"train_loss": ([], []), "val_loss": ([], [])}
+    with metrics_csv.open() as handle:
+        for row in csv.DictReader(handle):
+            for name, (steps, values) in series.items():
+                if row.get(name):
+                    steps.append(int(row["step"]))
+                    values.append(float(row[name]))
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for name, (steps, values) in series.items():
+        if steps:
+            axis.plot(steps, values, marker="o" if name == "val_loss" else None, label=name)
+    axis.set_xlabel("step")
+    axis.set_ylabel("loss")
+    axis.legend()
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(output, dpi=100)
+    plt.close(figure)
+
+
+class PredictionsWriter(BasePredictionWriter):
+    """Write ``predict`` outputs as JSONL (``id``, ``source``, ``prediction``) to ``<run>/predictions.jsonl``
+    (or ``output_path``)."""
+
+    def __init__(self, output_path: str | None = None) -> None:
+        super().__init__(write_interval="epoch")
+        self.output_path = output_path
+
+    def write_on_epoch_end(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, predictions: Any, batch_indices: Any
+    ) -> None:
+        if not trainer.is_global_zero:
+            return
+        path = Path(self.output_path) if self.output_path else run_dir(trainer) / "predictions.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w") as handle:
+            for batch in predictions:
+                for record in batch:
+                    handle.write(json.dumps(record) + "\n")
+        print(f"predictions written to {path}")

@@ -1,0 +1,66 @@
+"""``transducer fit|validate|test|predict --config configs/<task>/<method>.yaml``: the Lightning CLI.
+
+Defaults every run gets: a CSV logger, best-checkpoint selection on the task's main validation metric (plus a
+``last.ckpt`` for ``--ckpt_path last``), adapter + loss-curve export at the end of ``fit``, a predictions writer
+for ``predict``, and a test run on the best checkpoint after ``fit`` when a test split is configured
+(``--test_after_fit false`` turns it off).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+
+from tasks.callbacks import ExportArtifacts, PredictionsWriter
+from tasks.datamodule import CodeTaskDataModule
+from tasks.module import AdaptationModule
+from tasks.task import Task, resolve_task
+
+
+def monitored_metric(task: Any) -> str:
+    """``val_<main metric>`` of a task given as a name, a :class:`Task`, or its parsed config."""
+    if isinstance(task, (str, Task)):
+        return f"val_{resolve_task(task).main_metric}"
+    metrics = task.get("metrics") if hasattr(task, "get") else None
+    return f"val_{(metrics or Task('custom').metrics)[0]}"
+
+
+def checkpoint_dir(default_root_dir: str | None) -> str:
+    return str(Path(default_root_dir or ".") / "checkpoints")
+
+
+class TransducerCLI(LightningCLI):
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        parser.link_arguments("data.task", "model.task", apply_on="parse")
+        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.set_defaults({"checkpoint.mode": "max", "checkpoint.save_last": True, "checkpoint.filename": "best-{step}"})
+        parser.link_arguments("data.task", "checkpoint.monitor", compute_fn=monitored_metric, apply_on="parse")
+        # a stable folder, so that `fit --ckpt_path last` finds the previous run's last.ckpt
+        parser.link_arguments("trainer.default_root_dir", "checkpoint.dirpath", compute_fn=checkpoint_dir, apply_on="parse")
+        parser.add_argument(
+            "--test_after_fit", type=bool, default=True, help="after fit, test the best checkpoint on data.test"
+        )
+
+    def after_fit(self) -> None:
+        if self.config[self.subcommand].get("test_after_fit") and self.datamodule.files.get("test") is not None:
+            self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path="best")
+
+
+def main(args: list[str] | None = None) -> TransducerCLI:
+    return TransducerCLI(
+        AdaptationModule,
+        CodeTaskDataModule,
+        args=args,
+        trainer_defaults={
+            "logger": {
+                "class_path": "lightning.pytorch.loggers.CSVLogger",
+                "init_args": {"save_dir": "outputs", "name": "run"},
+            },
+            "callbacks": [ExportArtifacts(), PredictionsWriter()],
+        },
+        save_config_kwargs={"overwrite": True},
+        seed_everything_default=42,
+    )

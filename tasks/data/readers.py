@@ -1,0 +1,226 @@
+"""Readers for the on-disk dataset formats the project supports; each returns ``list[Example]``.
+
+Errors name the file, and the 1-based line where one is at fault: :class:`FileNotFoundError` for a missing
+file, :class:`~tasks.data.example.DataFormatError` for content that does not match the format.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from tasks.data.example import DataFormatError, Example
+
+#: file extension -> language name (tree-sitter / ``codebleu`` spelling)
+EXTENSION_LANGUAGES = {".java": "java", ".cs": "c_sharp", ".py": "python"}
+
+StrPath = str | PathLike[str]
+
+
+def read_jsonl(
+    path: StrPath,
+    source_field: str = "source",
+    target_field: str = "target",
+    id_field: str = "id",
+    language_field: str | None = "language",
+    *,
+    require_target: bool = True,
+    language: str | None = None,
+    encoding: str = "utf-8",
+) -> list[Example]:
+    """Read the native format: one JSON object per line with source, target, id and (optional) language fields.
+
+    A record without ``id_field`` gets its 0-based record number as id; one without ``language_field`` gets
+    ``language``. With ``require_target=False`` a missing target reads as ``""`` (prediction inputs).
+    """
+    path = Path(path)
+    examples = [
+        example_from_record(
+            record,
+            where=f"{path}:{line_number}",
+            default_id=str(index),
+            source_field=source_field,
+            target_field=target_field,
+            id_field=id_field,
+            language_field=language_field,
+            require_target=require_target,
+            language=language,
+        )
+        for index, (line_number, record) in enumerate(_json_records(path, encoding))
+    ]
+    _check_unique_ids(examples, path)
+    return examples
+
+
+def read_codexglue_translation(
+    source_path: StrPath, target_path: StrPath, language: str | None = None, *, encoding: str = "utf-8"
+) -> list[Example]:
+    """Read CodeXGLUE code-to-code-trans data: two aligned files, one whitespace-normalised method per line.
+
+    E.g. ``train.java-cs.txt.java`` (source) and ``train.java-cs.txt.cs`` (target). ``language`` defaults to
+    the one the source file's extension names (``.java``, ``.cs``, ``.py``), else ``None``. Ids are 0-based
+    line numbers.
+    """
+    source_path = Path(source_path)
+    if language is None:
+        language = EXTENSION_LANGUAGES.get(source_path.suffix)
+    pairs = _read_parallel(source_path, Path(target_path), encoding)
+    return [Example(source, target, str(index), language) for index, (source, target) in enumerate(pairs)]
+
+
+def read_codesearchnet(
+    path: StrPath,
+    *,
+    use_tokens: bool = True,
+    id_field: str = "idx",
+    language: str | None = None,
+    encoding: str = "utf-8",
+) -> list[Example]:
+    """Read CodeSearchNet / CodeXGLUE code-to-text JSONL: code -> docstring, language from each record.
+
+    With ``use_tokens=True`` (CodeXGLUE's convention) source and target are ``code_tokens`` and
+    ``docstring_tokens`` joined by single spaces; with ``False`` they are the raw ``code`` and ``docstring``.
+    Ids come from ``id_field`` when a record has it, else the 0-based record number. ``language`` is used for
+    records without a ``language`` field.
+    """
+    path = Path(path)
+    code_field, text_field = ("code_tokens", "docstring_tokens") if use_tokens else ("code", "docstring")
+    examples = []
+    for index, (line_number, record) in enumerate(_json_records(path, encoding)):
+        where = f"{path}:{line_number}"
+        code = _required(record, code_field, where, list if use_tokens else str)
+        text = _required(record, text_field, where, list if use_tokens else str)
+        if use_tokens:  # as CodeXGLUE code-to-text's run.py builds source and target
+            code = " ".join(" ".join(code).replace("\n", " ").split())
+            text = " ".join(" ".join(text).replace("\n", "").split())
+        record_id = record.get(id_field)
+        examples.append(
+            Example(code, text, str(index if record_id is None else record_id), record.get("language", language))
+        )
+    _check_unique_ids(examples, path)
+    return examples
+
+
+def read_atlas(source_path: StrPath, target_path: StrPath, *, encoding: str = "utf-8") -> list[Example]:
+    """Read ATLAS assert-generation data (Watson et al., ICSE 2020): two aligned, space-tokenised files.
+
+    In the released ``Raw_Dataset/{Training,Eval,Testing}/`` folders the source file is ``testMethods.txt``:
+    per line, a JUnit test method whose assert statement is replaced by ``"<AssertPlaceHolder>"``, then the
+    separator ``"<FocalMethod>"``, then the focal method under test. The target file is ``assertLines.txt``:
+    per line, the removed assert statement. Some copies are Latin-1: pass ``encoding="iso8859-1"`` for them.
+    Language is ``"java"``; ids are 0-based line numbers.
+    """
+    pairs = _read_parallel(Path(source_path), Path(target_path), encoding)
+    return [Example(source, target, str(index), "java") for index, (source, target) in enumerate(pairs)]
+
+
+def example_from_record(
+    record: Mapping[str, Any],
+    *,
+    where: str,
+    default_id: str,
+    source_field: str = "source",
+    target_field: str = "target",
+    id_field: str | None = "id",
+    language_field: str | None = "language",
+    require_target: bool = True,
+    language: str | None = None,
+) -> Example:
+    """Build an :class:`Example` from one mapping; ``where`` (e.g. ``"file:line"``) prefixes error messages."""
+    source = _required(record, source_field, where, str)
+    if require_target or record.get(target_field) is not None:
+        target = _required(record, target_field, where, str)
+    else:
+        target = ""
+    record_id = record.get(id_field) if id_field else None
+    record_language = record.get(language_field) if language_field else None
+    return Example(
+        source=source,
+        target=target,
+        id=default_id if record_id is None else str(record_id),
+        language=language if record_language is None else str(record_language),
+    )
+
+
+def read_text_lines(path: Path, encoding: str = "utf-8") -> list[str]:
+    """Lines of a text file split on ``\\n`` only (code may hold other line-break characters such as form feeds).
+
+    Drops the final newline and ``\\r`` before each ``\\n``; raises on a missing or empty file.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"data file not found: {path}")
+    try:
+        with open(path, encoding=encoding, newline="") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as error:
+        raise DataFormatError(
+            f"{path}: not valid {encoding} text (bad byte at offset {error.start}); pass the file's encoding, "
+            "e.g. encoding='iso8859-1'"
+        ) from error
+    if not text.strip():
+        raise DataFormatError(f"{path}: file is empty")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def _json_records(path: Path, encoding: str) -> list[tuple[int, dict[str, Any]]]:
+    """(1-based line number, object) for each non-blank line of a JSONL file."""
+    records = []
+    for line_number, line in enumerate(read_text_lines(path, encoding), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataFormatError(
+                f"{path}:{line_number}: invalid JSON ({error.msg} at column {error.colno}); "
+                "expected one JSON object per line"
+            ) from error
+        if not isinstance(record, dict):
+            raise DataFormatError(
+                f"{path}:{line_number}: expected a JSON object per line, got {type(record).__name__}"
+            )
+        records.append((line_number, record))
+    return records
+
+
+def _read_parallel(source_path: Path, target_path: Path, encoding: str) -> list[tuple[str, str]]:
+    """Aligned, stripped (source, target) line pairs of two parallel files; both must have equal line counts."""
+    sources = read_text_lines(source_path, encoding)
+    targets = read_text_lines(target_path, encoding)
+    if len(sources) != len(targets):
+        raise DataFormatError(
+            f"misaligned parallel files: {source_path} has {len(sources)} lines but {target_path} has "
+            f"{len(targets)}; line i of one must pair with line i of the other"
+        )
+    pairs = []
+    for line_number, (source, target) in enumerate(zip(sources, targets), start=1):
+        for path, text in ((source_path, source), (target_path, target)):
+            if not text.strip():
+                raise DataFormatError(f"{path}:{line_number}: empty line; every line must hold one example")
+        pairs.append((source.strip(), target.strip()))
+    return pairs
+
+
+def _required(record: Mapping[str, Any], field: str, where: str, kind: type) -> Any:
+    """``record[field]``, checked present and of ``kind`` (a list must hold strings only)."""
+    if field not in record or record[field] is None:
+        raise DataFormatError(f"{where}: missing field '{field}' (record has: {', '.join(sorted(record)) or 'none'})")
+    value = record[field]
+    if not isinstance(value, kind) or (kind is list and not all(isinstance(item, str) for item in value)):
+        expected = "a list of strings" if kind is list else "a string"
+        raise DataFormatError(f"{where}: field '{field}' must be {expected}, got {type(value).__name__}")
+    return value
+
+
+def _check_unique_ids(examples: list[Example], path: Path) -> None:
+    seen: set[str] = set()
+    for example in examples:
+        if example.id in seen:
+            raise DataFormatError(f"{path}: duplicate id {example.id!r}; ids must be unique within a file")
+        seen.add(example.id)

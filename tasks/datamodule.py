@@ -1,0 +1,170 @@
+"""The ``LightningDataModule``: read a task's splits, extract their graphs once (through the CPG cache), and
+collate text + PyG ``Batch``.
+
+Tokenizer, backbone family and graph encoding belong to the model, so the data module takes them from the
+``LightningModule`` it is trained with (``connect`` does it by hand for library use).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+from lightning.pytorch.utilities import rank_zero_info
+from torch.utils.data import DataLoader, DistributedSampler
+
+from tasks.collate import Collator, Sample
+from tasks.data import Example, load_examples
+from tasks.task import Task, resolve_task
+
+SPLITS = ("train", "validation", "test", "predict")
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "transducer-tuning" / "cpg"
+
+
+#: one split's data: a native ``.jsonl`` path, or a ``tasks.data.load_examples`` spec such as
+#: ``{format: codexglue_translation, source_path: x.java, target_path: x.cs, limit: 100}``
+DataSpec = dict[str, Any] | str
+
+
+class CodeTaskDataModule(pl.LightningDataModule):
+    """Data for one task: JSONL (or a public format) in, batches of tokens + graphs out.
+
+    Args:
+        task: a built-in task name or a :class:`~tasks.task.Task`.
+        train / validation / test / predict: each split's :data:`DataSpec` (predict needs no targets).
+        batch_size: training batch size; ``eval_batch_size`` for validation/test/predict (default: same).
+        max_source_length / max_target_length: token budgets.
+        cpg_backend: ``treesitter`` (in-process) or ``joern``.
+        cpg_cache_dir: graph cache folder (default ``$TRANSDUCER_CACHE_DIR`` or ``~/.cache/transducer-tuning/cpg``).
+        cpg_max_nodes: graphs are truncated to this many nodes (reported, never dropped).
+        extraction_workers: processes for graph extraction (default: all cores).
+        num_workers: ``DataLoader`` workers.
+        seed: shuffling seed (each epoch reshuffles with ``seed + epoch``, so resumed runs see the same order).
+    """
+
+    def __init__(
+        self,
+        task: str | Task = "code_summarization",
+        train: DataSpec | None = None,
+        validation: DataSpec | None = None,
+        test: DataSpec | None = None,
+        predict: DataSpec | None = None,
+        batch_size: int = 8,
+        eval_batch_size: int | None = None,
+        max_source_length: int = 400,
+        max_target_length: int = 150,
+        cpg_backend: str = "treesitter",
+        cpg_cache_dir: str | None = None,
+        cpg_max_nodes: int = 1000,
+        extraction_workers: int | None = None,
+        num_workers: int = 0,
+        seed: int = 42,
+    ) -> None:
+        super().__init__()
+        self.task = resolve_task(task)
+        self.files = {"train": train, "validation": validation, "test": test, "predict": predict}
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size or batch_size
+        self.max_source_length = max_source_length
+        self.max_target_length = max_target_length
+        self.cpg_backend = cpg_backend
+        self.cpg_cache_dir = cpg_cache_dir or os.environ.get("TRANSDUCER_CACHE_DIR") or str(DEFAULT_CACHE_DIR)
+        self.cpg_max_nodes = cpg_max_nodes
+        self.extraction_workers = extraction_workers
+        self.num_workers = num_workers
+        self.seed = seed
+        self.samples: dict[str, list[Sample]] = {}
+        self.collator: Collator | None = None
+        self.graph_encoder: Callable[[Any], Any] | None = None
+
+    def connect(self, tokenizer: Any, seq2seq: bool, graph_encoder: Callable[[Any], Any] | None) -> None:
+        """Take the model's tokenizer, backbone family and graph encoder (``None``: the method uses no graphs)."""
+        self.collator = Collator(
+            tokenizer, seq2seq, self.max_source_length, self.max_target_length, self.task.source_prefix
+        )
+        self.graph_encoder = graph_encoder
+
+    def setup(self, stage: str) -> None:
+        if self.collator is None:
+            module = self.trainer.lightning_module if self.trainer is not None else None
+            if module is None or not hasattr(module, "adapted_model"):
+                raise RuntimeError("CodeTaskDataModule needs `connect(...)` before setup when used without a trainer")
+            adapted = module.adapted_model
+            self.connect(module.tokenizer, module.seq2seq, adapted.encode_graph if adapted.uses_graph else None)
+        wanted = {"fit": ("train", "validation"), "validate": ("validation",), "test": ("test",), "predict": ("predict",)}
+        for split in wanted[stage]:
+            if split not in self.samples:
+                self.samples[split] = self._load_split(split)
+
+    def _load_split(self, split: str) -> list[Sample]:
+        spec = self.files[split]
+        if spec is None:
+            raise ValueError(f"no `data.{split}` configured, but the `{split}` split is needed for this command")
+        spec = {"format": "jsonl", "path": spec} if isinstance(spec, str) else dict(spec)
+        if split == "predict" and spec.get("format") == "jsonl":
+            spec.setdefault("require_target", False)  # inputs to predict need no target
+        examples = load_examples(spec)
+        if not examples:
+            raise ValueError(f"`data.{split}` ({spec}) holds no examples")
+        graphs = self._graphs(examples, split) if self.graph_encoder is not None else [None] * len(examples)
+        return [Sample(e.id, e.source, e.target, g) for e, g in zip(examples, graphs)]
+
+    def _graphs(self, examples: list[Example], split: str) -> list[Any]:
+        """Extract (or read from cache) and encode one graph per example; failures become counted empty graphs."""
+        import cpg
+
+        by_language: dict[str, list[int]] = {}
+        for index, example in enumerate(examples):
+            language = self.task.source_language or example.language
+            if language is None:
+                raise ValueError(
+                    f"`data.{split}`: example {example.id!r} has no `language` and task {self.task.name!r} sets no "
+                    "`source_language`; set one of them"
+                )
+            by_language.setdefault(language, []).append(index)
+        graphs: list[Any] = [None] * len(examples)
+        for language, indices in by_language.items():
+            result = cpg.extract_many(
+                [examples[i].source for i in indices],
+                language,
+                self.cpg_backend,
+                cache_dir=self.cpg_cache_dir,
+                num_workers=self.extraction_workers,
+                max_nodes=self.cpg_max_nodes,
+            )
+            rank_zero_info(f"[{split}] {language} graphs: {result.summary()}")
+            for index, graph in zip(indices, result.graphs):
+                graphs[index] = self.graph_encoder(graph)
+        return graphs
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        if split not in self.samples:
+            self.setup({"train": "fit", "validation": "validate", "test": "test", "predict": "predict"}[split])
+        samples = self.samples[split]
+        sampler = None
+        if shuffle:
+            world_size = self.trainer.world_size if self.trainer is not None else 1
+            rank = self.trainer.global_rank if self.trainer is not None else 0
+            sampler = DistributedSampler(samples, num_replicas=world_size, rank=rank, shuffle=True, seed=self.seed)
+        return DataLoader(
+            samples,  # type: ignore[arg-type]
+            batch_size=self.batch_size if split == "train" else self.eval_batch_size,
+            sampler=sampler,
+            collate_fn=self.collator,
+            num_workers=self.num_workers,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("validation", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)
+
+    def predict_dataloader(self) -> DataLoader:
+        return self._loader("predict", shuffle=False)

@@ -1,0 +1,217 @@
+"""The ``LightningModule`` that trains and evaluates any adaptation method with the same loop.
+
+Every method (the transducer and every baseline) goes through the same optimizer, generation settings and
+metrics. Generation receives only the source (and its graph), never the target.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from tasks.metrics import compute_metrics
+from tasks.task import Task, resolve_task
+from transducer.backbone import BackboneConfig, backbone_fingerprint, backbone_name, is_seq2seq
+from transducer.methods import load_adapted_model
+from transducer.methods.base import AdaptedModel, MethodConfig
+
+CHECKPOINT_META_KEY = "transducer_tuning"
+
+
+@dataclass
+class GenerationSettings:
+    """Decoding settings shared by every method (the paper's: beam 2, up to 150 new tokens)."""
+
+    num_beams: int = 2
+    max_new_tokens: int = 150
+
+
+class AdaptationModule(pl.LightningModule):
+    """Train/evaluate one adaptation method of a backbone on one task.
+
+    Args:
+        backbone: which model to adapt (hub name, folder, or a config for random weights).
+        method: the adaptation method and its hyperparameters (YAML: ``class_path``/``init_args``).
+        task: task name or definition (linked from ``data.task`` by the CLI).
+        adapter: a folder written by ``save_pretrained`` to start from (e.g. for ``predict``/``test``).
+        learning_rate / weight_decay: AdamW settings (the paper: 3e-4, constant).
+        warmup_steps: linear warmup steps; ``lr_schedule``: ``constant`` or ``linear`` (decay to 0 at the end).
+        generation: decoding settings for validation/test/predict.
+    """
+
+    def __init__(
+        self,
+        backbone: BackboneConfig,
+        method: MethodConfig,
+        task: str | Task = "code_summarization",
+        adapter: str | None = None,
+        learning_rate: float = 3e-4,
+        weight_decay: float = 0.0,
+        warmup_steps: int = 0,
+        lr_schedule: str = "constant",
+        generation: GenerationSettings | None = None,
+    ) -> None:
+        super().__init__()
+        if lr_schedule not in ("constant", "linear"):
+            raise ValueError(f"model.lr_schedule must be 'constant' or 'linear', got {lr_schedule!r}")
+        self.task = resolve_task(task)
+        self.method_config = method
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.warmup_steps = warmup_steps
+        self.lr_schedule = lr_schedule
+        self.generation = generation or GenerationSettings()
+        backbone_model, self.tokenizer = backbone.load()
+        self.seq2seq = is_seq2seq(backbone_model)
+        if adapter is not None:
+            self.adapted_model: AdaptedModel = load_adapted_model(adapter, backbone_model, self.tokenizer)
+        else:
+            self.adapted_model = method.build(backbone_model, self.tokenizer)
+        self.strict_loading = False  # checkpoints hold only the trainable weights
+        self._records: list[dict[str, Any]] = []
+        self._rng_to_restore: dict[str, Any] | None = None
+
+    # --- steps -----------------------------------------------------------------------------------------------
+    def forward(self, batch: dict[str, Any]) -> Any:
+        return self.adapted_model(batch["input_ids"], batch["attention_mask"], batch["labels"], batch["graph"])
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        loss = self(batch).loss
+        self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["ids"]))
+        return loss
+
+    def generate(self, batch: dict[str, Any]) -> list[str]:
+        """Decode predictions from the source (and graph) alone."""
+        ids = self.adapted_model.generate(
+            batch["generation_input_ids"],
+            batch["generation_attention_mask"],
+            batch["graph"],
+            num_beams=self.generation.num_beams,
+            max_new_tokens=self.generation.max_new_tokens,
+        )
+        return [text.strip() for text in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
+
+    def _evaluation_step(self, batch: dict[str, Any], stage: str) -> None:
+        self.log(f"{stage}_loss", self(batch).loss, batch_size=len(batch["ids"]), sync_dist=True)
+        predictions = self.generate(batch)
+        self._records.extend(
+            {"id": i, "source": s, "reference": t, "prediction": p}
+            for i, s, t, p in zip(batch["ids"], batch["sources"], batch["targets"], predictions)
+        )
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        self._evaluation_step(batch, "val")
+
+    def test_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        self._evaluation_step(batch, "test")
+
+    def predict_step(self, batch: dict[str, Any], batch_idx: int, dataloader_idx: int = 0) -> list[dict[str, str]]:
+        predictions = self.generate(batch)
+        return [{"id": i, "source": s, "prediction": p} for i, s, p in zip(batch["ids"], batch["sources"], predictions)]
+
+    # --- metrics ---------------------------------------------------------------------------------------------
+    def on_validation_epoch_start(self) -> None:
+        self._records = []
+
+    def on_test_epoch_start(self) -> None:
+        self._records = []
+
+    def _score(self, stage: str) -> tuple[list[dict[str, Any]], Any]:
+        records = _gather_records(self._records)
+        self._records = []
+        result = compute_metrics(
+            [r["prediction"] for r in records],
+            [r["reference"] for r in records],
+            self.task.metrics,
+            language=self.task.target_language,
+            per_instance=stage == "test",  # per-instance scores are written for test only
+        )
+        for name, value in result.corpus.items():
+            self.log(f"{stage}_{name}", float(value))  # every rank holds the same gathered records
+        return records, result
+
+    def on_validation_epoch_end(self) -> None:
+        self._score("val")
+
+    def on_test_epoch_end(self) -> None:
+        records, result = self._score("test")
+        if self.trainer.is_global_zero:
+            from tasks.metrics import write_predictions
+
+            write_predictions(self.trainer.log_dir or self.trainer.default_root_dir, "test", records, result)
+
+    # --- optimization ----------------------------------------------------------------------------------------
+    def configure_optimizers(self) -> Any:
+        parameters = [p for p in self.adapted_model.parameters() if p.requires_grad]
+        if not parameters:
+            return None  # e.g. no fine-tuning: nothing to train
+        optimizer = torch.optim.AdamW(parameters, lr=self.learning_rate, weight_decay=self.weight_decay)
+        total_steps = max(int(self.trainer.estimated_stepping_batches), 1)
+
+        def factor(step: int) -> float:
+            warmup = min(1.0, (step + 1) / self.warmup_steps) if self.warmup_steps else 1.0
+            decay = max(0.0, 1 - step / total_steps) if self.lr_schedule == "linear" else 1.0
+            return warmup * decay
+
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    # --- checkpoints: trainable weights only, refused on another backbone, exact resume ------------------------
+    def _checkpoint_meta(self) -> dict[str, str]:
+        backbone = self.adapted_model.backbone
+        return {
+            "method": self.method_config.method_name,
+            "backbone": backbone_name(backbone),
+            "backbone_fingerprint": backbone_fingerprint(backbone.config),
+        }
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        trainable = {f"adapted_model.{n}" for n, p in self.adapted_model.named_parameters() if p.requires_grad}
+        checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if k in trainable}
+        checkpoint[CHECKPOINT_META_KEY] = self._checkpoint_meta()
+        checkpoint["rng_states"] = {
+            "torch": torch.get_rng_state(),
+            "python": random.getstate(),
+            "numpy": np.random.get_state(),
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        saved = checkpoint.get(CHECKPOINT_META_KEY)
+        if saved is None:
+            raise ValueError("checkpoint was not written by transducer-tuning (no method/backbone record)")
+        current = self._checkpoint_meta()
+        if saved["backbone_fingerprint"] != current["backbone_fingerprint"]:
+            raise ValueError(
+                f"checkpoint was trained on backbone {saved['backbone']!r} (fingerprint {saved['backbone_fingerprint']}) "
+                f"but the configured backbone is {current['backbone']!r} (fingerprint {current['backbone_fingerprint']})"
+            )
+        if saved["method"] != current["method"]:
+            raise ValueError(f"checkpoint holds method {saved['method']!r} but the config builds {current['method']!r}")
+        self._rng_to_restore = checkpoint.get("rng_states")
+
+    def on_train_start(self) -> None:
+        # Restored here, after the sanity check, so the first resumed step draws what the uninterrupted run drew.
+        if self._rng_to_restore is not None:
+            torch.set_rng_state(self._rng_to_restore["torch"])
+            random.setstate(self._rng_to_restore["python"])
+            np.random.set_state(self._rng_to_restore["numpy"])
+            self._rng_to_restore = None
+
+
+def _gather_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """All ranks' evaluation records, de-duplicated by id (distributed samplers pad with repeats), in id order
+    of first appearance."""
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        gathered: list[list[dict[str, Any]]] = [[] for _ in range(dist.get_world_size())]
+        dist.all_gather_object(gathered, records)
+        records = [r for part in gathered for r in part]
+    unique: dict[str, dict[str, Any]] = {}
+    for record in records:
+        unique.setdefault(record["id"], record)
+    return list(unique.values())

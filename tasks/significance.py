@@ -1,0 +1,186 @@
+"""Paired significance tests of system A against system B on per-instance scores of the same test examples.
+
+Both tests work on the per-instance differences ``d_i = a_i - b_i`` and report the observed mean difference
+``mean(d)`` (positive: A scores higher) with a two-sided p-value for "no difference":
+
+- :func:`paired_bootstrap`: resample instances with replacement (Koehn, 2004); the percentile interval of the
+  resampled mean differences is the confidence interval, and the p-value comes from the resampled means
+  shifted to the null (Efron & Tibshirani, 1993, §16.4): ``(1 + #{|m* - mean(d)| >= |mean(d)|}) / (R + 1)``.
+- :func:`approximate_randomization`: swap A's and B's score on each instance with probability 1/2 (Noreen,
+  1989; Riezler & Maxwell, 2005): ``(1 + #{|mean(s * d)| >= |mean(d)|}) / (R + 1)``.
+
+The ``+ 1`` terms keep the p-value above zero, as a finite number of resamples warrants. For corpus-level
+metrics that are not means of instance scores (sacreBLEU, CodeBLEU) this tests the mean of their
+per-instance versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from os import PathLike
+
+import numpy as np
+
+# Resampled rows drawn per chunk are capped so that rows x instances stays near this many numbers.
+_CHUNK_ELEMENTS = 1 << 22
+# Relative tolerance when comparing a resampled statistic with the observed one (summation-order noise).
+_TIE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class SignificanceResult:
+    """Outcome of one paired test; ``ci_low``/``ci_high`` bound ``mean_difference`` (bootstrap only)."""
+
+    method: str
+    num_instances: int
+    mean_a: float
+    mean_b: float
+    mean_difference: float
+    p_value: float
+    ci_low: float | None
+    ci_high: float | None
+    confidence: float | None
+    num_resamples: int
+    seed: int
+
+    def significant(self, alpha: float = 0.05) -> bool:
+        """Whether the difference is significant at level ``alpha``."""
+        return self.p_value < alpha
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def paired_bootstrap(
+    scores_a: Sequence[float],
+    scores_b: Sequence[float],
+    num_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> SignificanceResult:
+    """Paired bootstrap test of ``mean(a) - mean(b)`` with a percentile confidence interval."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    a, b, differences = _paired_arrays(scores_a, scores_b, num_resamples)
+    observed = float(differences.mean())
+    rng = np.random.default_rng(seed)
+    means = np.concatenate(
+        [
+            differences[rng.integers(0, differences.size, size=(rows, differences.size))].mean(axis=1)
+            for rows in _chunks(num_resamples, differences.size)
+        ]
+    )
+    tail = (1.0 - confidence) / 2.0
+    ci_low, ci_high = np.quantile(means, [tail, 1.0 - tail])
+    extreme = np.abs(means - observed) >= abs(observed) * (1.0 - _TIE_TOLERANCE)
+    return SignificanceResult(
+        method="paired_bootstrap",
+        num_instances=differences.size,
+        mean_a=float(a.mean()),
+        mean_b=float(b.mean()),
+        mean_difference=observed,
+        p_value=float((1 + extreme.sum()) / (num_resamples + 1)),
+        ci_low=float(ci_low),
+        ci_high=float(ci_high),
+        confidence=confidence,
+        num_resamples=num_resamples,
+        seed=seed,
+    )
+
+
+def approximate_randomization(
+    scores_a: Sequence[float], scores_b: Sequence[float], num_resamples: int = 1000, seed: int = 0
+) -> SignificanceResult:
+    """Paired approximate randomization (sign-flip permutation) test of ``mean(a) - mean(b)``."""
+    a, b, differences = _paired_arrays(scores_a, scores_b, num_resamples)
+    observed = float(differences.mean())
+    rng = np.random.default_rng(seed)
+    statistics = np.concatenate(
+        [
+            np.abs((rng.choice([-1.0, 1.0], size=(rows, differences.size)) * differences).mean(axis=1))
+            for rows in _chunks(num_resamples, differences.size)
+        ]
+    )
+    extreme = statistics >= abs(observed) * (1.0 - _TIE_TOLERANCE)
+    return SignificanceResult(
+        method="approximate_randomization",
+        num_instances=differences.size,
+        mean_a=float(a.mean()),
+        mean_b=float(b.mean()),
+        mean_difference=observed,
+        p_value=float((1 + extreme.sum()) / (num_resamples + 1)),
+        ci_low=None,
+        ci_high=None,
+        confidence=None,
+        num_resamples=num_resamples,
+        seed=seed,
+    )
+
+
+def paired_scores_from_files(
+    path_a: str | PathLike[str], path_b: str | PathLike[str], metric: str
+) -> tuple[list[float], list[float]]:
+    """Per-instance ``metric`` scores of two prediction files (``tasks.metrics.write_predictions``), paired by id.
+
+    Both files must cover the same ids.
+    """
+    from tasks.metrics.output import read_instance_scores
+
+    scores_a = read_instance_scores(path_a, metric)
+    scores_b = read_instance_scores(path_b, metric)
+    if scores_a.keys() != scores_b.keys():
+        only_a = sorted(scores_a.keys() - scores_b.keys())
+        only_b = sorted(scores_b.keys() - scores_a.keys())
+        raise ValueError(
+            f"prediction files cover different examples: {len(only_a)} ids only in {path_a} "
+            f"(e.g. {only_a[:3]}), {len(only_b)} only in {path_b} (e.g. {only_b[:3]})"
+        )
+    ids = list(scores_a)
+    return [scores_a[i] for i in ids], [scores_b[i] for i in ids]
+
+
+def _paired_arrays(
+    scores_a: Sequence[float], scores_b: Sequence[float], num_resamples: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    a = np.asarray(scores_a, dtype=np.float64)
+    b = np.asarray(scores_b, dtype=np.float64)
+    if a.ndim != 1 or b.ndim != 1 or a.size != b.size:
+        raise ValueError(f"need two flat score lists of equal length (one score per instance): {a.shape}, {b.shape}")
+    if a.size == 0:
+        raise ValueError("need at least one paired score; both lists are empty")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("scores must be finite numbers (found NaN or infinity)")
+    if num_resamples < 1:
+        raise ValueError(f"num_resamples must be at least 1, got {num_resamples}")
+    return a, b, a - b
+
+
+def _chunks(total_rows: int, row_length: int) -> list[int]:
+    """Row counts of consecutive chunks covering ``total_rows`` rows of ``row_length`` numbers each."""
+    per_chunk = max(1, _CHUNK_ELEMENTS // row_length)
+    return [min(per_chunk, total_rows - start) for start in range(0, total_rows, per_chunk)]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m tasks.significance A.jsonl B.jsonl --metric bleu``: both tests on two runs' prediction files."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Paired significance test of run A against run B.")
+    parser.add_argument("predictions_a", help="predictions_<split>.jsonl of run A")
+    parser.add_argument("predictions_b", help="predictions_<split>.jsonl of run B (same examples)")
+    parser.add_argument("--metric", default="bleu", help="per-instance score to compare (default: bleu)")
+    parser.add_argument("--resamples", type=int, default=1000, help="number of resamples (default: 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    args = parser.parse_args(argv)
+    scores_a, scores_b = paired_scores_from_files(args.predictions_a, args.predictions_b, args.metric)
+    results = [
+        paired_bootstrap(scores_a, scores_b, args.resamples, seed=args.seed),
+        approximate_randomization(scores_a, scores_b, args.resamples, seed=args.seed),
+    ]
+    print(json.dumps({"metric": args.metric, "tests": [result.to_dict() for result in results]}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

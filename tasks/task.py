@@ -1,0 +1,77 @@
+"""Task definitions: what goes in, what comes out, and how predictions are scored.
+
+The three tasks of the paper are built in; a custom source→target task is one :class:`Task` away, from Python
+(``Task(name="commit_message", source_language="java", metrics=("bleu",))``) or from YAML
+(``data.task: {name: commit_message, source_language: java, metrics: [bleu]}``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Task:
+    """A source→target generation task.
+
+    Args:
+        name: task name, used in output folders and logs.
+        source_language: language of the source code (CPG extraction); ``None`` reads it per example from the
+            data's ``language`` field.
+        target_language: language of the target when it is code (enables CodeBLEU); ``None`` for text targets.
+        metrics: metric names computed on validation/test (see ``tasks.metrics``); the first is the one
+            checkpointing and early stopping follow.
+        source_prefix: text prepended to every source before tokenization (e.g. an instruction for a
+            decoder-only backbone).
+    """
+
+    name: str
+    source_language: str | None = None
+    target_language: str | None = None
+    metrics: tuple[str, ...] = ("bleu", "sacrebleu", "exact_match")
+    source_prefix: str = ""
+
+    def __post_init__(self) -> None:
+        self.metrics = tuple(self.metrics)
+        if not self.metrics:
+            raise ValueError(f"task {self.name!r}: `metrics` is empty; give at least one (e.g. ['bleu'])")
+
+    @property
+    def main_metric(self) -> str:
+        """The metric that best-checkpoint selection and early stopping follow (higher is better)."""
+        return self.metrics[0]
+
+
+BUILTIN_TASKS: dict[str, Task] = {
+    task.name: task
+    for task in (
+        Task("code_summarization", source_language="java", metrics=("bleu", "sacrebleu", "exact_match")),
+        Task(
+            "assert_generation",
+            source_language="java",
+            target_language="java",
+            metrics=("exact_match", "bleu", "sacrebleu", "codebleu"),
+        ),
+        Task(
+            "code_translation",
+            source_language="java",
+            target_language="c_sharp",
+            metrics=("bleu", "sacrebleu", "exact_match", "codebleu"),
+        ),
+    )
+}
+
+
+def resolve_task(task: str | Task) -> Task:
+    """A built-in task by name, or the given :class:`Task` itself."""
+    if isinstance(task, Task):
+        return task
+    if task not in BUILTIN_TASKS:
+        raise ValueError(
+            f"unknown task {task!r}; built-in tasks are {sorted(BUILTIN_TASKS)}, or define your own with "
+            "`task: {name: ..., source_language: ..., metrics: [...]}`"
+        )
+    return BUILTIN_TASKS[task]
+
+
+__all__ = ["BUILTIN_TASKS", "Task", "resolve_task"]

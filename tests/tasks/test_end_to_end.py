@@ -1,0 +1,61 @@
+"""End to end through the Lightning CLI on a tiny random backbone: fit → test → predict, per task."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.tasks.harness_utils import make_config, read_jsonl, run_cli
+
+
+def _single_run_dir(root: Path) -> Path:
+    runs = sorted((root / "run").glob("version_*"))
+    assert runs, f"no run folder under {root}"
+    return runs[-1]
+
+
+@pytest.mark.parametrize("task", ["code_summarization", "assert_generation", "code_translation"])
+def test_fit_test_predict_and_adapter_reload(tmp_path: Path, task: str) -> None:
+    config = make_config(tmp_path, task)
+    run_cli("fit", "--config", str(config))
+
+    run = _single_run_dir(tmp_path / "out")
+    metrics = json.loads((run / "metrics_test.json").read_text())
+    expected = {"code_summarization": "bleu", "assert_generation": "exact_match", "code_translation": "codebleu"}[task]
+    assert expected in metrics and isinstance(metrics[expected], float)
+    records = read_jsonl(run / "predictions_test.jsonl")
+    assert len(records) == 3 and {"id", "prediction", "reference", expected} <= set(records[0])
+    assert (run / "adapter" / "adapter_model.safetensors").is_file()
+    assert (run / "loss_curve.png").stat().st_size > 0
+    assert (tmp_path / "out" / "checkpoints" / "last.ckpt").is_file()
+
+    # a fresh model from the exported adapter predicts what the tested (best) checkpoint predicted
+    run_cli("predict", "--config", str(config), "--model.adapter", str(run / "adapter"))
+    predicted = {r["source"]: r["prediction"] for r in read_jsonl(_single_run_dir(tmp_path / "out") / "predictions.jsonl")}
+    tested = {r["source"]: r["prediction"] for r in records}
+    assert len(predicted) == 2 and all(predicted[source] == tested[source] for source in predicted)
+
+    run_cli(
+        "test",
+        "--config",
+        str(config),
+        "--model.adapter",
+        str(run / "adapter"),
+        "--data.test",
+        str(tmp_path / "test.jsonl"),
+    )
+    reloaded = read_jsonl(_single_run_dir(tmp_path / "out") / "predictions_test.jsonl")
+    assert [r["prediction"] for r in reloaded] == [r["prediction"] for r in records]
+
+
+def test_checkpoint_holds_only_trainable_weights(tmp_path: Path) -> None:
+    import torch
+
+    config = make_config(tmp_path, "code_summarization", data={"test": None})
+    cli = run_cli("fit", "--config", str(config))
+    checkpoint = torch.load(tmp_path / "out" / "checkpoints" / "last.ckpt", weights_only=False)
+    trainable = {f"adapted_model.{n}" for n, p in cli.model.adapted_model.named_parameters() if p.requires_grad}
+    assert set(checkpoint["state_dict"]) == trainable
+    assert not any(key.startswith("adapted_model.backbone.") for key in checkpoint["state_dict"])

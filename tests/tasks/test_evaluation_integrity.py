@@ -1,0 +1,76 @@
+"""Evaluation never sees the target, and resuming from `last` continues exactly."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.tasks.harness_utils import TINY_T5, make_config, read_jsonl, run_cli
+
+
+def _latest_run(root: Path) -> Path:
+    return sorted((root / "run").glob("version_*"), key=lambda p: int(p.name.split("_")[1]))[-1]
+
+
+def test_predictions_do_not_change_when_every_gold_target_changes(tmp_path: Path) -> None:
+    config = make_config(tmp_path, "code_translation")
+    run_cli("fit", "--config", str(config), "--test_after_fit", "false")
+    adapter = _latest_run(tmp_path / "out") / "adapter"
+
+    def test_predictions(test_file: Path) -> list[str]:
+        run_cli("test", "--config", str(config), "--model.adapter", str(adapter), "--data.test", str(test_file))
+        return [r["prediction"] for r in read_jsonl(_latest_run(tmp_path / "out") / "predictions_test.jsonl")]
+
+    original = tmp_path / "test.jsonl"
+    altered = tmp_path / "test_altered_targets.jsonl"
+    records = read_jsonl(original)
+    with altered.open("w") as handle:
+        for record in records:
+            handle.write(json.dumps({**record, "target": "XX " + record["target"][::-1]}) + "\n")
+    assert test_predictions(original) == test_predictions(altered)
+
+
+def test_generation_inputs_hold_only_the_source() -> None:
+    from tasks.collate import Collator, Sample
+    from transducer.backbone import load_tokenizer
+
+    tokenizer = load_tokenizer("byte")
+    for seq2seq in (True, False):
+        collate = Collator(tokenizer, seq2seq=seq2seq, max_source_length=64, max_target_length=32)
+        a = collate([Sample("0", "int f() { return 1; }", "returns one"), Sample("1", "void g() {}", "does nothing")])
+        b = collate([Sample("0", "int f() { return 1; }", "something else entirely"), Sample("1", "void g() {}", "x")])
+        assert a["generation_input_ids"].equal(b["generation_input_ids"])
+        assert a["generation_attention_mask"].equal(b["generation_attention_mask"])
+        assert not a["labels"].equal(b["labels"]) if seq2seq else a["labels"].shape != b["labels"].shape
+
+
+def _train_losses(run: Path) -> dict[int, float]:
+    with (run / "metrics.csv").open() as handle:
+        return {int(row["step"]): float(row["train_loss"]) for row in csv.DictReader(handle) if row.get("train_loss")}
+
+
+@pytest.mark.parametrize("backbone", [TINY_T5])
+def test_resume_from_last_continues_exactly(tmp_path: Path, backbone: dict) -> None:
+    # 6 training examples, batch 3: 2 steps per epoch; checkpoints at the end of each epoch.
+    trainer = {"log_every_n_steps": 1, "val_check_interval": None, "check_val_every_n_epoch": 1}
+    (tmp_path / "a").mkdir()
+    uninterrupted = make_config(tmp_path / "a", "code_summarization", backbone=backbone, trainer={**trainer, "max_steps": 4})
+    run_cli("fit", "--config", str(uninterrupted), "--test_after_fit", "false")
+    expected = _train_losses(_latest_run(tmp_path / "a" / "out"))
+
+    (tmp_path / "b").mkdir()
+    interrupted = make_config(tmp_path / "b", "code_summarization", backbone=backbone, trainer={**trainer, "max_steps": 2})
+    run_cli("fit", "--config", str(interrupted), "--test_after_fit", "false")
+    config = yaml.safe_load(interrupted.read_text())
+    config["trainer"]["max_steps"] = 4
+    interrupted.write_text(yaml.safe_dump(config))
+    run_cli("fit", "--config", str(interrupted), "--ckpt_path", "last", "--test_after_fit", "false")
+    resumed = _train_losses(_latest_run(tmp_path / "b" / "out"))
+
+    assert min(resumed) == 2, "the resumed run must start at the step after the checkpoint"
+    for step in (2, 3):
+        assert resumed[step] == pytest.approx(expected[step], abs=1e-6)

@@ -1,0 +1,55 @@
+"""`transducer bench` on a tiny backbone: two methods, one step each, in worker subprocesses."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from tests.transducer.methods.tiny import TINY_CONFIGS
+from transducer.bench import EfficiencyRow, main, markdown_table, ratio_columns, synthetic_cpg
+
+
+def test_bench_writes_table_chart_and_sane_rows(tmp_path, capsys) -> None:
+    main([
+        "--methods", "lora", "transducer", "--backbone-config", json.dumps(TINY_CONFIGS["t5"]),
+        "--method-options", json.dumps({"transducer": {"bottleneck_dim": 8, "gnn_heads": 2}}),
+        "--batch-size", "2", "--source-length", "12", "--target-length", "6", "--nodes-per-graph", "10",
+        "--steps", "1", "--warmup-steps", "0", "--output-dir", str(tmp_path),
+    ])  # fmt: skip
+
+    report = (tmp_path / "bench.md").read_text()
+    assert report in capsys.readouterr().out
+    assert (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
+    rows = {row["method"]: EfficiencyRow(**row) for row in json.loads((tmp_path / "bench.json").read_text())["rows"]}
+    assert set(rows) == {"lora", "transducer"}
+    lora = rows["lora"]
+    # LoRA r=8 on q and v of 2 encoder + 2 decoder blocks (decoder: self-attention and cross-attention)
+    assert lora.trainable_params == 6 * 2 * 8 * (32 + 32)
+    for row in rows.values():
+        assert row.backbone_params == rows["lora"].backbone_params > row.trainable_params > 0
+        assert row.adapter_bytes > 4 * row.trainable_params  # float32 weights plus the config
+        assert row.peak_memory_bytes >= row.memory_after_build_bytes > 0
+        assert 0 < row.step_time_s < 60 and 0 < row.generation_time_per_sample_s < 60
+        assert f"| {row.method} | {row.trainable_params:,d} |" in report
+    assert "## Relative to LoRA" in report and "| lora | 1× | 1× | 1× | 1× |" in report
+
+
+def test_ratio_columns_and_missing_values_render() -> None:
+    base = dict(backbone_params=1000, adapter_bytes=10, memory_after_build_bytes=100, memory_source="test")
+    lora = EfficiencyRow("lora", 10, peak_memory_bytes=150, step_time_s=2.0, generation_time_per_sample_s=0.1, **base)
+    zero = EfficiencyRow("no_finetune", 0, peak_memory_bytes=None, step_time_s=None, generation_time_per_sample_s=0.1, **base)
+    table = markdown_table([lora, zero], ratio_columns(lora, "LoRA"))
+    assert table.splitlines()[-1] == "| 0× | n/a | n/a | n/a |"
+    assert zero.memory_increase_bytes is None and lora.memory_increase_bytes == 50
+
+
+def test_synthetic_cpg_is_a_tree_plus_statement_edges() -> None:
+    graph = synthetic_cpg(60, random.Random(0))
+    counts = graph.edge_counts()
+    assert graph.num_nodes == 60 and counts["AST"] == 59
+    assert counts["CFG"] > 0 and counts["DDG"] > 0
+    assert all(0 <= e.src < 60 and 0 <= e.dst < 60 for e in graph.edges)
+    with pytest.raises(ValueError, match="at least one node"):
+        synthetic_cpg(0, random.Random(0))

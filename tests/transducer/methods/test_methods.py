@@ -1,0 +1,199 @@
+"""Every method: trains exactly what it says, saves/loads its weights, generates, and refuses what it cannot do."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+import pytest
+import torch
+
+from tests.transducer.methods.tiny import TINY_CONFIGS, generation_batch, training_batch, with_graphs
+from transducer.backbone import load_backbone
+from transducer.methods import (
+    METHODS,
+    BackboneMismatchError,
+    LayerFreezingConfig,
+    build_method,
+    load_adapted_model,
+    method_config,
+)
+from transducer.methods.base import ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME
+
+FAMILIES = ("t5", "gpt2")
+
+#: small hyperparameters so the tiny backbones stay tiny
+OPTIONS: dict[str, dict] = {
+    "prompt_tuning": {"num_virtual_tokens": 4},
+    "prefix_tuning": {"num_virtual_tokens": 3},
+    "layer_freezing": {"top_k": 1},
+    "transducer": {"bottleneck_dim": 8, "gnn_heads": 2, "graph_dim": 8, "attention_dim": 8},
+    "transducer_no_graph": {"graph_dim": 8, "attention_dim": 8},
+}
+
+_TOP_BLOCK = {
+    "t5": r"model\.(encoder|decoder)\.(block\.1\.|final_layer_norm\.)",
+    "gpt2": r"model\.transformer\.(h\.1\.|ln_f\.)",
+}
+
+#: method -> (family -> whether a trainable parameter name belongs to the method's trainable set)
+TRAINABLE: dict[str, Callable[[str, str], bool]] = {
+    "full_finetune": lambda family, name: True,
+    "lora": lambda family, name: "lora_" in name,
+    "ia3": lambda family, name: "ia3_" in name,
+    "prompt_tuning": lambda family, name: ".prompt_encoder." in name,
+    "prefix_tuning": lambda family, name: ".prompt_encoder." in name,
+    "linear_adapter": lambda family, name: name == "linear.weight",
+    "layer_freezing": lambda family, name: re.match(_TOP_BLOCK[family], name) is not None,
+    "transducer": lambda family, name: name.startswith("transducer."),
+    "transducer_no_graph": lambda family, name: name.startswith("transducer.fusion."),
+}
+
+TRAINED_METHODS = [name for name in METHODS if name != "no_finetune"]
+
+
+def build(fresh, method: str, family: str):
+    backbone, tokenizer = fresh(family)
+    torch.manual_seed(0)
+    return build_method(method, backbone, tokenizer, **OPTIONS.get(method, {}))
+
+
+def train_steps(model, steps: int = 1) -> torch.Tensor:
+    """``steps`` AdamW steps on the tiny batch; returns the last loss."""
+    model.train()
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    batch = with_graphs(model, training_batch(model_family(model)))
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = model(**batch).loss
+        loss.backward()
+        optimizer.step()
+    return loss.detach()
+
+
+def model_family(model) -> str:
+    return model.backbone.config.model_type
+
+
+def snapshot(model) -> dict[str, torch.Tensor]:
+    return {name: p.detach().clone() for name, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("method", TRAINED_METHODS)
+def test_one_step_trains_exactly_the_method_parameters(fresh, method: str, family: str) -> None:
+    model = build(fresh, method, family)
+    before = snapshot(model)
+    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+    assert trainable, "the method trains nothing"
+    assert all(TRAINABLE[method](family, name) for name in trainable), sorted(trainable)
+    if method == "full_finetune":
+        assert trainable == set(before)
+    if method == "layer_freezing":  # every parameter of the top blocks, none elsewhere
+        assert trainable == {name for name in before if TRAINABLE[method](family, name)}
+
+    # two steps: zero-initialised output layers (LoRA's B, the transducer's fusion output) pass no gradient to the
+    # layers before them in the first step
+    loss = train_steps(model, steps=2)
+
+    assert torch.isfinite(loss)
+    for name, p in model.named_parameters():
+        if name in trainable:
+            assert not torch.equal(p, before[name]), f"{name} did not change"
+        else:
+            assert torch.equal(p, before[name]), f"frozen {name} changed"
+    assert model.trainable_parameters()[0] == sum(p.numel() for n, p in model.named_parameters() if n in trainable)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_no_finetune_trains_nothing_and_saves_no_weights(fresh, family: str, tmp_path) -> None:
+    model = build(fresh, "no_finetune", family)
+    assert model.trainable_parameters()[0] == 0
+    assert torch.isfinite(model(**training_batch(family)).loss)
+    model.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())["method"] == "no_finetune"
+    reloaded = load_adapted_model(tmp_path, fresh(family)[0], fresh(family)[1])
+    assert reloaded.trainable_parameters()[0] == 0
+
+
+def test_linear_adapter_is_square_and_starts_as_the_identity(fresh) -> None:
+    backbone, tokenizer = fresh("t5")
+    backbone.eval()
+    reference = backbone(**training_batch("t5")).logits
+    model = build_method("linear_adapter", backbone, tokenizer).eval()
+    assert model.trainable_parameters()[0] == 32 * 32
+    torch.testing.assert_close(model(**training_batch("t5")).logits, reference)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("method", list(METHODS))
+def test_save_load_round_trip_reproduces_outputs(fresh, method: str, family: str, tmp_path) -> None:
+    model = build(fresh, method, family)
+    if method != "no_finetune":
+        train_steps(model)
+    model.eval()
+    batch = with_graphs(model, training_batch(family))
+    with torch.no_grad():
+        expected = model(**batch).logits
+    model.save_pretrained(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME])
+    assert json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())["method"] == method
+
+    backbone, tokenizer = fresh(family)  # the untrained backbone
+    reloaded = load_adapted_model(tmp_path, backbone, tokenizer).eval()
+    assert type(reloaded) is type(model)
+    assert reloaded.trainable_parameters() == model.trainable_parameters()
+    with torch.no_grad():
+        torch.testing.assert_close(reloaded(**batch).logits, expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("method", ["lora", "full_finetune"])
+def test_loading_onto_another_backbone_architecture_is_refused(fresh, method: str, tmp_path) -> None:
+    build(fresh, method, "t5").save_pretrained(tmp_path)
+    other, tokenizer = load_backbone(config={**TINY_CONFIGS["t5"], "d_ff": 48}, tokenizer="byte")
+    with pytest.raises(BackboneMismatchError, match="fingerprint"):
+        load_adapted_model(tmp_path, other, tokenizer)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("method", list(METHODS))
+def test_beam_search_returns_only_the_new_tokens(fresh, method: str, family: str) -> None:
+    model = build(fresh, method, family).eval()
+    batch = with_graphs(model, generation_batch())
+    output = model.generate(**batch, num_beams=2, max_new_tokens=3, min_new_tokens=3)
+    # seq2seq output starts with the decoder start token; decoder-only output is the continuation only
+    assert output.shape == (2, 4 if family == "t5" else 3)
+    assert output.dtype == torch.long
+
+
+def test_peft_method_without_default_targets_for_the_architecture_says_so() -> None:
+    codegen = {"model_type": "codegen", "vocab_size": 384, "n_embd": 32, "n_layer": 1, "n_head": 2, "rotary_dim": 8}
+    backbone, tokenizer = load_backbone(config=codegen, tokenizer="byte")
+    with pytest.raises(ValueError, match=r"'ia3' cannot be applied to a 'codegen' backbone.*target_modules"):
+        build_method("ia3", backbone, tokenizer)
+    model = build_method("ia3", backbone, tokenizer, target_modules=["qkv_proj", "fc_out"], feedforward_modules=["fc_out"])
+    assert model.trainable_parameters()[0] > 0
+
+
+def test_layer_freezing_refuses_unknown_architectures_and_bad_k(fresh) -> None:
+    opt = {"model_type": "opt", "vocab_size": 384, "hidden_size": 32, "ffn_dim": 64, "num_hidden_layers": 1,
+           "num_attention_heads": 2, "word_embed_proj_dim": 32}  # fmt: skip
+    backbone, tokenizer = load_backbone(config=opt, tokenizer="byte")
+    with pytest.raises(ValueError, match="does not know where the transformer blocks of a 'opt' backbone are"):
+        LayerFreezingConfig().build(backbone, tokenizer)
+    with pytest.raises(ValueError, match="the 't5' backbone has 2"):
+        LayerFreezingConfig(top_k=3).build(*fresh("t5"))
+    with pytest.raises(ValueError, match="decoder-only"):
+        LayerFreezingConfig(top_k_encoder=1).build(*fresh("gpt2"))
+
+
+def test_layer_freezing_per_stack_counts(fresh) -> None:
+    model = LayerFreezingConfig(top_k_encoder=0, top_k_decoder=2, train_final_layer_norm=False).build(*fresh("t5"))
+    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+    assert trainable and all(name.startswith("model.decoder.block.") for name in trainable)
+
+
+def test_unknown_method_lists_the_available_ones() -> None:
+    with pytest.raises(ValueError, match="unknown adaptation method 'adapterfusion'; available: .*lora"):
+        method_config("adapterfusion")

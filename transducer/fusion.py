@@ -1,0 +1,95 @@
+"""Attention-Based Fusion Layer (ABFL): token embeddings attend to graph features and get a residual update.
+
+Unlike the reference implementation (one pooled graph vector repeated as every key, so attention is uniform and
+the output ignores the graph), keys and values come from the graph's per-node features, a learned "sink" slot
+with a zero value lets a token take nothing from the graph, and the update is added to the token embedding through
+a zero-initialized output projection: an untrained fusion is exactly the identity and token identity is kept.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from transducer.gve import GraphFeatures
+
+KEY_SOURCES = ("nodes", "pooled")
+
+
+class AttentionFusion(nn.Module):
+    """Low-rank multi-head cross-attention from tokens (queries) to graph features (keys and values).
+
+    Args:
+        hidden_size: size of the backbone's token embeddings (H).
+        graph_dim: size of the graph features (G).
+        attention_dim: width of queries/keys/values (A, split over ``num_heads``); keeps the layer small.
+        num_heads: attention heads (must divide ``attention_dim``).
+        dropout: dropout on the attention weights.
+        key_source: ``"nodes"`` attends over every node's features; ``"pooled"`` over the one pooled graph vector
+            (paper-style; with the sink slot the amount taken still depends on the token and the graph).
+    """
+
+    def __init__(
+        self,
+        hidden_size: int,
+        graph_dim: int,
+        attention_dim: int = 128,
+        num_heads: int = 4,
+        dropout: float = 0.1,
+        key_source: str = "nodes",
+    ) -> None:
+        super().__init__()
+        if key_source not in KEY_SOURCES:
+            raise ValueError(f"key_source must be one of {KEY_SOURCES}, got {key_source!r}")
+        if attention_dim % num_heads:
+            raise ValueError(f"num_heads ({num_heads}) must divide attention_dim ({attention_dim})")
+        self.num_heads = num_heads
+        self.key_source = key_source
+        self.attention_dropout = dropout
+        self.token_norm = nn.RMSNorm(hidden_size)
+        self.graph_norm = nn.RMSNorm(graph_dim)
+        self.query = nn.Linear(hidden_size, attention_dim)
+        self.key = nn.Linear(graph_dim, attention_dim)
+        self.value = nn.Linear(graph_dim, attention_dim)
+        #: key of the always-visible slot whose value is zero ("take nothing from the graph")
+        self.sink_key = nn.Parameter(torch.zeros(attention_dim))
+        self.output = nn.Linear(attention_dim, hidden_size, bias=False)
+        nn.init.zeros_(self.output.weight)
+
+    def forward(self, tokens: torch.Tensor, token_mask: torch.Tensor, graph: GraphFeatures) -> torch.Tensor:
+        """Fuse graph features into token embeddings.
+
+        Args:
+            tokens: (B, L, H) token embeddings.
+            token_mask: (B, L) bool, True at positions to fuse; other positions are returned unchanged.
+            graph: per-node features (B, N_max, G) with node mask (B, N_max), and pooled (B, G) features.
+
+        Returns:
+            (B, L, H) ``tokens + output(attention)`` at fused positions, ``tokens`` elsewhere.
+        """
+        batch_size, length, _ = tokens.shape
+        if self.key_source == "nodes":
+            features, feature_mask = graph.nodes, graph.node_mask
+        else:
+            features, feature_mask = graph.pooled.unsqueeze(1), graph.node_mask.any(dim=1, keepdim=True)
+        dtype = self.query.weight.dtype
+        features = self.graph_norm(features.to(dtype))
+        keys = torch.cat([self.sink_key.expand(batch_size, 1, -1), self.key(features)], dim=1)
+        values = self.value(features)
+        values = torch.cat([values.new_zeros(batch_size, 1, values.shape[-1]), values], dim=1)
+        visible = torch.cat([feature_mask.new_ones(batch_size, 1), feature_mask], dim=1)  # (B, S+1)
+        queries = self.query(self.token_norm(tokens.to(dtype)))
+        attended = F.scaled_dot_product_attention(
+            self._split_heads(queries),
+            self._split_heads(keys),
+            self._split_heads(values),
+            attn_mask=visible[:, None, None, :],
+            dropout_p=self.attention_dropout if self.training else 0.0,
+        )  # (B, heads, L, A / heads)
+        update = self.output(attended.transpose(1, 2).reshape(batch_size, length, -1)).to(tokens.dtype)
+        return torch.where(token_mask.unsqueeze(-1), tokens + update, tokens)
+
+    def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, S, A) -> (B, heads, S, A / heads)."""
+        return x.unflatten(-1, (self.num_heads, -1)).transpose(1, 2)

@@ -1,0 +1,54 @@
+"""Shared plumbing of the methods implemented by Hugging Face ``peft`` (LoRA, IA3, prompt and prefix tuning)."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from peft import PeftConfig, PeftModel, TaskType, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
+from torch import nn
+
+from transducer.backbone import is_seq2seq
+from transducer.methods.base import MethodConfig
+from transducer.methods.wrapper import BackboneWrapper
+
+
+@dataclass
+class PeftMethodConfig(MethodConfig):
+    """A method whose trainable part ``peft`` injects into the frozen backbone."""
+
+    @abstractmethod
+    def peft_config(self, task_type: TaskType) -> PeftConfig:
+        """The ``peft`` config for a backbone of ``task_type`` (seq2seq or causal LM)."""
+
+    def build(self, backbone: nn.Module, tokenizer: Any) -> PeftAdaptedModel:
+        task_type = TaskType.SEQ_2_SEQ_LM if is_seq2seq(backbone) else TaskType.CAUSAL_LM
+        try:
+            peft_model = get_peft_model(backbone, self.peft_config(task_type))
+        except ValueError as error:
+            raise ValueError(
+                f"method {self.method_name!r} cannot be applied to a {backbone.config.model_type!r} backbone: "
+                f"peft says: {error}. peft has no default target modules for some architectures; pass "
+                "`target_modules` (the names of the linear layers to adapt) where the method has that option"
+            ) from error
+        return PeftAdaptedModel(self, peft_model, tokenizer)
+
+
+class PeftAdaptedModel(BackboneWrapper):
+    """Runs the ``PeftModel``; the adapter state is ``get_peft_model_state_dict`` (peft's own adapter weights)."""
+
+    def __init__(self, config: PeftMethodConfig, peft_model: PeftModel, tokenizer: Any) -> None:
+        super().__init__(config, peft_model, tokenizer)
+        self.seq2seq = is_seq2seq(peft_model.get_base_model())
+
+    @property
+    def backbone(self) -> nn.Module:  # type: ignore[override]
+        return self.model.get_base_model()
+
+    def adapter_state_dict(self) -> dict[str, torch.Tensor]:
+        return get_peft_model_state_dict(self.model)
+
+    def _copy_in(self, state_dict: dict[str, torch.Tensor]) -> None:
+        set_peft_model_state_dict(self.model, state_dict)

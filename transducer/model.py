@@ -1,0 +1,215 @@
+"""The Transducer (node vectorizer + Graph Vectorization Engine + fusion) and the frozen model it adapts.
+
+:class:`TransducerModel` computes the frozen backbone's token embeddings, fuses graph features into them, and
+feeds the result as ``inputs_embeds``; only the Transducer is trained and saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch_geometric.data import Batch, Data
+
+from cpg.graph import CodePropertyGraph
+from transducer.backbone import freeze, is_seq2seq
+from transducer.config import BACKBONE_NODE_ENCODER, TransducerConfig
+from transducer.fusion import AttentionFusion
+from transducer.graph_inputs import encode_graph
+from transducer.gve import GraphVectorizationEngine
+from transducer.methods.base import AdaptedModel, read_adapter, save_adapter
+from transducer.vectorizer import NodeVectorizer
+
+GraphInput = Batch | Data | Sequence[Data] | None
+
+
+class Transducer(nn.Module):
+    """Node vectorizer -> GVE -> fusion: ``(tokens (B, L, H), token_mask (B, L), graph Batch) -> (B, L, H)``.
+
+    ``token_embedding`` is the backbone's (frozen) input-embedding table: it fixes the hidden size H and is the
+    default source of node vectors. Only parameters with ``requires_grad`` belong to the Transducer's weights.
+    """
+
+    def __init__(self, config: TransducerConfig, token_embedding: nn.Embedding) -> None:
+        super().__init__()
+        hidden_size = token_embedding.embedding_dim
+        self.vectorizer: NodeVectorizer | None = None
+        node_dim = hidden_size
+        if config.graph_mode != "zero":
+            include_kind = config.node_kind == "fixed"
+            if config.node_encoder == BACKBONE_NODE_ENCODER:
+                self.vectorizer = NodeVectorizer(token_embedding=token_embedding, include_kind=include_kind)
+            else:
+                self.vectorizer = NodeVectorizer.from_pretrained_encoder(
+                    config.node_encoder, pooling=config.node_pooling, include_kind=include_kind
+                )
+            node_dim = self.vectorizer.node_dim
+        self.gve = GraphVectorizationEngine(
+            node_dim=node_dim,
+            out_dim=config.graph_dim,
+            bottleneck_dim=config.bottleneck_dim,
+            gnn_type=config.gnn_type,
+            num_layers=config.num_layers,
+            heads=config.gnn_heads,
+            use_edge_types=config.use_edge_types,
+            edge_types=config.edge_type_ids,
+            bidirectional=config.bidirectional_edges,
+            pooling=config.pooling,
+            dropout=config.dropout,
+            graph_mode=config.graph_mode,
+            kind_vocab_size=config.kind_vocab_size if config.node_kind == "learned" else 0,
+        )
+        self.fusion = AttentionFusion(
+            hidden_size=hidden_size,
+            graph_dim=config.graph_dim,
+            attention_dim=config.attention_dim,
+            num_heads=config.attention_heads,
+            dropout=config.dropout,
+            key_source=config.fusion_key_source,
+        )
+
+    def forward(self, tokens: torch.Tensor, token_mask: torch.Tensor, graph: Batch | None) -> torch.Tensor:
+        """Fused embeddings (B, L, H); ``graph`` holds B graphs (may be None in ``graph_mode="zero"``)."""
+        num_graphs = tokens.shape[0]
+        if self.vectorizer is None:
+            features = self.gve.zero_features(num_graphs, tokens.dtype, tokens.device)
+        else:
+            features = self.gve(
+                self.vectorizer(graph),
+                graph.edge_index,
+                graph.edge_type,
+                graph.batch,
+                num_graphs,
+                kind_hash=getattr(graph, "node_kind_hash", None),
+            )
+        return self.fusion(tokens, token_mask, features)
+
+    def trainable_state_dict(self) -> dict[str, torch.Tensor]:
+        """The Transducer's own weights (frozen embedding tables and encoders excluded)."""
+        return {name: p for name, p in self.named_parameters() if p.requires_grad}
+
+    def parameter_breakdown(self) -> dict[str, int]:
+        """Trainable parameters per component (``gve.down``, ``fusion.query``, ...)."""
+        counts: dict[str, int] = {}
+        for name, parameter in self.trainable_state_dict().items():
+            component = ".".join(name.split(".")[:2])
+            counts[component] = counts.get(component, 0) + parameter.numel()
+        return counts
+
+
+class TransducerModel(AdaptedModel):
+    """A frozen Hugging Face seq2seq or decoder-only model whose input embeddings are fused with code graphs.
+
+    Build with ``TransducerConfig(...).build(backbone, tokenizer)``. ``graph`` arguments are PyG ``Batch``es (one
+    graph per sample) of :meth:`encode_graph` outputs; a single ``Data`` or a list of them is batched here.
+    """
+
+    uses_graph = True
+
+    def __init__(self, backbone: nn.Module, tokenizer: Any, config: TransducerConfig) -> None:
+        super().__init__()
+        self.backbone = freeze(backbone)
+        self.config = config
+        self.tokenizer = tokenizer
+        embedding = backbone.get_input_embeddings()
+        self.transducer = Transducer(config, embedding).to(embedding.weight.device)
+        if config.node_encoder == BACKBONE_NODE_ENCODER:
+            self.graph_tokenizer = tokenizer
+        else:
+            from transformers import AutoTokenizer
+
+            self.graph_tokenizer = AutoTokenizer.from_pretrained(config.node_encoder)
+
+    @property
+    def is_seq2seq(self) -> bool:
+        return is_seq2seq(self.backbone)
+
+    def encode_graph(self, graph: CodePropertyGraph | Data) -> Data:
+        """Tensors for one graph (see :func:`~transducer.graph_inputs.encode_graph`) with this model's node
+        tokenizer and token limits: what the data pipeline should store per sample."""
+        return encode_graph(graph, self.graph_tokenizer, self.config.max_node_tokens, self.config.max_kind_tokens)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        graph: GraphInput = None,
+    ) -> Any:
+        """Run the backbone on fused embeddings; returns its output (with ``.loss`` when ``labels`` is given).
+
+        For decoder-only backbones only prompt positions (``labels == -100`` and ``attention_mask == 1``) are
+        fused, as in :meth:`generate`, where only the prompt is fused.
+        """
+        fuse_mask = attention_mask.bool()
+        if labels is not None and not self.is_seq2seq:
+            fuse_mask = fuse_mask & (labels == -100)
+        embeds = self.fuse(input_ids, fuse_mask, graph)
+        return self.backbone(inputs_embeds=embeds, attention_mask=attention_mask, labels=labels)
+
+    @torch.no_grad()
+    def generate(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        graph: GraphInput = None,
+        **generation_kwargs: Any,
+    ) -> torch.Tensor:
+        """Generate from the fused source (any ``generate`` option, e.g. ``num_beams``). Seq2seq: the decoder
+        ids; decoder-only (left-padded ``input_ids``): only the continuation."""
+        if self.backbone.generation_config.pad_token_id is None:
+            generation_kwargs.setdefault("pad_token_id", self.tokenizer.pad_token_id)
+        embeds = self.fuse(input_ids, attention_mask.bool(), graph)
+        if self.is_seq2seq:
+            return self.backbone.generate(inputs_embeds=embeds, attention_mask=attention_mask, **generation_kwargs)
+        # Given input_ids too, decoder-only generate runs on inputs_embeds and returns prompt + continuation
+        # (with inputs_embeds alone it returns the continuation only, and prompt-aware options lose the prompt).
+        output = self.backbone.generate(
+            input_ids=input_ids, inputs_embeds=embeds, attention_mask=attention_mask, **generation_kwargs
+        )
+        return output[:, input_ids.shape[1] :]
+
+    def fuse(self, input_ids: torch.Tensor, fuse_mask: torch.Tensor, graph: GraphInput) -> torch.Tensor:
+        """The backbone's token embeddings of ``input_ids`` (B, L) with graph features fused where ``fuse_mask``."""
+        tokens = self.backbone.get_input_embeddings()(input_ids)
+        return self.transducer(tokens, fuse_mask, self._graph_batch(graph, input_ids.shape[0], input_ids.device))
+
+    def _graph_batch(self, graph: GraphInput, batch_size: int, device: torch.device) -> Batch | None:
+        if graph is None:
+            if self.config.graph_mode == "zero":
+                return None
+            raise ValueError("TransducerModel needs `graph`: a PyG Batch of encode_graph outputs, one per sample")
+        if not isinstance(graph, Batch):
+            graph = Batch.from_data_list([graph] if isinstance(graph, Data) else list(graph))
+        if graph.num_graphs != batch_size:
+            raise ValueError(f"got {graph.num_graphs} graphs for a batch of {batch_size} samples; give one graph per sample")
+        return graph.to(device)
+
+    def save_pretrained(self, directory: str | Path) -> None:
+        """Write the Transducer weights (``adapter_model.safetensors``) and ``adapter_config.json`` (this config,
+        the backbone's name and fingerprint)."""
+        save_adapter(directory, self.config, self.backbone, self.transducer.trainable_state_dict())
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, backbone: nn.Module, tokenizer: Any) -> TransducerModel:
+        """Rebuild a saved Transducer on ``backbone``; raises ``BackboneMismatchError`` if the backbone's
+        architecture differs from the one it was trained for."""
+        meta, state = read_adapter(directory, backbone)
+        if meta["method"] != TransducerConfig.method_name:
+            raise ValueError(f"{directory} holds a {meta['method']!r} adapter, not a {TransducerConfig.method_name!r} one")
+        model = TransducerConfig.from_dict(meta["config"]).build(backbone, tokenizer)
+        expected = set(model.transducer.trainable_state_dict())
+        missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
+        if missing or unexpected:
+            raise ValueError(f"adapter weights in {directory} do not match the config: missing {missing}, unexpected {unexpected}")
+        model.transducer.load_state_dict(state, strict=False)
+        return model
+
+    def print_trainable_parameters(self) -> None:
+        """Per-component trainable parameter counts, then the totals."""
+        for component, count in self.transducer.parameter_breakdown().items():
+            print(f"  {component:<28} {count:>10,d}")
+        super().print_trainable_parameters()
