@@ -1,0 +1,215 @@
+"""Data dependencies (reaching definitions) and control dependencies over statement CFGs.
+
+Granularity: DDG and CDG edges connect **CFG nodes** — a unit's entry (the function node, where parameters are
+defined) and its statement nodes (for a compound statement, the ``if``/``while``/``for``/``catch`` node itself,
+which holds its condition, init, update, for-each variable or catch parameter). An identifier belongs to the
+nearest enclosing CFG node of its own unit.
+
+- **DDG** ``def -> use``: a definition of variable ``v`` at node ``d`` reaches a use of ``v`` at node ``u`` along
+  the CFG with no redefinition of ``v`` in between (classic reaching definitions; a redefinition kills the
+  earlier ones). Definitions: parameters, declarations with an initializer, assignments (compound ones also
+  use), ``++``/``--``, for-each variables, catch parameters, ``with ... as``/``except ... as`` targets, walrus.
+  Variables are matched by name; ``a.b``/``a[i] = ...`` count as uses of ``a`` (no field sensitivity). A use
+  in the node that defines the same variable is only linked to its own definition through a loop.
+- **CDG** ``branch -> statement``: Ferrante-Ottenstein-Warren control dependence from post-dominators: ``s`` depends
+  on ``b`` when one successor of ``b`` always leads to ``s`` and another may avoid it (the statements of an
+  ``if`` branch, a loop body, a case, code after an early ``return`` inside an ``if``).
+"""
+
+from __future__ import annotations
+
+from cpg.cfg import Unit
+from cpg.syntax import SyntaxTable
+
+#: operator characters before ``=`` that make an assignment compound (``+=``, ``>>=``, ``??=``, ``//=``...)
+_COMPOUND = frozenset(b"+-*/%&|^<>?@")
+_NOT_INITIALIZERS = frozenset({"bracketed_argument_list"})
+
+
+def definitions_and_uses(
+    table: SyntaxTable, units: list[Unit]
+) -> tuple[dict[int, set[bytes]], dict[int, set[bytes]]]:
+    """Variables defined and used at each CFG node (keys are node ids, names are source bytes)."""
+    kinds, parents, fields, children = table.kinds, table.parents, table.fields, table.children
+    spec = table.spec
+    positions = spec.positions
+    pattern_kinds = spec.pattern_kinds
+    source = table.parsed.source
+    starts_b, ends_b = table.starts_b, table.ends_b
+    cfg_nodes = {node for unit in units for node in unit.nodes}
+    owner = [-1] * len(kinds)
+    for index, parent in enumerate(parents):
+        owner[index] = index if index in cfg_nodes else (owner[parent] if parent >= 0 else -1)
+
+    defs: dict[int, set[bytes]] = {}
+    uses: dict[int, set[bytes]] = {}
+    for ident in table.identifiers:
+        node = owner[ident]
+        if node < 0:
+            continue
+        top, parent, field_name = ident, parents[ident], fields[ident]
+        while parent >= 0 and kinds[parent] in pattern_kinds:
+            top, field_name, parent = parent, fields[parent], parents[parent]
+        position = None
+        if parent >= 0:
+            position = positions.get((kinds[parent], field_name))
+            if position is None and field_name is not None:
+                position = positions.get((kinds[parent], None))
+        if position == "ignore":
+            continue
+        name = source[starts_b[ident] : ends_b[ident]]
+        is_def = is_use = False
+        if position is None:
+            is_use = True
+        elif position == "def":
+            is_def = True
+        elif position == "def_if_init":
+            is_def = any(
+                child > top and fields[child] in (None, "value") and kinds[child] not in _NOT_INITIALIZERS
+                for child in children[parent]
+            )
+        elif position == "assign":
+            right = table.field_child(parent, "right")
+            if right is not None:  # ``x: int`` alone is an annotation, no definition
+                operator = source[ends_b[top] : starts_b[right]].strip()
+                is_def = True
+                is_use = len(operator) >= 2 and operator[-2] in _COMPOUND
+        else:  # "update": ``x++``/``--x`` define and use ``x``; ``-x``/``!x`` only use it
+            around = source[starts_b[parent] : starts_b[top]] + source[ends_b[top] : ends_b[parent]]
+            is_use = True
+            is_def = b"++" in around or b"--" in around
+        if is_def:
+            defs.setdefault(node, set()).add(name)
+        if is_use:
+            uses.setdefault(node, set()).add(name)
+    return defs, uses
+
+
+def _positions(unit: Unit) -> tuple[dict[int, int], list[list[int]], list[list[int]]]:
+    """Position of each node in ``unit.nodes``, and predecessor/successor position lists."""
+    position = {node: k for k, node in enumerate(unit.nodes)}
+    preds: list[list[int]] = [[] for _ in unit.nodes]
+    succs: list[list[int]] = [[] for _ in unit.nodes]
+    for src, dst in unit.edges:
+        s, d = position[src], position[dst]
+        preds[d].append(s)
+        succs[s].append(d)
+    return position, preds, succs
+
+
+def data_dependencies(
+    unit: Unit, defs: dict[int, set[bytes]], uses: dict[int, set[bytes]], entries: set[int]
+) -> list[tuple[int, int]]:
+    """Reaching-definition edges ``(def node, use node)`` of one unit (bitsets over its definitions).
+
+    A node that is the entry of *another* unit (a nested function statement) has no definitions or uses here:
+    its parameters belong to its own unit.
+    """
+    nodes = unit.nodes
+    count = len(nodes)
+    own = [node == unit.entry or node not in entries for node in nodes]
+    def_node: list[int] = []
+    var_mask: dict[bytes, int] = {}
+    gen = [0] * count
+    defined: list[set[bytes] | None] = [None] * count
+    for k, node in enumerate(nodes):
+        names = defs.get(node) if own[k] else None
+        if names:
+            bits = 0
+            for name in names:
+                bit = 1 << len(def_node)
+                def_node.append(node)
+                var_mask[name] = var_mask.get(name, 0) | bit
+                bits |= bit
+            gen[k] = bits
+            defined[k] = names
+    if not def_node:
+        return []
+    keep = [-1] * count
+    for k, names in enumerate(defined):
+        if names:
+            killed = 0
+            for name in names:
+                killed |= var_mask[name]
+            keep[k] = ~(killed & ~gen[k])
+    _, preds, _ = _positions(unit)
+    reach_in = [0] * count
+    reach_out = gen[:]
+    changed = True
+    while changed:
+        changed = False
+        for k in range(count):
+            incoming = 0
+            for p in preds[k]:
+                incoming |= reach_out[p]
+            if incoming != reach_in[k]:
+                reach_in[k] = incoming
+                out = gen[k] | (incoming & keep[k])
+                if out != reach_out[k]:
+                    reach_out[k] = out
+                    changed = True
+    edges: list[tuple[int, int]] = []
+    for k, node in enumerate(nodes):
+        incoming = reach_in[k]
+        names = uses.get(node) if own[k] and incoming else None
+        if not names:
+            continue
+        for name in names:
+            bits = incoming & var_mask.get(name, 0)
+            while bits:
+                low = bits & -bits
+                edges.append((def_node[low.bit_length() - 1], node))
+                bits ^= low
+    return edges
+
+
+def control_dependencies(unit: Unit) -> list[tuple[int, int]]:
+    """Control-dependence edges ``(branch node, dependent node)`` of one unit, from post-dominators."""
+    nodes = unit.nodes
+    count = len(nodes)
+    position, _, succs = _positions(unit)
+    if not any(len(s) > 1 for s in succs):
+        return []
+    exit_k = position[unit.exit]
+    full = (1 << count) - 1
+    postdom = [full] * count
+    postdom[exit_k] = 1 << exit_k
+    changed = True
+    while changed:
+        changed = False
+        for k in range(count - 1, -1, -1):
+            if k == exit_k:
+                continue
+            meet = full
+            for s in succs[k]:
+                meet &= postdom[s]
+            value = (meet if succs[k] else 0) | (1 << k)
+            if value != postdom[k]:
+                postdom[k] = value
+                changed = True
+    immediate = [-1] * count
+    for k in range(count):
+        strict = postdom[k] & ~(1 << k)
+        bits = strict
+        while bits:
+            low = bits & -bits
+            d = low.bit_length() - 1
+            if postdom[d] == strict:
+                immediate[k] = d
+                break
+            bits ^= low
+    edges: list[tuple[int, int]] = []
+    for a in range(count):
+        if len(succs[a]) < 2:
+            continue
+        stop = immediate[a]
+        for b in succs[a]:
+            if postdom[a] >> b & 1:
+                continue
+            y, steps = b, 0
+            while y != -1 and y != stop and steps < count:
+                if y != a:
+                    edges.append((nodes[a], nodes[y]))
+                y = immediate[y]
+                steps += 1
+    return edges
