@@ -2,7 +2,12 @@
 
 A :class:`CodePropertyGraph` holds nodes (kind, covered code text, source span) and typed directed edges
 (:class:`EdgeType`). It converts to ``torch_geometric.data.Data`` (``edge_index`` + ``edge_type``), to
-networkx, and to/from a JSON-able dict (the ``--format json`` output and the on-disk cache format).
+networkx, and to/from a JSON-able dict (the ``--format json`` output).
+
+A graph can also be held as compact columns (:class:`GraphColumns`, the on-disk cache form): a graph made with
+:meth:`CodePropertyGraph.from_columns` builds its ``nodes``/``edges`` lists only when they are first accessed,
+and :meth:`~CodePropertyGraph.to_pyg`, :attr:`~CodePropertyGraph.num_nodes` and
+:meth:`~CodePropertyGraph.edge_counts` read the columns directly, so loading many cached graphs stays cheap.
 """
 
 from __future__ import annotations
@@ -11,8 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
-
-import torch
 
 
 class EdgeType(IntEnum):
@@ -43,6 +46,74 @@ class Edge:
     type: EdgeType
 
 
+_EDGE_TYPES = tuple(EdgeType)
+
+
+@dataclass(frozen=True)
+class GraphColumns:
+    """A graph's nodes and edges as flat lists (what the cache stores).
+
+    ``node_kinds[i]`` indexes ``kinds``; ``spans`` holds 4 ints per node (start line, start column, end line,
+    end column); ``edges`` holds 3 ints per edge (src, dst, :class:`EdgeType` value).
+    """
+
+    kinds: list[str]
+    node_kinds: list[int]
+    texts: list[str]
+    spans: list[int]
+    edges: list[int]
+
+    @classmethod
+    def of(cls, nodes: list[Node], edges: list[Edge]) -> GraphColumns:
+        """The columns of ``nodes`` and ``edges``."""
+        vocabulary: dict[str, int] = {}
+        node_kinds = [vocabulary.setdefault(node.kind, len(vocabulary)) for node in nodes]
+        spans: list[int] = []
+        for node in nodes:
+            spans += (*node.start, *node.end)
+        return cls(
+            list(vocabulary),
+            node_kinds,
+            [node.text for node in nodes],
+            spans,
+            [value for edge in edges for value in (edge.src, edge.dst, int(edge.type))],
+        )
+
+    def node_kind_names(self) -> list[str]:
+        kinds = self.kinds
+        return [kinds[k] for k in self.node_kinds]
+
+    def build(self) -> tuple[list[Node], list[Edge]]:
+        """The :class:`Node` and :class:`Edge` objects."""
+        spans, edges = self.spans, self.edges
+        nodes = list(
+            map(Node, self.node_kind_names(), self.texts, zip(spans[0::4], spans[1::4]), zip(spans[2::4], spans[3::4]))
+        )
+        types = _EDGE_TYPES
+        return nodes, list(map(Edge, edges[0::3], edges[1::3], [types[t] for t in edges[2::3]]))
+
+
+class _Materialized:
+    """Data descriptor for ``nodes``/``edges``: a plain list, built from the graph's columns on first access."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, graph: Any, owner: type | None = None) -> Any:
+        if graph is None:
+            return ()  # the dataclass default; __set__ turns it into a new list
+        values = graph.__dict__.get(self.name)
+        if values is None:
+            graph._materialize()
+            values = graph.__dict__[self.name]
+        return values
+
+    def __set__(self, graph: Any, values: Any) -> None:
+        if "_columns" in graph.__dict__:
+            graph._materialize()  # build both lists first so that the other one is not lost
+        graph.__dict__[self.name] = values if isinstance(values, list) else list(values)
+
+
 @dataclass
 class CodePropertyGraph:
     """A code property graph of one snippet.
@@ -53,17 +124,43 @@ class CodePropertyGraph:
 
     language: str
     backend: str
-    nodes: list[Node] = field(default_factory=list)
-    edges: list[Edge] = field(default_factory=list)
+    nodes: list[Node] = _Materialized()  # type: ignore[assignment]
+    edges: list[Edge] = _Materialized()  # type: ignore[assignment]
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
 
+    @classmethod
+    def from_columns(
+        cls, language: str, backend: str, columns: GraphColumns, warnings: list[str], truncated: bool
+    ) -> CodePropertyGraph:
+        """A graph whose ``nodes``/``edges`` are built from ``columns`` only when first accessed."""
+        graph = cls.__new__(cls)
+        graph.__dict__.update(
+            language=language, backend=backend, warnings=warnings, truncated=truncated, _columns=columns
+        )
+        return graph
+
+    def columns(self) -> GraphColumns:
+        """The graph as :class:`GraphColumns` (free for a graph made by :meth:`from_columns` and not yet built)."""
+        columns = self.__dict__.get("_columns")
+        return columns if columns is not None else GraphColumns.of(self.nodes, self.edges)
+
+    def _materialize(self) -> None:
+        columns = self.__dict__.pop("_columns", None)
+        nodes, edges = columns.build() if columns is not None else ([], [])
+        self.__dict__.update(nodes=nodes, edges=edges)
+
     @property
     def num_nodes(self) -> int:
-        return len(self.nodes)
+        columns = self.__dict__.get("_columns")
+        return len(columns.node_kinds) if columns is not None else len(self.nodes)
 
     def edge_counts(self) -> dict[str, int]:
         """Number of edges per edge type name, every type listed (zero included)."""
+        columns = self.__dict__.get("_columns")
+        if columns is not None:
+            by_value = Counter(columns.edges[2::3])
+            return {edge_type.name: by_value.get(int(edge_type), 0) for edge_type in EdgeType}
         counts = Counter(edge.type.name for edge in self.edges)
         return {edge_type.name: counts.get(edge_type.name, 0) for edge_type in EdgeType}
 
@@ -76,27 +173,37 @@ class CodePropertyGraph:
         Fields: ``edge_index`` (2, E) long, ``edge_type`` (E,) long (values of :class:`EdgeType`),
         ``node_kind`` and ``node_text`` (lists of N strings), ``num_nodes`` N.
         """
+        import torch
         from torch_geometric.data import Data
 
-        if self.edges:
-            edge_index = torch.tensor([[e.src for e in self.edges], [e.dst for e in self.edges]], dtype=torch.long)
-            edge_type = torch.tensor([int(e.type) for e in self.edges], dtype=torch.long)
+        columns = self.__dict__.get("_columns")
+        if columns is not None:
+            flat = torch.tensor(columns.edges, dtype=torch.long).view(-1, 3)
+            edge_index, edge_type = flat[:, :2].t().contiguous(), flat[:, 2].contiguous()
+            node_kind, node_text = columns.node_kind_names(), list(columns.texts)
         else:
-            edge_index = torch.empty((2, 0), dtype=torch.long)
-            edge_type = torch.empty((0,), dtype=torch.long)
+            if self.edges:
+                edge_index = torch.tensor([[e.src for e in self.edges], [e.dst for e in self.edges]], dtype=torch.long)
+                edge_type = torch.tensor([int(e.type) for e in self.edges], dtype=torch.long)
+            else:
+                edge_index = torch.empty((2, 0), dtype=torch.long)
+                edge_type = torch.empty((0,), dtype=torch.long)
+            node_kind, node_text = [n.kind for n in self.nodes], [n.text for n in self.nodes]
         return Data(
             edge_index=edge_index,
             edge_type=edge_type,
-            node_kind=[n.kind for n in self.nodes],
-            node_text=[n.text for n in self.nodes],
-            num_nodes=self.num_nodes,
+            node_kind=node_kind,
+            node_text=node_text,
+            num_nodes=len(node_kind),
         )
 
     def to_networkx(self) -> Any:
         """Convert to a ``networkx.MultiDiGraph``; node attributes kind/text/start/end, edge attribute type."""
         import networkx as nx
 
-        graph = nx.MultiDiGraph(language=self.language, backend=self.backend)
+        graph = nx.MultiDiGraph()
+        # graph attributes set afterwards: networkx >= 3.3 reads a ``backend=`` constructor keyword as its own
+        graph.graph.update(language=self.language, backend=self.backend)
         for index, node in enumerate(self.nodes):
             graph.add_node(index, kind=node.kind, text=node.text, start=node.start, end=node.end)
         for edge in self.edges:

@@ -60,7 +60,19 @@ class BackboneConfig:
     def load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         return load_backbone(self.name_or_path, self.config, self.tokenizer)
 
-    def load_tokenizer(self) -> PreTrainedTokenizerBase:
+    def _fill_special_token_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+    """Give generation the tokenizer's pad/eos ids (and T5's pad-as-decoder-start convention) where the model's
+    config leaves them unset, as configs built for random weights do."""
+    for config in (model.config, model.generation_config):
+        if getattr(config, "pad_token_id", None) is None:
+            config.pad_token_id = tokenizer.pad_token_id
+        if getattr(config, "eos_token_id", None) is None:
+            config.eos_token_id = tokenizer.eos_token_id
+        if model.config.is_encoder_decoder and getattr(config, "decoder_start_token_id", None) is None:
+            config.decoder_start_token_id = tokenizer.pad_token_id
+
+
+def load_tokenizer(self) -> PreTrainedTokenizerBase:
         return load_tokenizer(self.tokenizer or self.name_or_path)
 
 
@@ -92,12 +104,25 @@ def load_backbone(
         model_class = AutoModelForSeq2SeqLM if model_config.is_encoder_decoder else AutoModelForCausalLM
         model = model_class.from_pretrained(name_or_path)
     loaded_tokenizer = load_tokenizer(tokenizer or name_or_path)
+    _fill_special_token_ids(model, loaded_tokenizer)
     if len(loaded_tokenizer) > model.get_input_embeddings().num_embeddings:
         raise ValueError(
             f"tokenizer {tokenizer or name_or_path!r} has {len(loaded_tokenizer)} tokens but the backbone's embedding table has "
             f"{model.get_input_embeddings().num_embeddings}; set the config's vocab_size to at least {len(loaded_tokenizer)}"
         )
     return model, loaded_tokenizer
+
+
+def _fill_special_token_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+    """Give generation the tokenizer's pad/eos ids (and T5's pad-as-decoder-start convention) where the model's
+    config leaves them unset, as configs built for random weights do."""
+    for config in (model.config, model.generation_config):
+        if getattr(config, "pad_token_id", None) is None:
+            config.pad_token_id = tokenizer.pad_token_id
+        if getattr(config, "eos_token_id", None) is None:
+            config.eos_token_id = tokenizer.eos_token_id
+        if model.config.is_encoder_decoder and getattr(config, "decoder_start_token_id", None) is None:
+            config.decoder_start_token_id = tokenizer.pad_token_id
 
 
 def load_tokenizer(name_or_path: str | None) -> PreTrainedTokenizerBase:

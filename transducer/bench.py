@@ -138,9 +138,10 @@ _WORDS = ("count", "items", "size", "result", "index", "value", "name", "buffer"
 def synthetic_cpg(num_nodes: int, rng: random.Random) -> CodePropertyGraph:
     """A random but Java-method-shaped code property graph of ``num_nodes`` nodes.
 
-    AST: a random tree rooted at a ``method_declaration``; about a third of the nodes are statements, chained
-    by CFG edges (branching statements also jump ahead), with DDG edges from earlier to later statements and
-    CDG edges from branching statements to the statements after them.
+    AST: a random tree rooted at a ``method_declaration``; a fifth of the nodes are statements, chained by CFG
+    edges (branching statements also jump ahead), with DDG edges from statements to later ones and CDG edges
+    from branching statements to the statements after them; half are leaves (identifiers, literals, types).
+    Edge counts are of the order of tree-sitter CPGs of real Java methods (a 9-line loop: 47 nodes, 46 AST, 8 CFG, 8 DDG, 2 CDG).
     """
     if num_nodes < 1:
         raise ValueError(f"a graph needs at least one node, got num_nodes={num_nodes}")
@@ -150,7 +151,7 @@ def synthetic_cpg(num_nodes: int, rng: random.Random) -> CodePropertyGraph:
             kind = "method_declaration"
         else:
             draw = rng.random()
-            kind = rng.choice(_STATEMENT_KINDS if draw < 0.35 else _EXPRESSION_KINDS if draw < 0.65 else _LEAF_KINDS)
+            kind = rng.choice(_STATEMENT_KINDS if draw < 0.2 else _EXPRESSION_KINDS if draw < 0.5 else _LEAF_KINDS)
             edges.append(Edge(rng.randrange(max(0, index - 6), index), index, EdgeType.AST))
         if kind in _STATEMENT_KINDS:
             statements.append((index, kind))
@@ -161,8 +162,8 @@ def synthetic_cpg(num_nodes: int, rng: random.Random) -> CodePropertyGraph:
         later = [s for s, _ in statements[position + 1 :]]
         if later:
             edges.append(Edge(index, later[0], EdgeType.CFG))
-            if rng.random() < 0.5:
-                edges.append(Edge(rng.choice(later), index, EdgeType.DDG))
+            if rng.random() < 0.8:  # a variable defined here is used later
+                edges.append(Edge(index, rng.choice(later), EdgeType.DDG))
         if kind in _BRANCHING_KINDS and len(later) > 1:
             edges.append(Edge(index, later[1], EdgeType.CFG))  # the branch that skips the next statement
             edges += [Edge(index, target, EdgeType.CDG) for target in later[:2]]

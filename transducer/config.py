@@ -95,7 +95,8 @@ class TransducerConfig(MethodConfig):
         unknown = [t for t in self.edge_types if t not in EdgeType.__members__]
         if unknown or not self.edge_types:
             raise ValueError(
-                f"TransducerConfig.edge_types must be a non-empty subset of {tuple(EdgeType.__members__)}, got {self.edge_types!r}"
+                f"TransducerConfig.edge_types must be a non-empty subset of {tuple(EdgeType.__members__)}, "
+                f"got {self.edge_types!r}"
             )
         if self.use_edge_types and self.gnn_type not in EDGE_TYPED_GNNS:
             raise ValueError(

@@ -54,10 +54,11 @@ def encode_graph(
             f"graph has {num_nodes} nodes but {len(texts)} node_text and {len(kinds)} node_kind entries; "
             "pass a CodePropertyGraph or the Data from its to_pyg()"
         )
-    node_ids, node_mask = _tokenize(tokenizer, [t[: max_node_tokens * CHARS_PER_TOKEN_BUDGET] for t in texts], max_node_tokens)
-    unique_kinds = sorted(set(kinds))
-    kind_ids, kind_mask = _tokenize(tokenizer, [k.replace("_", " ") for k in unique_kinds], max_kind_tokens)
-    kind_index = torch.tensor([unique_kinds.index(k) for k in kinds] if kinds else [], dtype=torch.long)
+    char_budget = max_node_tokens * CHARS_PER_TOKEN_BUDGET
+    node_ids, node_mask = _tokenize(tokenizer, [t[:char_budget] for t in texts], max_node_tokens)
+    kind_rows = {kind: row for row, kind in enumerate(dict.fromkeys(kinds))}  # tokenize each kind name once
+    kind_ids, kind_mask = _tokenize(tokenizer, [k.replace("_", " ") for k in kind_rows], max_kind_tokens)
+    kind_index = torch.tensor([kind_rows[k] for k in kinds], dtype=torch.long)
     encoded = Data(
         edge_index=data.edge_index,
         edge_type=data.edge_type,

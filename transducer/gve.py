@@ -182,7 +182,9 @@ class GraphVectorizationEngine(nn.Module):
             edge_type = torch.zeros_like(edge_type)
         return edge_index, edge_type
 
-    def _message_pass(self, conv: nn.Module, h: torch.Tensor, edge_index: torch.Tensor, edge_type: torch.Tensor) -> torch.Tensor:
+    def _message_pass(
+        self, conv: nn.Module, h: torch.Tensor, edge_index: torch.Tensor, edge_type: torch.Tensor
+    ) -> torch.Tensor:
         if self.gnn_type == "rgcn":
             return conv(h, edge_index, edge_type)
         if self.edge_embedding is not None:

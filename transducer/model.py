@@ -204,7 +204,9 @@ class TransducerModel(AdaptedModel):
         expected = set(model.transducer.trainable_state_dict())
         missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
         if missing or unexpected:
-            raise ValueError(f"adapter weights in {directory} do not match the config: missing {missing}, unexpected {unexpected}")
+            raise ValueError(
+                f"adapter weights in {directory} do not match the config: missing {missing}, unexpected {unexpected}"
+            )
         model.transducer.load_state_dict(state, strict=False)
         return model
 

@@ -68,7 +68,6 @@ CSHARP = LanguageSpec(
         ("prefix_unary_expression", None): "update",
         ("member_access_expression", "name"): "ignore",
         ("member_binding_expression", "name"): "ignore",
-        ("invocation_expression", "function"): "ignore",
         ("argument", "name"): "ignore",
         ("attribute", "name"): "ignore",
         ("generic_name", None): "ignore",

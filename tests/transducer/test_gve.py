@@ -15,7 +15,8 @@ def _graph(num_nodes: int, edges: list[tuple[int, int, int]], seed: int) -> Data
     generator = torch.Generator().manual_seed(seed)
     edge_index = torch.tensor([[s for s, _, _ in edges], [d for _, d, _ in edges]], dtype=torch.long).reshape(2, -1)
     edge_type = torch.tensor([t for _, _, t in edges], dtype=torch.long)
-    return Data(x=torch.randn(num_nodes, NODE_DIM, generator=generator), edge_index=edge_index, edge_type=edge_type, num_nodes=num_nodes)
+    x = torch.randn(num_nodes, NODE_DIM, generator=generator)
+    return Data(x=x, edge_index=edge_index, edge_type=edge_type, num_nodes=num_nodes)
 
 
 CHAIN = [(0, 1, 0), (1, 2, 0), (0, 2, 1), (2, 0, 2)]

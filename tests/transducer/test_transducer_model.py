@@ -163,7 +163,8 @@ def test_save_and_load_round_trip(tiny_backbone, tmp_path):
     assert torch.equal(loaded(**batch, graph=graphs).logits, model(**batch, graph=graphs).logits)
     generation = _generation_batch(model)
     options = {"num_beams": 2, "max_new_tokens": 4}
-    assert torch.equal(loaded.generate(**generation, graph=graphs, **options), model.generate(**generation, graph=graphs, **options))
+    expected = model.generate(**generation, graph=graphs, **options)
+    assert torch.equal(loaded.generate(**generation, graph=graphs, **options), expected)
 
 
 def test_wrong_backbone_is_refused(tmp_path):
@@ -211,7 +212,8 @@ def test_print_trainable_parameters(capsys):
 def test_hf_node_encoder_from_a_folder(tmp_path):
     """node_encoder names a Hugging Face encoder (here a local folder): its tokenizer encodes the graphs."""
     torch.manual_seed(0)
-    BertModel(BertConfig(vocab_size=384, hidden_size=24, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)).save_pretrained(tmp_path / "encoder")
+    config = BertConfig(vocab_size=384, hidden_size=24, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    BertModel(config).save_pretrained(tmp_path / "encoder")
     ByT5Tokenizer().save_pretrained(tmp_path / "encoder")
     backbone, tokenizer = make_backbone(TINY_T5)
     model = _build(backbone, tokenizer, node_encoder=str(tmp_path / "encoder"), node_pooling="first")
@@ -222,3 +224,18 @@ def test_hf_node_encoder_from_a_folder(tmp_path):
     assert not any("encoder" in name for name in load_file(str(tmp_path / "adapter" / ADAPTER_WEIGHTS_NAME)))
     loaded = TransducerModel.from_pretrained(tmp_path / "adapter", backbone, tokenizer)
     assert torch.equal(loaded(**batch, graph=graphs).logits, model(**batch, graph=graphs).logits)
+
+
+def test_extracted_java_graph_end_to_end():
+    """A graph from the CPG extractor goes through encode_graph and the model."""
+    import cpg
+
+    code = "class A { int f(int x) { if (x > 0) { return x; } return -x; } }"
+    graph = cpg.extract(code, "java")
+    model = _build(*make_backbone(TINY_T5))
+    _randomize(model)
+    data = model.encode_graph(graph)
+    assert data.num_nodes == graph.num_nodes > 0 and data.edge_index.shape[1] == len(graph.edges)
+    batch = model.tokenizer([code], return_tensors="pt")
+    output = model(batch["input_ids"], batch["attention_mask"], labels=batch["input_ids"], graph=data)
+    assert torch.isfinite(output.loss)

@@ -68,7 +68,8 @@ def test_precomputed_x_is_used(table, byte_tokenizer):
 @pytest.mark.parametrize("pooling", ["first", "mean"])
 def test_hf_encoder_module(pooling, byte_tokenizer):
     torch.manual_seed(0)
-    encoder = BertModel(BertConfig(vocab_size=384, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)).eval()
+    config = BertConfig(vocab_size=384, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    encoder = BertModel(config).eval()
     vectorizer = NodeVectorizer(encoder=encoder, pooling=pooling, include_kind=False, encoder_batch_size=2)
     assert vectorizer.node_dim == 16
     data = encode_graph(toy_cpg(), byte_tokenizer)

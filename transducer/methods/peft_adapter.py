@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from peft import PeftConfig, PeftModel, TaskType, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
+from peft import PeftConfig, TaskType, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
 from torch import nn
 
 from transducer.backbone import is_seq2seq
@@ -38,10 +38,6 @@ class PeftMethodConfig(MethodConfig):
 
 class PeftAdaptedModel(BackboneWrapper):
     """Runs the ``PeftModel``; the adapter state is ``get_peft_model_state_dict`` (peft's own adapter weights)."""
-
-    def __init__(self, config: PeftMethodConfig, peft_model: PeftModel, tokenizer: Any) -> None:
-        super().__init__(config, peft_model, tokenizer)
-        self.seq2seq = is_seq2seq(peft_model.get_base_model())
 
     @property
     def backbone(self) -> nn.Module:  # type: ignore[override]

@@ -113,7 +113,7 @@ def test_no_finetune_trains_nothing_and_saves_no_weights(fresh, family: str, tmp
     assert torch.isfinite(model(**training_batch(family)).loss)
     model.save_pretrained(tmp_path)
     assert json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())["method"] == "no_finetune"
-    reloaded = load_adapted_model(tmp_path, fresh(family)[0], fresh(family)[1])
+    reloaded = load_adapted_model(tmp_path, *fresh(family))
     assert reloaded.trainable_parameters()[0] == 0
 
 

@@ -1,0 +1,182 @@
+"""``transducer cpg``: extract the code property graph of a file, or fill the graph cache for a dataset.
+
+    transducer cpg FILE [--language java] [--backend treesitter|joern] [--format summary|json|dot]
+                        [--output PATH] [--max-nodes N]
+    transducer cpg DATA --batch [--language java] [--cache-dir DIR] [--jsonl-field source] [--shard i/n]
+                        [--workers N]
+
+``--language`` defaults to the one of the file extension (``.java``, ``.cs``, ``.py``). ``--format dot`` with
+``--output x.png``/``x.svg`` renders an image with Graphviz. In ``--batch`` mode DATA holds one snippet per line,
+or is JSONL (``.jsonl`` or ``--jsonl-field``) with the code in one field; the graphs go to the cache folder and
+the extraction summary is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from cpg.dot import render, to_dot
+from cpg.extraction import BACKENDS, DEFAULT_MAX_NODES, DEFAULT_MAX_TEXT_CHARS, extract, extract_many
+from cpg.graph import CodePropertyGraph
+from cpg.joern import JoernError, JoernNotFoundError
+from cpg.languages import SUPPORTED_LANGUAGES, language_for_path, normalize_language
+
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "transducer-tuning" / "cpg"
+_IMAGE_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg", ".gif"}
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit code 1."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="transducer cpg",
+        description="Extract a code property graph (AST + CFG + DDG + CDG) from a source file, or fill the graph "
+        "cache for a dataset with --batch.",
+    )
+    parser.add_argument("path", metavar="FILE", help="source file ('-' reads stdin), or the dataset with --batch")
+    parser.add_argument(
+        "--language", "-l", help=f"one of {', '.join(SUPPORTED_LANGUAGES)} (default: from the file extension)"
+    )
+    parser.add_argument("--backend", choices=BACKENDS, default="treesitter")
+    parser.add_argument("--format", "-f", choices=("summary", "json", "dot"), default="summary")
+    parser.add_argument("--output", "-o", type=Path, help="write here instead of stdout (.png/.svg: render DOT)")
+    parser.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES, help="truncate larger graphs")
+    parser.add_argument("--max-text-chars", type=int, default=DEFAULT_MAX_TEXT_CHARS, help="node text cut")
+    batch = parser.add_argument_group("dataset mode")
+    batch.add_argument("--batch", action="store_true", help="FILE is a dataset: one snippet per line, or JSONL")
+    batch.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="graph cache folder (default: $TRANSDUCER_CACHE_DIR or ~/.cache/transducer-tuning/cpg)",
+    )
+    batch.add_argument("--jsonl-field", help="read JSONL and take the code from this field (default for .jsonl: source)")
+    batch.add_argument("--shard", help="i/n: process only the samples whose index %% n == i")
+    batch.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``transducer cpg``; exits 2 on bad arguments and 1 on other errors (one-line message)."""
+    parser = _parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        language = _language(args)
+        if args.batch:
+            _batch(args, language)
+        else:
+            _single(args, language)
+    except (CliError, ValueError, JoernNotFoundError, JoernError, OSError, RuntimeError) as error:
+        print(f"transducer cpg: error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _language(args: argparse.Namespace) -> str:
+    if args.language:
+        return normalize_language(args.language)
+    inferred = language_for_path(args.path)
+    if inferred is None:
+        raise CliError(f"cannot tell the language of {args.path!r} from its extension; pass --language")
+    return inferred
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    file = Path(path)
+    if not file.is_file():
+        raise CliError(f"no such file: {path}")
+    return file.read_bytes()
+
+
+def _single(args: argparse.Namespace, language: str) -> None:
+    for flag, value in (("--cache-dir", args.cache_dir), ("--jsonl-field", args.jsonl_field), ("--shard", args.shard)):
+        if value is not None:
+            raise CliError(f"{flag} needs --batch")
+    graph = extract(_read(args.path), language, args.backend, args.max_nodes, max_text_chars=args.max_text_chars)
+    output: Path | None = args.output
+    if args.format == "dot":
+        text = to_dot(graph)
+        if output is not None and output.suffix.lower() in _IMAGE_SUFFIXES:
+            render(text, output)
+            print(f"wrote {output}")
+            return
+    elif args.format == "json":
+        text = json.dumps(graph.to_dict(), ensure_ascii=False) + "\n"
+    else:
+        text = _summary(graph, args.path)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}")
+
+
+def _summary(graph: CodePropertyGraph, path: str) -> str:
+    counts = graph.edge_counts()
+    lines = [
+        f"file: {path} ({graph.language}, {graph.backend} backend)",
+        f"nodes: {graph.num_nodes}" + (" (truncated)" if graph.truncated else ""),
+        "edges: " + ", ".join(f"{name} {count}" for name, count in counts.items()) + f" (total {sum(counts.values())})",
+        "warnings: " + ("none" if not graph.warnings else str(len(graph.warnings))),
+    ]
+    lines += [f"  - {warning}" for warning in graph.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def _batch(args: argparse.Namespace, language: str) -> None:
+    if args.output is not None or args.format != "summary":
+        raise CliError("--batch writes graphs to --cache-dir and prints a summary; --output/--format do not apply")
+    codes = _dataset(Path(args.path), args.jsonl_field)
+    cache_dir = args.cache_dir or Path(os.environ.get("TRANSDUCER_CACHE_DIR") or DEFAULT_CACHE_DIR)
+    result = extract_many(
+        codes,
+        language,
+        args.backend,
+        cache_dir=cache_dir,
+        num_workers=args.workers,
+        max_nodes=args.max_nodes,
+        max_text_chars=args.max_text_chars,
+        progress=not args.no_progress,
+        shard=_shard(args.shard),
+    )
+    print(f"{args.path} -> {cache_dir}: {result.summary()}")
+
+
+def _dataset(path: Path, jsonl_field: str | None) -> list[str]:
+    if not path.is_file():
+        raise CliError(f"no such file: {path}")
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    if jsonl_field is None and path.suffix.lower() != ".jsonl":
+        return lines
+    field = jsonl_field or "source"
+    codes = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise CliError(f"{path}:{number}: not JSON ({error.msg})") from None
+        if not isinstance(record, dict) or not isinstance(record.get(field), str):
+            raise CliError(f"{path}:{number}: no string field {field!r} (choose one with --jsonl-field)")
+        codes.append(record[field])
+    return codes
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise CliError(f"--shard must look like i/n (e.g. 0/4), got {text!r}") from None
+    if not 0 <= index < count:
+        raise CliError(f"--shard {text}: need 0 <= i < n")
+    return index, count

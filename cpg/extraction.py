@@ -1,0 +1,287 @@
+"""The public extraction API: :func:`extract` (one snippet) and :func:`extract_many` (a dataset).
+
+Bad input never raises: empty code gives an empty graph, bytes that are not UTF-8 are decoded with replacement
+characters, syntax errors give a partial graph, oversized code a truncated one — each with a warning in
+``graph.warnings``. An unexpected exception while extracting one sample of a dataset gives an empty graph with
+a warning and is counted in :attr:`ExtractionResult.num_failed`. Only API misuse raises (an unknown language or
+backend, bad limits, a missing Joern install).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from cpg.cache import GraphCache, cache_key, decode, encode
+from cpg.graph import CodePropertyGraph
+from cpg.joern import extract_joern, find_joern
+from cpg.languages import LanguageSpec, get_spec
+from cpg.treesitter import extract_treesitter
+
+BACKENDS: tuple[str, ...] = ("treesitter", "joern")
+DEFAULT_MAX_NODES = 2000
+#: node text is cut to this many characters (spans stay exact): a root's text would otherwise be the whole
+#: snippet, and all texts together grow with depth x size
+DEFAULT_MAX_TEXT_CHARS = 256
+#: snippets per ``joern-parse``/``joern-export`` run in :func:`extract_many` (bounds Joern's memory)
+JOERN_BATCH_SIZE = 5000
+
+
+def extract(
+    code: str | bytes,
+    language: str,
+    backend: str = "treesitter",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    *,
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+) -> CodePropertyGraph:
+    """Extract the code property graph of one snippet (never raises for bad code; see the module docstring).
+
+    Args:
+        code: source text, or bytes (decoded as UTF-8, with replacement characters and a warning if invalid).
+        language: ``java``, ``c_sharp`` (aliases ``csharp``, ``cs``, ``c#``) or ``python``.
+        backend: ``treesitter`` (in-process) or ``joern`` (needs a Joern install; one JVM run per call).
+        max_nodes: larger graphs are truncated to this many nodes (``truncated=True`` and a warning).
+        max_text_chars: node texts are cut to this many characters.
+    """
+    spec = _check(language, backend, max_nodes, max_text_chars)
+    if not isinstance(code, (str, bytes)):
+        raise TypeError(f"code must be str or bytes, got {type(code).__name__}")
+    if backend == "joern":
+        return _extract_joern([code], spec, max_nodes, max_text_chars)[0]
+    return _extract_one(code, spec, max_nodes, max_text_chars)[0]
+
+
+@dataclass
+class ExtractionResult:
+    """Graphs aligned with the input codes (None outside the shard) and what happened to them."""
+
+    graphs: list[CodePropertyGraph | None]
+    num_cache_hits: int = 0
+    num_extracted: int = 0
+    num_with_warnings: int = 0
+    num_truncated: int = 0
+    num_failed: int = 0
+    seconds: float = 0.0
+    shard: tuple[int, int] | None = None
+
+    def summary(self) -> str:
+        done = self.num_cache_hits + self.num_extracted
+        where = f" (shard {self.shard[0]}/{self.shard[1]} of {len(self.graphs)})" if self.shard else ""
+        rate = f", {done / self.seconds:.0f}/s" if self.seconds > 0 else ""
+        return (
+            f"{done} graphs{where}: {self.num_cache_hits} from cache, {self.num_extracted} extracted; "
+            f"{self.num_with_warnings} with warnings, {self.num_truncated} truncated, {self.num_failed} failed "
+            f"({self.seconds:.1f} s{rate})"
+        )
+
+
+def extract_many(
+    codes: Sequence[str | bytes],
+    language: str,
+    backend: str = "treesitter",
+    *,
+    cache_dir: str | Path | None = None,
+    num_workers: int | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+    progress: bool = True,
+    shard: tuple[int, int] | None = None,
+) -> ExtractionResult:
+    """Extract (or load from ``cache_dir``) the graph of every code; never raises for a bad sample.
+
+    Args:
+        codes: the snippets.
+        language, backend, max_nodes, max_text_chars: as for :func:`extract`.
+        cache_dir: a content-addressed cache folder (:mod:`cpg.cache`), safe to share between processes and
+            machines; hits are not parsed again. None: no cache.
+        num_workers: processes for tree-sitter extraction (None: all cores; 1: in this process). Joern runs
+            one ``joern-parse`` + one ``joern-export`` per batch of :data:`JOERN_BATCH_SIZE` snippets instead.
+        progress: show a progress bar.
+        shard: ``(i, n)`` processes only the indices with ``index % n == i``; the others stay None. n machines
+            sharing ``cache_dir`` with shards 0..n-1 fill the same cache as one unsharded run.
+    """
+    spec = _check(language, backend, max_nodes, max_text_chars)
+    if shard is not None:
+        index, count = shard
+        if not (isinstance(count, int) and isinstance(index, int) and count >= 1 and 0 <= index < count):
+            raise ValueError(f"shard must be (i, n) with 0 <= i < n, got {shard!r}")
+    if num_workers is not None and num_workers < 1:
+        raise ValueError(f"num_workers must be >= 1 or None (all cores), got {num_workers}")
+    if backend == "joern":
+        find_joern()  # fail early, before any work, when Joern is missing
+    started = time.perf_counter()
+    cache = GraphCache(cache_dir) if cache_dir is not None else None
+    options = {"max_nodes": max_nodes, "max_text_chars": max_text_chars}
+    result = ExtractionResult(graphs=[None] * len(codes), shard=shard)
+    selected = range(len(codes)) if shard is None else range(shard[0], len(codes), shard[1])
+    with tqdm(total=len(selected), desc=f"CPG {spec.name}", unit="graph", disable=not progress) as bar:
+        misses: list[tuple[int, str | None, str | bytes]] = []
+        for index in selected:
+            code = codes[index]
+            key = None
+            if cache is not None and isinstance(code, (str, bytes)):
+                key = cache_key(_key_text(code), spec.name, backend, options)
+                graph = cache.get(key)
+                if graph is not None:
+                    result.graphs[index] = graph
+                    result.num_cache_hits += 1
+                    bar.update()
+                    continue
+            misses.append((index, key, code))
+        if backend == "joern":
+            _run_joern(misses, spec, options, cache, result, bar)
+        else:
+            _run_treesitter(misses, spec, options, cache, num_workers, result, bar)
+    for index in selected:
+        graph = result.graphs[index]
+        if graph is not None:
+            result.num_with_warnings += bool(graph.warnings)
+            result.num_truncated += graph.truncated
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _check(language: str, backend: str, max_nodes: int, max_text_chars: int) -> LanguageSpec:
+    spec = get_spec(language)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; supported: {', '.join(BACKENDS)}")
+    if max_nodes < 2 or max_text_chars < 1:
+        raise ValueError(f"max_nodes must be >= 2 and max_text_chars >= 1, got {max_nodes} and {max_text_chars}")
+    return spec
+
+
+def _key_text(code: str | bytes) -> str:
+    return code if isinstance(code, str) else code.decode("utf-8", "surrogateescape")
+
+
+def _prepare(code: str | bytes) -> tuple[str, list[str]]:
+    """Decode bytes (with replacement and a warning when not UTF-8)."""
+    if isinstance(code, bytes):
+        try:
+            return code.decode("utf-8"), []
+        except UnicodeDecodeError as error:
+            return code.decode("utf-8", "replace"), [
+                f"input is not valid UTF-8 ({error.reason} at byte {error.start}); decoded with replacement characters"
+            ]
+    if not isinstance(code, str):
+        raise TypeError(f"code must be str or bytes, got {type(code).__name__}")
+    return code, []
+
+
+def _empty(spec: LanguageSpec, backend: str, warning: str) -> CodePropertyGraph:
+    return CodePropertyGraph(spec.name, backend, warnings=[warning])
+
+
+def _extract_one(
+    code: str | bytes, spec: LanguageSpec, max_nodes: int, max_text_chars: int
+) -> tuple[CodePropertyGraph, bool]:
+    """One tree-sitter graph and whether it failed (an unexpected exception, reported as a warning)."""
+    try:
+        text, warnings = _prepare(code)
+        if not text.strip():
+            return _empty(spec, "treesitter", "empty input: no code to parse"), False
+        graph = extract_treesitter(text, spec, max_nodes, max_text_chars)
+    except Exception as error:  # noqa: BLE001 - one bad sample must not stop a dataset
+        return _empty(spec, "treesitter", f"extraction failed: {type(error).__name__}: {error}"), True
+    graph.warnings[:0] = warnings
+    return graph, False
+
+
+def _extract_joern(
+    codes: list[str | bytes], spec: LanguageSpec, max_nodes: int, max_text_chars: int
+) -> list[CodePropertyGraph]:
+    """Joern graphs for ``codes`` in one Joern run; empty and undecodable inputs are handled as for tree-sitter."""
+    prepared = [_prepare(code) for code in codes]
+    todo = [i for i, (text, _) in enumerate(prepared) if text.strip()]
+    graphs = [_empty(spec, "joern", "empty input: no code to parse") for _ in codes]
+    if todo:
+        for i, graph in zip(todo, extract_joern([prepared[i][0] for i in todo], spec, max_nodes, max_text_chars)):
+            graphs[i] = graph
+    for (_, warnings), graph in zip(prepared, graphs):
+        graph.warnings[:0] = warnings
+    return graphs
+
+
+def _finish(
+    result: ExtractionResult, cache: GraphCache | None, index: int, key: str | None, graph: CodePropertyGraph, failed: bool
+) -> None:
+    result.graphs[index] = graph
+    result.num_extracted += 1
+    result.num_failed += failed
+    if cache is not None and key is not None and not failed:
+        cache.put(key, graph)
+
+
+def _run_treesitter(
+    misses: list[tuple[int, str | None, str | bytes]],
+    spec: LanguageSpec,
+    options: dict[str, int],
+    cache: GraphCache | None,
+    num_workers: int | None,
+    result: ExtractionResult,
+    bar: tqdm,
+) -> None:
+    workers = min(num_workers or os.cpu_count() or 1, max(1, len(misses) // 16))
+    if workers <= 1:
+        for index, key, code in misses:
+            graph, failed = _extract_one(code, spec, options["max_nodes"], options["max_text_chars"])
+            _finish(result, cache, index, key, graph, failed)
+            bar.update()
+        return
+    chunk = max(1, min(256, len(misses) // (workers * 4)))
+    jobs = [
+        (misses[start : start + chunk], spec.name, options, str(cache.directory) if cache is not None else None)
+        for start in range(0, len(misses), chunk)
+    ]
+    with multiprocessing.get_context().Pool(workers) as pool:
+        for done in pool.imap_unordered(_work, jobs):
+            for index, data, failed in done:
+                graph = decode(data)
+                assert graph is not None  # written by encode() just now
+                result.graphs[index] = graph
+                result.num_extracted += 1
+                result.num_failed += failed
+            bar.update(len(done))
+
+
+def _work(job: tuple[list[tuple[int, str | None, str | bytes]], str, dict[str, int], str | None]) -> list:
+    """Worker: extract a chunk, write the cache entries, return (index, entry bytes, failed) per sample."""
+    chunk, language, options, cache_dir = job
+    spec = get_spec(language)
+    cache = GraphCache(cache_dir) if cache_dir is not None else None
+    out = []
+    for index, key, code in chunk:
+        graph, failed = _extract_one(code, spec, options["max_nodes"], options["max_text_chars"])
+        data = encode(graph)
+        if cache is not None and key is not None and not failed:
+            cache.put_bytes(key, data)
+        out.append((index, data, failed))
+    return out
+
+
+def _run_joern(
+    misses: list[tuple[int, str | None, str | bytes]],
+    spec: LanguageSpec,
+    options: dict[str, int],
+    cache: GraphCache | None,
+    result: ExtractionResult,
+    bar: tqdm,
+) -> None:
+    for start in range(0, len(misses), JOERN_BATCH_SIZE):
+        batch = misses[start : start + JOERN_BATCH_SIZE]
+        valid = [(index, key, code) for index, key, code in batch if isinstance(code, (str, bytes))]
+        for index, _, code in batch:
+            if not isinstance(code, (str, bytes)):
+                failure = _empty(spec, "joern", f"extraction failed: TypeError: code is {type(code).__name__}")
+                _finish(result, cache, index, None, failure, True)
+        graphs = _extract_joern([code for _, _, code in valid], spec, options["max_nodes"], options["max_text_chars"])
+        for (index, key, _), graph in zip(valid, graphs):
+            _finish(result, cache, index, key, graph, False)
+        bar.update(len(batch))

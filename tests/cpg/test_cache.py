@@ -1,0 +1,123 @@
+"""The graph cache and extract_many: hits do not parse, corrupt entries are rebuilt, shards add up, workers agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cpg.extraction
+import cpg.treesitter
+from cpg import extract, extract_many
+from cpg.cache import GraphCache, cache_key, decode, encode
+
+CODES = {
+    "java": [f"public int f{i}(int x) {{ int y = x + {i}; if (y > 2) {{ y--; }} return y; }}" for i in range(6)],
+    "c_sharp": [f"public int F{i}(int x) {{ var y = x + {i}; while (y > 2) {{ y--; }} return y; }}" for i in range(6)],
+    "python": [f"def f{i}(x):\n    y = x + {i}\n    for i in range(y):\n        y -= i\n    return y\n" for i in range(6)],
+}
+
+
+def _entries(directory: Path) -> list[Path]:
+    return sorted(directory.rglob("*.cpg"))
+
+
+@pytest.mark.parametrize("language", CODES)
+def test_cache_hit_returns_an_equal_graph_without_parsing(language, tmp_path, monkeypatch):
+    codes = CODES[language]
+    cold = extract_many(codes, language, cache_dir=tmp_path, num_workers=1, progress=False)
+    assert cold.num_extracted == len(codes) and cold.num_cache_hits == 0 and len(_entries(tmp_path)) == len(codes)
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a cache hit must not parse")
+
+    monkeypatch.setattr(cpg.extraction, "extract_treesitter", no_parsing)
+    monkeypatch.setattr(cpg.treesitter, "parse", no_parsing)
+    warm = extract_many(codes, language, cache_dir=tmp_path, num_workers=1, progress=False)
+    assert warm.num_cache_hits == len(codes) and warm.num_extracted == 0 and warm.num_failed == 0
+    assert warm.graphs == cold.graphs
+    assert all(g.num_nodes > 5 and g.edge_counts()["DDG"] > 0 for g in warm.graphs)
+
+
+def test_cache_key_covers_code_language_backend_and_options():
+    base = cache_key("int f;", "java", "treesitter", {"max_nodes": 10})
+    assert base == cache_key("int f;", "java", "treesitter", {"max_nodes": 10})
+    others = [
+        cache_key("int g;", "java", "treesitter", {"max_nodes": 10}),
+        cache_key("int f;", "c_sharp", "treesitter", {"max_nodes": 10}),
+        cache_key("int f;", "java", "joern", {"max_nodes": 10}),
+        cache_key("int f;", "java", "treesitter", {"max_nodes": 11}),
+    ]
+    assert len({base, *others}) == 5
+
+
+def test_different_options_miss_the_cache(tmp_path):
+    codes = CODES["java"][:2]
+    extract_many(codes, "java", cache_dir=tmp_path, num_workers=1, progress=False)
+    small = extract_many(codes, "java", cache_dir=tmp_path, num_workers=1, progress=False, max_nodes=8)
+    assert small.num_cache_hits == 0 and all(g.truncated for g in small.graphs)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
+def test_corrupt_entry_is_rebuilt(damage, tmp_path):
+    code = CODES["java"][0]
+    expected = extract_many([code], "java", cache_dir=tmp_path, num_workers=1, progress=False).graphs[0]
+    (entry,) = _entries(tmp_path)
+    data = entry.read_bytes()
+    entry.write_bytes(
+        {
+            "truncate": data[: len(data) // 2],
+            "flip": data[:-5] + bytes([data[-5] ^ 0xFF]) + data[-4:],
+            "garbage": b"not a cache entry at all",
+            "empty": b"",
+        }[damage]
+    )
+    assert GraphCache(tmp_path).get(entry.stem) is None
+    again = extract_many([code], "java", cache_dir=tmp_path, num_workers=1, progress=False)
+    assert again.num_cache_hits == 0 and again.num_extracted == 1 and again.graphs[0] == expected
+    assert decode(entry.read_bytes()) == expected  # the entry was rewritten
+    assert extract_many([code], "java", cache_dir=tmp_path, progress=False).num_cache_hits == 1
+
+
+def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path):
+    cache = GraphCache(tmp_path)
+    graph = extract(CODES["python"][0], "python")
+    key = cache_key(CODES["python"][0], "python", "treesitter", {})
+    for _ in range(3):  # rewriting an entry (another process finishing the same sample) is safe
+        cache.put(key, graph)
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{key}.cpg"]
+    assert cache.get(key) == graph and cache.get("0" * 64) is None
+    assert decode(encode(graph)) == graph
+
+
+def test_shards_fill_the_same_cache_as_one_run(tmp_path):
+    codes = CODES["java"] + CODES["java"][:1]  # 7 samples, one duplicate
+    first = extract_many(codes, "java", cache_dir=tmp_path, num_workers=1, progress=False, shard=(0, 2))
+    second = extract_many(codes, "java", cache_dir=tmp_path, num_workers=1, progress=False, shard=(1, 2))
+    assert [g is None for g in first.graphs] == [i % 2 == 1 for i in range(7)]
+    assert [g is None for g in second.graphs] == [i % 2 == 0 for i in range(7)]
+    assert "shard 1/2 of 7" in second.summary()
+    whole = extract_many(codes, "java", cache_dir=tmp_path, num_workers=1, progress=False)
+    assert whole.num_cache_hits == 7 and whole.num_extracted == 0
+    merged = [a if a is not None else b for a, b in zip(first.graphs, second.graphs)]
+    assert whole.graphs == merged and len(_entries(tmp_path)) == 6
+
+
+def test_worker_processes_give_the_same_graphs(tmp_path):
+    codes = [code + f"  // {i}" for i in range(6) for code in CODES["java"]]  # 36 distinct snippets
+    pooled = extract_many(codes, "java", cache_dir=tmp_path, num_workers=2, progress=False)
+    assert pooled.num_extracted == 36 and pooled.num_failed == 0 and len(_entries(tmp_path)) == 36
+    assert pooled.graphs == [extract(code, "java") for code in codes]
+    assert extract_many(codes, "java", cache_dir=tmp_path, num_workers=2, progress=False).num_cache_hits == 36
+    no_cache = extract_many(codes[:3], "java", num_workers=2, progress=False)
+    assert no_cache.graphs == pooled.graphs[:3]
+
+
+def test_counters_and_summary(tmp_path):
+    codes = [CODES["java"][0], "", "int f( {", "int f() { return 1; }" + " int x = 1;" * 50]
+    result = extract_many(codes, "java", cache_dir=tmp_path, num_workers=1, progress=False, max_nodes=40)
+    assert result.num_extracted == 4 and result.num_with_warnings == 3 and result.num_truncated == 1
+    text = result.summary()
+    assert "4 graphs" in text and "3 with warnings" in text and "1 truncated" in text and "0 failed" in text
+    cached = extract_many(codes, "java", cache_dir=tmp_path, num_workers=1, progress=False, max_nodes=40)
+    assert cached.num_cache_hits == 4 and cached.num_with_warnings == 3 and cached.num_truncated == 1
