@@ -9,16 +9,18 @@ backend, bad limits, a missing Joern install).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from cpg.cache import GraphCache, cache_key, decode, encode
+from cpg.cache import GraphCache, KeyMaker, decode, encode
 from cpg.graph import CodePropertyGraph
 from cpg.joern import extract_joern, find_joern
 from cpg.languages import LanguageSpec, get_spec
@@ -117,8 +119,39 @@ def extract_many(
     if backend == "joern":
         find_joern()  # fail early, before any work, when Joern is missing
     started = time.perf_counter()
+    with _gc_paused():
+        result = _extract_many(codes, spec, backend, cache_dir, num_workers, max_nodes, max_text_chars, progress, shard)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: building thousands of graphs (which hold no reference cycles) would
+    otherwise trigger collections that scan every graph already built, again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _extract_many(
+    codes: Sequence[str | bytes],
+    spec: LanguageSpec,
+    backend: str,
+    cache_dir: str | Path | None,
+    num_workers: int | None,
+    max_nodes: int,
+    max_text_chars: int,
+    progress: bool,
+    shard: tuple[int, int] | None,
+) -> ExtractionResult:
     cache = GraphCache(cache_dir) if cache_dir is not None else None
     options = {"max_nodes": max_nodes, "max_text_chars": max_text_chars}
+    make_key = KeyMaker(spec.name, backend, options)
     result = ExtractionResult(graphs=[None] * len(codes), shard=shard)
     selected = range(len(codes)) if shard is None else range(shard[0], len(codes), shard[1])
     with tqdm(total=len(selected), desc=f"CPG {spec.name}", unit="graph", disable=not progress) as bar:
@@ -127,7 +160,7 @@ def extract_many(
             code = codes[index]
             key = None
             if cache is not None and isinstance(code, (str, bytes)):
-                key = cache_key(_key_text(code), spec.name, backend, options)
+                key = make_key(_key_text(code))
                 graph = cache.get(key)
                 if graph is not None:
                     result.graphs[index] = graph
@@ -144,7 +177,6 @@ def extract_many(
         if graph is not None:
             result.num_with_warnings += bool(graph.warnings)
             result.num_truncated += graph.truncated
-    result.seconds = time.perf_counter() - started
     return result
 
 
@@ -240,7 +272,7 @@ def _run_treesitter(
         (misses[start : start + chunk], spec.name, options, str(cache.directory) if cache is not None else None)
         for start in range(0, len(misses), chunk)
     ]
-    with multiprocessing.get_context().Pool(workers) as pool:
+    with multiprocessing.get_context().Pool(workers, initializer=gc.enable) as pool:
         for done in pool.imap_unordered(_work, jobs):
             for index, data, failed in done:
                 graph = decode(data)

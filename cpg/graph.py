@@ -12,7 +12,9 @@ and :meth:`~CodePropertyGraph.to_pyg`, :attr:`~CodePropertyGraph.num_nodes` and
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -49,19 +51,20 @@ class Edge:
 _EDGE_TYPES = tuple(EdgeType)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class GraphColumns:
-    """A graph's nodes and edges as flat lists (what the cache stores).
+    """A graph's nodes and edges as flat sequences (what the cache stores); treat it as read-only.
 
     ``node_kinds[i]`` indexes ``kinds``; ``spans`` holds 4 ints per node (start line, start column, end line,
-    end column); ``edges`` holds 3 ints per edge (src, dst, :class:`EdgeType` value).
+    end column); ``edges`` holds 3 ints per edge (src, dst, :class:`EdgeType` value). The int sequences are
+    lists, or ``array("i")`` when read from the cache.
     """
 
     kinds: list[str]
-    node_kinds: list[int]
+    node_kinds: Sequence[int]
     texts: list[str]
-    spans: list[int]
-    edges: list[int]
+    spans: Sequence[int]
+    edges: Sequence[int]
 
     @classmethod
     def of(cls, nodes: list[Node], edges: list[Edge]) -> GraphColumns:
@@ -178,7 +181,11 @@ class CodePropertyGraph:
 
         columns = self.__dict__.get("_columns")
         if columns is not None:
-            flat = torch.tensor(columns.edges, dtype=torch.long).view(-1, 3)
+            edges = columns.edges
+            if isinstance(edges, array) and edges:  # zero-copy view of the cache's int32 array
+                flat = torch.frombuffer(edges, dtype=torch.int32).long().view(-1, 3)
+            else:
+                flat = torch.tensor(list(edges), dtype=torch.long).view(-1, 3)
             edge_index, edge_type = flat[:, :2].t().contiguous(), flat[:, 2].contiguous()
             node_kind, node_text = columns.node_kind_names(), list(columns.texts)
         else:

@@ -74,9 +74,8 @@ def parse(code: bytes, spec: LanguageSpec) -> ParsedSource:
 class SyntaxTable:
     """The named nodes of a parsed snippet as parallel lists (index = node id, pre-order).
 
-    ``starts``/``ends`` are tree-sitter points (row, byte column) in the *parsed* source; use
-    :meth:`point` for snippet coordinates. ``parents[i]`` is -1 for roots (the tree root, or the top
-    members when the wrapper class was dropped).
+    ``starts_b``/``ends_b`` are byte offsets in the *parsed* source (wrapper included). ``parents[i]`` is -1
+    for roots (the tree root, or the top members when the wrapper class was dropped).
     """
 
     spec: LanguageSpec
@@ -87,8 +86,6 @@ class SyntaxTable:
     children: list[list[int]] = field(default_factory=list)
     starts_b: list[int] = field(default_factory=list)
     ends_b: list[int] = field(default_factory=list)
-    starts: list[tuple[int, int]] = field(default_factory=list)
-    ends: list[tuple[int, int]] = field(default_factory=list)
     identifiers: list[int] = field(default_factory=list)
     functions: list[int] = field(default_factory=list)
     num_errors: int = 0
@@ -137,8 +134,6 @@ def collect(parsed: ParsedSource, spec: LanguageSpec, max_nodes: int) -> SyntaxT
     children = table.children
     starts_b = table.starts_b
     ends_b = table.ends_b
-    starts = table.starts
-    ends = table.ends
     identifiers = table.identifiers
     functions = table.functions
     ident_kinds = spec.identifier_kinds
@@ -168,8 +163,6 @@ def collect(parsed: ParsedSource, spec: LanguageSpec, max_nodes: int) -> SyntaxT
                     children[parent].append(index)
                 starts_b.append(start)
                 ends_b.append(end)
-                starts.append(node.start_point)
-                ends.append(node.end_point)
                 if kind in ident_kinds:
                     identifiers.append(index)
                 elif kind in function_kinds:

@@ -9,6 +9,8 @@ snippet with columns counted in characters.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from cpg.cfg import Unit, build_units
 from cpg.dataflow import control_dependencies, data_dependencies, definitions_and_uses
 from cpg.graph import CodePropertyGraph, Edge, EdgeType, Node
@@ -61,44 +63,51 @@ def _flow_edges(table: SyntaxTable, units: list[Unit]) -> list[Edge]:
 
 
 def _nodes(table: SyntaxTable, code: str, units: list[Unit], max_text_chars: int) -> list[Node]:
+    """Node objects; (line, column) positions come from byte offsets and the parsed source's line starts."""
     parsed = table.parsed
-    offset, line_offset = parsed.offset, parsed.line_offset
+    source, offset, line_offset = parsed.source, parsed.offset, parsed.line_offset
     kinds, starts_b, ends_b = table.kinds, table.starts_b, table.ends_b
     nodes: list[Node] = []
     append = nodes.append
-    if code.isascii():  # byte offsets are character offsets
+    is_ascii = code.isascii()
+    if is_ascii and "\n" not in code:  # one-line snippet (CodeXGLUE methods): columns are offsets into ``code``
         for index, kind in enumerate(kinds):
             start = starts_b[index] - offset
-            end = min(ends_b[index] - offset, start + max_text_chars)
-            row, column = table.starts[index]
-            end_row, end_column = table.ends[index]
-            append(Node(kind, code[start:end], (row - line_offset, column), (end_row - line_offset, end_column)))
+            end = ends_b[index] - offset
+            append(Node(kind, code[start : min(end, start + max_text_chars)], (0, start), (0, end)))
     else:
-        to_char = _CharColumns(parsed.source, line_offset)
-        source = parsed.source
+        line_starts = [0]
+        newline = source.find(b"\n")
+        while newline >= 0:
+            line_starts.append(newline + 1)
+            newline = source.find(b"\n", newline + 1)
+        to_point = _Points(source, line_starts, line_offset, is_ascii)
         for index, kind in enumerate(kinds):
             start = starts_b[index]
-            raw = source[start : min(ends_b[index], start + 4 * max_text_chars)]
-            text = raw.decode("utf-8", "replace")[:max_text_chars]
-            append(Node(kind, text, to_char(table.starts[index]), to_char(table.ends[index])))
+            end = ends_b[index]
+            if to_point.ascii:
+                text = code[start - offset : min(end, start + max_text_chars) - offset]
+            else:
+                text = source[start : min(end, start + 4 * max_text_chars)].decode("utf-8", "replace")[:max_text_chars]
+            append(Node(kind, text, to_point(start), to_point(end)))
     for unit in units:
-        end = nodes[unit.entry].end
-        append(Node(EXIT_KIND, "", end, end))
+        end_point = nodes[unit.entry].end
+        append(Node(EXIT_KIND, "", end_point, end_point))
     return nodes
 
 
-class _CharColumns:
-    """Maps tree-sitter (row, byte column) points of the parsed source to snippet (line, character column)."""
+class _Points:
+    """Byte offset in the parsed source -> snippet (line, column), columns counted in characters."""
 
-    def __init__(self, source: bytes, line_offset: int) -> None:
-        self.lines = source.split(b"\n")
+    def __init__(self, source: bytes, line_starts: list[int], line_offset: int, is_ascii: bool) -> None:
+        self.source = source
+        self.line_starts = line_starts
         self.line_offset = line_offset
-        self.cache: dict[tuple[int, int], tuple[int, int]] = {}
+        self.ascii = is_ascii
 
-    def __call__(self, point: tuple[int, int]) -> tuple[int, int]:
-        row, column = point
-        mapped = self.cache.get((row, column))
-        if mapped is None:
-            prefix = self.lines[row][:column] if row < len(self.lines) else b""
-            mapped = self.cache[(row, column)] = (row - self.line_offset, len(prefix.decode("utf-8", "replace")))
-        return mapped
+    def __call__(self, position: int) -> tuple[int, int]:
+        row = bisect_right(self.line_starts, position) - 1
+        line_start = self.line_starts[row]
+        if self.ascii:
+            return row - self.line_offset, position - line_start
+        return row - self.line_offset, len(self.source[line_start:position].decode("utf-8", "replace"))

@@ -29,6 +29,24 @@ DEFAULT_CACHE_DIR = Path.home() / ".cache" / "transducer-tuning" / "cpg"
 DataSpec = dict[str, Any] | str
 
 
+class EpochShuffleSampler(DistributedSampler):
+    """Shuffle with ``seed + trainer.current_epoch``, read when an epoch's iteration starts.
+
+    Reading the epoch from the trainer (rather than trusting ``set_epoch`` calls) keeps the order of a run resumed
+    from an end-of-epoch checkpoint identical to the uninterrupted run's; Lightning's ``set_epoch`` is one epoch
+    ahead there. Splits the data across ranks like ``DistributedSampler``.
+    """
+
+    def __init__(self, dataset: Any, trainer: pl.Trainer | None, **kwargs: Any) -> None:
+        super().__init__(dataset, shuffle=True, **kwargs)
+        self.trainer = trainer
+
+    def __iter__(self) -> Any:
+        if self.trainer is not None:
+            self.epoch = self.trainer.current_epoch
+        return super().__iter__()
+
+
 class CodeTaskDataModule(pl.LightningDataModule):
     """Data for one task: JSONL (or a public format) in, batches of tokens + graphs out.
 
@@ -148,7 +166,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
         if shuffle:
             world_size = self.trainer.world_size if self.trainer is not None else 1
             rank = self.trainer.global_rank if self.trainer is not None else 0
-            sampler = DistributedSampler(samples, num_replicas=world_size, rank=rank, shuffle=True, seed=self.seed)
+            sampler = EpochShuffleSampler(samples, self.trainer, num_replicas=world_size, rank=rank, seed=self.seed)
         return DataLoader(
             samples,  # type: ignore[arg-type]
             batch_size=self.batch_size if split == "train" else self.eval_batch_size,

@@ -178,7 +178,7 @@ class AdaptationModule(pl.LightningModule):
         checkpoint["rng_states"] = {
             "torch": torch.get_rng_state(),
             "python": random.getstate(),
-            "numpy": np.random.get_state(),
+            "numpy": _numpy_rng_state(),
         }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -200,8 +200,15 @@ class AdaptationModule(pl.LightningModule):
         if self._rng_to_restore is not None:
             torch.set_rng_state(self._rng_to_restore["torch"])
             random.setstate(self._rng_to_restore["python"])
-            np.random.set_state(self._rng_to_restore["numpy"])
+            name, keys, position, has_gauss, cached = self._rng_to_restore["numpy"]
+            np.random.set_state((name, keys.numpy(), position, has_gauss, cached))
             self._rng_to_restore = None
+
+
+def _numpy_rng_state() -> tuple[Any, ...]:
+    """NumPy's RNG state with its key array as a tensor, so checkpoints load with ``weights_only=True``."""
+    name, keys, position, has_gauss, cached = np.random.get_state()
+    return name, torch.from_numpy(keys.copy()), int(position), int(has_gauss), float(cached)
 
 
 def _gather_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

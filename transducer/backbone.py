@@ -60,19 +60,7 @@ class BackboneConfig:
     def load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         return load_backbone(self.name_or_path, self.config, self.tokenizer)
 
-    def _fill_special_token_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
-    """Give generation the tokenizer's pad/eos ids (and T5's pad-as-decoder-start convention) where the model's
-    config leaves them unset, as configs built for random weights do."""
-    for config in (model.config, model.generation_config):
-        if getattr(config, "pad_token_id", None) is None:
-            config.pad_token_id = tokenizer.pad_token_id
-        if getattr(config, "eos_token_id", None) is None:
-            config.eos_token_id = tokenizer.eos_token_id
-        if model.config.is_encoder_decoder and getattr(config, "decoder_start_token_id", None) is None:
-            config.decoder_start_token_id = tokenizer.pad_token_id
-
-
-def load_tokenizer(self) -> PreTrainedTokenizerBase:
+    def load_tokenizer(self) -> PreTrainedTokenizerBase:
         return load_tokenizer(self.tokenizer or self.name_or_path)
 
 

@@ -141,7 +141,8 @@ def synthetic_cpg(num_nodes: int, rng: random.Random) -> CodePropertyGraph:
     AST: a random tree rooted at a ``method_declaration``; a fifth of the nodes are statements, chained by CFG
     edges (branching statements also jump ahead), with DDG edges from statements to later ones and CDG edges
     from branching statements to the statements after them; half are leaves (identifiers, literals, types).
-    Edge counts are of the order of tree-sitter CPGs of real Java methods (a 9-line loop: 47 nodes, 46 AST, 8 CFG, 8 DDG, 2 CDG).
+    Edge counts are of the order of tree-sitter CPGs of real Java methods (a 9-line loop: 47 nodes, 46 AST,
+    8 CFG, 8 DDG, 2 CDG).
     """
     if num_nodes < 1:
         raise ValueError(f"a graph needs at least one node, got num_nodes={num_nodes}")

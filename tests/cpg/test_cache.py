@@ -88,6 +88,8 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path):
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{key}.cpg"]
     assert cache.get(key) == graph and cache.get("0" * 64) is None
     assert decode(encode(graph)) == graph
+    with_nul = extract('def f():\n    return "a\0b"\n', "python")  # texts holding NUL use the length layout
+    assert any("\0" in node.text for node in with_nul.nodes) and decode(encode(with_nul)) == with_nul
 
 
 def test_shards_fill_the_same_cache_as_one_run(tmp_path):
