@@ -41,9 +41,14 @@ _MAGIC = b"CPG\x02"
 _HEADER = Struct("<4sIII")  # magic, crc32(body), len(ints) in bytes, len(strings) in bytes
 _COUNTS = 6  # the ints start with: kinds, warnings, nodes, edges, truncated, separated
 _SWAP = sys.byteorder == "big"
-_READ_SIZE = 1 << 16
+_READ_SIZE = 1 << 14  # most entries are smaller: one read
 _HOST = socket.gethostname().replace("/", "_").replace(".", "_")
 _SERIAL = count()
+
+
+def default_cache_dir() -> Path:
+    """``$TRANSDUCER_CACHE_DIR``, else ``~/.cache/transducer-tuning/cpg``."""
+    return Path(os.environ.get("TRANSDUCER_CACHE_DIR") or Path.home() / ".cache" / "transducer-tuning" / "cpg")
 
 
 class KeyMaker:

@@ -275,7 +275,8 @@ class _Builder:
     def _labeled(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         name = self._label_of(index)
         statements = [child for child in self.children[index] if self.kinds[child] not in self.skip]
-        inner = statements[-1] if statements and self.kinds[statements[-1]] not in self.table.spec.identifier_kinds else None
+        last_is_statement = statements and self.kinds[statements[-1]] not in self.table.spec.identifier_kinds
+        inner = statements[-1] if last_is_statement else None
         context = _Context(name, continue_to=None, breakable=False)
         self.contexts.append(context)
         start = len(self.nodes)

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
+from cpg.cache import default_cache_dir
 from cpg.dot import render, to_dot
 from cpg.extraction import BACKENDS, DEFAULT_MAX_NODES, DEFAULT_MAX_TEXT_CHARS, extract, extract_many
 from cpg.graph import CodePropertyGraph
 from cpg.joern import JoernError, JoernNotFoundError
 from cpg.languages import SUPPORTED_LANGUAGES, language_for_path, normalize_language
 
-DEFAULT_CACHE_DIR = Path.home() / ".cache" / "transducer-tuning" / "cpg"
 _IMAGE_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg", ".gif"}
 
 
@@ -46,8 +45,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--backend", choices=BACKENDS, default="treesitter")
     parser.add_argument("--format", "-f", choices=("summary", "json", "dot"), default="summary")
     parser.add_argument("--output", "-o", type=Path, help="write here instead of stdout (.png/.svg: render DOT)")
-    parser.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES, help="truncate larger graphs")
-    parser.add_argument("--max-text-chars", type=int, default=DEFAULT_MAX_TEXT_CHARS, help="node text cut")
+    parser.add_argument(
+        "--max-nodes", type=int, default=DEFAULT_MAX_NODES, help=f"truncate larger graphs (default {DEFAULT_MAX_NODES})"
+    )
+    parser.add_argument(
+        "--max-text-chars",
+        type=int,
+        default=DEFAULT_MAX_TEXT_CHARS,
+        help=f"cut node texts to this many characters (default {DEFAULT_MAX_TEXT_CHARS})",
+    )
     batch = parser.add_argument_group("dataset mode")
     batch.add_argument("--batch", action="store_true", help="FILE is a dataset: one snippet per line, or JSONL")
     batch.add_argument(
@@ -55,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="graph cache folder (default: $TRANSDUCER_CACHE_DIR or ~/.cache/transducer-tuning/cpg)",
     )
-    batch.add_argument("--jsonl-field", help="read JSONL and take the code from this field (default for .jsonl: source)")
+    batch.add_argument(
+        "--jsonl-field", help="read JSONL and take the code from this field (default for .jsonl files: source)"
+    )
     batch.add_argument("--shard", help="i/n: process only the samples whose index %% n == i")
     batch.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -134,7 +142,7 @@ def _batch(args: argparse.Namespace, language: str) -> None:
     if args.output is not None or args.format != "summary":
         raise CliError("--batch writes graphs to --cache-dir and prints a summary; --output/--format do not apply")
     codes = _dataset(Path(args.path), args.jsonl_field)
-    cache_dir = args.cache_dir or Path(os.environ.get("TRANSDUCER_CACHE_DIR") or DEFAULT_CACHE_DIR)
+    cache_dir = args.cache_dir or default_cache_dir()
     result = extract_many(
         codes,
         language,

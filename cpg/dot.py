@@ -32,7 +32,8 @@ def to_dot(graph: CodePropertyGraph) -> str:
     for edge in graph.edges:
         color = EDGE_COLORS[edge.type]
         style = "" if edge.type is not EdgeType.AST else ", style=dashed"
-        lines.append(f'  n{edge.src} -> n{edge.dst} [color={color}, fontcolor={color}, label="{edge.type.name}"{style}];')
+        attributes = f'color={color}, fontcolor={color}, label="{edge.type.name}"{style}'
+        lines.append(f"  n{edge.src} -> n{edge.dst} [{attributes}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

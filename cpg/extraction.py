@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from cpg.cache import GraphCache, KeyMaker, decode, encode
 from cpg.graph import CodePropertyGraph
-from cpg.joern import extract_joern, find_joern
+from cpg.joern import JoernError, extract_joern, find_joern
 from cpg.languages import LanguageSpec, get_spec
 from cpg.treesitter import extract_treesitter
 
@@ -156,14 +156,15 @@ def _extract_many(
     selected = range(len(codes)) if shard is None else range(shard[0], len(codes), shard[1])
     with tqdm(total=len(selected), desc=f"CPG {spec.name}", unit="graph", disable=not progress) as bar:
         misses: list[tuple[int, str | None, str | bytes]] = []
+        graphs = result.graphs
         for index in selected:
             code = codes[index]
             key = None
             if cache is not None and isinstance(code, (str, bytes)):
-                key = make_key(_key_text(code))
+                key = make_key(code if isinstance(code, str) else code.decode("utf-8", "surrogateescape"))
                 graph = cache.get(key)
                 if graph is not None:
-                    result.graphs[index] = graph
+                    graphs[index] = graph
                     result.num_cache_hits += 1
                     bar.update()
                     continue
@@ -187,10 +188,6 @@ def _check(language: str, backend: str, max_nodes: int, max_text_chars: int) -> 
     if max_nodes < 2 or max_text_chars < 1:
         raise ValueError(f"max_nodes must be >= 2 and max_text_chars >= 1, got {max_nodes} and {max_text_chars}")
     return spec
-
-
-def _key_text(code: str | bytes) -> str:
-    return code if isinstance(code, str) else code.decode("utf-8", "surrogateescape")
 
 
 def _prepare(code: str | bytes) -> tuple[str, list[str]]:
@@ -242,7 +239,12 @@ def _extract_joern(
 
 
 def _finish(
-    result: ExtractionResult, cache: GraphCache | None, index: int, key: str | None, graph: CodePropertyGraph, failed: bool
+    result: ExtractionResult,
+    cache: GraphCache | None,
+    index: int,
+    key: str | None,
+    graph: CodePropertyGraph | None,
+    failed: bool,
 ) -> None:
     result.graphs[index] = graph
     result.num_extracted += 1
@@ -275,11 +277,7 @@ def _run_treesitter(
     with multiprocessing.get_context().Pool(workers, initializer=gc.enable) as pool:
         for done in pool.imap_unordered(_work, jobs):
             for index, data, failed in done:
-                graph = decode(data)
-                assert graph is not None  # written by encode() just now
-                result.graphs[index] = graph
-                result.num_extracted += 1
-                result.num_failed += failed
+                _finish(result, None, index, None, decode(data), failed)  # the worker wrote the cache entry
             bar.update(len(done))
 
 
@@ -313,7 +311,14 @@ def _run_joern(
             if not isinstance(code, (str, bytes)):
                 failure = _empty(spec, "joern", f"extraction failed: TypeError: code is {type(code).__name__}")
                 _finish(result, cache, index, None, failure, True)
-        graphs = _extract_joern([code for _, _, code in valid], spec, options["max_nodes"], options["max_text_chars"])
-        for (index, key, _), graph in zip(valid, graphs):
-            _finish(result, cache, index, key, graph, False)
+        try:
+            codes = [code for _, _, code in valid]
+            graphs = _extract_joern(codes, spec, options["max_nodes"], options["max_text_chars"])
+        except (JoernError, OSError) as error:  # the whole batch failed: count its samples, go on with the next
+            for index, _, _ in valid:
+                failure = _empty(spec, "joern", f"extraction failed: {type(error).__name__}: {error}")
+                _finish(result, cache, index, None, failure, True)
+        else:
+            for (index, key, _), graph in zip(valid, graphs):
+                _finish(result, cache, index, key, graph, False)
         bar.update(len(batch))

@@ -67,9 +67,7 @@ def find_joern() -> tuple[str, str]:
     raise JoernNotFoundError(INSTALL_HINT)
 
 
-def extract_joern(
-    codes: list[str], spec: LanguageSpec, max_nodes: int, max_text_chars: int, timeout: float | None = None
-) -> list[CodePropertyGraph]:
+def extract_joern(codes: list[str], spec: LanguageSpec, max_nodes: int, max_text_chars: int) -> list[CodePropertyGraph]:
     """One graph per code from a single ``joern-parse`` + ``joern-export`` run."""
     if spec.name not in FRONTENDS:
         raise ValueError(f"the Joern backend has no frontend for {spec.name!r}; supported: {', '.join(FRONTENDS)}")
@@ -86,8 +84,8 @@ def extract_joern(
             line_offsets.append(parsed.line_offset)
         cpg_file = folder / "cpg.bin"
         export_dir = folder / "export"
-        _run([parse_tool, str(sources), "--language", FRONTENDS[spec.name], "--output", str(cpg_file)], timeout)
-        _run([export_tool, str(cpg_file), "--repr", "all", "--format", "graphml", "--out", str(export_dir)], timeout)
+        _run([parse_tool, str(sources), "--language", FRONTENDS[spec.name], "--output", str(cpg_file)])
+        _run([export_tool, str(cpg_file), "--repr", "all", "--format", "graphml", "--out", str(export_dir)])
         exports = sorted(export_dir.rglob("*.xml"))
         if not exports:
             raise JoernError(f"joern-export wrote no GraphML file under {export_dir}")
@@ -98,11 +96,8 @@ def extract_joern(
     ]
 
 
-def _run(command: list[str], timeout: float | None) -> None:
-    try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise JoernError(f"{Path(command[0]).name} timed out after {timeout} s") from error
+def _run(command: list[str]) -> None:
+    completed = subprocess.run(command, capture_output=True, text=True, errors="replace", check=False)
     if completed.returncode != 0:
         tail = (completed.stdout + completed.stderr).strip()[-2000:]
         raise JoernError(f"{Path(command[0]).name} failed with exit code {completed.returncode}:\n{tail}")
@@ -179,12 +174,13 @@ class JoernExport:
 
     def _node(self, node: str, line_offset: int, max_text_chars: int) -> Node:
         properties = self.properties[node]
-        line = _int(properties.get("LINE_NUMBER"), 1) - 1 - line_offset
+        first_line = line_offset + 1  # nodes without a line number (some synthetic ones) go to the first line
+        line = max(_int(properties.get("LINE_NUMBER"), first_line), first_line)
         column = _int(properties.get("COLUMN_NUMBER"))
-        end_line = _int(properties.get("LINE_NUMBER_END"), line + 1 + line_offset) - 1 - line_offset
+        end_line = max(_int(properties.get("LINE_NUMBER_END"), line), line)
         end_column = _int(properties.get("COLUMN_NUMBER_END"), column)
         text = properties.get("CODE", "")[:max_text_chars]
-        return Node(self.labels[node], text, (line, column), (end_line, end_column))
+        return Node(self.labels[node], text, (line - first_line, column), (end_line - first_line, end_column))
 
 
 def _int(value: str | None, default: int = 0) -> int:

@@ -1,7 +1,8 @@
 """``transducer fit|validate|test|predict --config configs/<task>/<method>.yaml``: the Lightning CLI.
 
-Defaults every run gets: a CSV logger, best-checkpoint selection on the task's main validation metric (plus a
-``last.ckpt`` for ``--ckpt_path last``), adapter + loss-curve export at the end of ``fit``, a predictions writer
+Defaults every run gets: a CSV logger, best-checkpoint selection and early stopping (``--early_stopping.patience``)
+on the task's main validation metric (plus a ``last.ckpt`` in ``<default_root_dir>/checkpoints`` for
+``--ckpt_path last``), adapter + loss-curve export at the end of ``fit``, a predictions writer
 for ``predict``, and a test run on the best checkpoint after ``fit`` when a test split is configured
 (``--test_after_fit false`` turns it off).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
 from tasks.callbacks import ExportArtifacts, PredictionsWriter
@@ -38,6 +39,9 @@ class TransducerCLI(LightningCLI):
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
         parser.set_defaults({"checkpoint.mode": "max", "checkpoint.save_last": True, "checkpoint.filename": "best-{step}"})
         parser.link_arguments("data.task", "checkpoint.monitor", compute_fn=monitored_metric, apply_on="parse")
+        parser.add_lightning_class_args(EarlyStopping, "early_stopping")
+        parser.set_defaults({"early_stopping.mode": "max", "early_stopping.patience": 5})
+        parser.link_arguments("data.task", "early_stopping.monitor", compute_fn=monitored_metric, apply_on="parse")
         # a stable folder, so that `fit --ckpt_path last` finds the previous run's last.ckpt
         parser.link_arguments("trainer.default_root_dir", "checkpoint.dirpath", compute_fn=checkpoint_dir, apply_on="parse")
         parser.add_argument(

@@ -14,7 +14,9 @@ from cpg.cache import GraphCache, cache_key, decode, encode
 CODES = {
     "java": [f"public int f{i}(int x) {{ int y = x + {i}; if (y > 2) {{ y--; }} return y; }}" for i in range(6)],
     "c_sharp": [f"public int F{i}(int x) {{ var y = x + {i}; while (y > 2) {{ y--; }} return y; }}" for i in range(6)],
-    "python": [f"def f{i}(x):\n    y = x + {i}\n    for i in range(y):\n        y -= i\n    return y\n" for i in range(6)],
+    "python": [
+        f"def f{i}(x):\n    y = x + {i}\n    for j in range(y):\n        y -= j\n    return y" for i in range(6)
+    ],
 }
 
 
@@ -88,6 +90,9 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path):
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{key}.cpg"]
     assert cache.get(key) == graph and cache.get("0" * 64) is None
     assert decode(encode(graph)) == graph
+    large = extract("int f(int v) { " + "v = v + 1; " * 400 + "return v; }", "java")
+    cache.put("f" * 64, large)
+    assert (tmp_path / "ff" / f"{'f' * 64}.cpg").stat().st_size > 32_000 and cache.get("f" * 64) == large
     with_nul = extract('def f():\n    return "a\0b"\n', "python")  # texts holding NUL use the length layout
     assert any("\0" in node.text for node in with_nul.nodes) and decode(encode(with_nul)) == with_nul
 

@@ -81,7 +81,8 @@ def test_deep_nesting_keeps_the_ast_and_warns():
 
 
 def test_extract_many_counts_a_failed_sample_and_goes_on():
-    result = extract_many([JAVA, None, "", b"\xff\xfe"], "java", progress=False, num_workers=1)  # type: ignore[list-item]
+    codes = [JAVA, None, "", b"\xff\xfe"]
+    result = extract_many(codes, "java", progress=False, num_workers=1)  # type: ignore[arg-type]
     assert result.num_failed == 1 and result.num_extracted == 4
     failed = result.graphs[1]
     assert failed.num_nodes == 0 and "extraction failed: TypeError" in failed.warnings[0]
@@ -106,6 +107,10 @@ def test_to_pyg_shapes_and_edge_types():
     assert "_columns" in lazy.__dict__
     assert torch.equal(lazy_data.edge_index, data.edge_index) and torch.equal(lazy_data.edge_type, data.edge_type)
     assert lazy_data.node_kind == data.node_kind and lazy_data.node_text == data.node_text
+    one = decode(encode(extract("x", "python")))
+    assert one.to_pyg().edge_index.shape == (2, len(one.edges)) and one.to_pyg().num_nodes == one.num_nodes
+    no_edges = decode(encode(CodePropertyGraph("java", "treesitter", [graph.nodes[0]], [])))
+    assert no_edges.to_pyg().edge_index.shape == (2, 0) and no_edges.to_pyg().edge_type.shape == (0,)
     empty = extract("", "java").to_pyg()
     assert empty.edge_index.shape == (2, 0) and empty.num_nodes == 0
 

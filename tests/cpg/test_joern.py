@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from cpg import EdgeType, JoernNotFoundError, extract, extract_many
+from cpg import EdgeType, JoernError, JoernNotFoundError, extract, extract_many
 from cpg.cli import main
 from cpg.joern import INSTALL_HINT, find_joern, parse_graphml
 
@@ -33,6 +33,7 @@ SNIPPETS = [
 
 FAKE_PARSE = """#!/usr/bin/env bash
 echo "joern-parse $*" >> "$FAKE_JOERN_LOG"
+if [ -n "$FAKE_JOERN_FAIL" ]; then echo "java.lang.OutOfMemoryError: Java heap space" >&2; exit 3; fi
 while [ $# -gt 0 ]; do
   case "$1" in
     --output|-o) out="$2"; shift 2;;
@@ -120,6 +121,16 @@ def test_batch_runs_each_joern_tool_once_for_many_snippets(fake_joern, tmp_path)
     again = extract_many(SNIPPETS, "java", "joern", cache_dir=tmp_path / "cache", progress=False)
     assert again.num_cache_hits == 3 and again.graphs == result.graphs
     assert len([line for line in fake_joern.read_text().splitlines() if line.startswith("joern-")]) == 2
+
+
+def test_a_failing_joern_run_is_counted_not_raised(fake_joern, tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_JOERN_FAIL", "1")
+    result = extract_many(SNIPPETS, "java", "joern", cache_dir=tmp_path / "cache", progress=False)
+    assert result.num_failed == 3 and result.num_extracted == 3 and not list((tmp_path / "cache").rglob("*.cpg"))
+    assert all("joern-parse failed with exit code 3" in g.warnings[0] and "OutOfMemoryError" in g.warnings[0]
+               for g in result.graphs)
+    with pytest.raises(JoernError, match="exit code 3"):
+        extract(SNIPPETS[0], "java", backend="joern")  # a single call reports the error
 
 
 def test_single_extract_and_joern_home(tmp_path, monkeypatch):

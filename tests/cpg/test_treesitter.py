@@ -106,7 +106,9 @@ def test_cfg_if_else_loop_return(language):
     assert expected <= cfg
     assert (s["then"], s["else"]) not in cfg and (s["if"], s["loop"]) not in cfg
     function = next(i for i, n in enumerate(graph.nodes) if n.kind in ("method_declaration", "function_definition"))
-    exit_node = next(e.dst for e in graph.edges_of(EdgeType.AST) if e.src == function and graph.nodes[e.dst].kind == "method_exit")
+    exit_node = next(
+        e.dst for e in graph.edges_of(EdgeType.AST) if e.src == function and graph.nodes[e.dst].kind == "method_exit"
+    )
     cfg_pairs = {(e.src, e.dst) for e in graph.edges_of(EdgeType.CFG)}
     assert (function, node_index(graph, s["decl"])) in cfg_pairs  # entry
     assert (node_index(graph, s["return"]), exit_node) in cfg_pairs

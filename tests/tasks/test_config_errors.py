@@ -1,0 +1,58 @@
+"""Bad configs and data give errors that name the key or file and what is expected."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.tasks.harness_utils import make_config, run_cli
+
+
+def _parse_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(*args)
+    assert exit_info.value.code != 0
+    return capsys.readouterr().err
+
+
+def test_unknown_config_key_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = make_config(tmp_path, "code_summarization")
+    error = _parse_error(capsys, "fit", "--config", str(config), "--model.learning_rte", "0.1")
+    assert "learning_rte" in error
+
+
+def test_unknown_method_class_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = make_config(tmp_path, "code_summarization", method={"class_path": "transducer.methods.NoSuchMethod"})
+    error = _parse_error(capsys, "fit", "--config", str(config))
+    assert "NoSuchMethod" in error
+
+
+def test_unknown_task_lists_builtin_tasks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = make_config(tmp_path, "code_summarization")
+    error = _parse_error(capsys, "fit", "--config", str(config), "--data.task", "summarise")
+    assert "unknown task 'summarise'" in error and "code_summarization" in error
+
+
+def test_unknown_backbone_is_named(tmp_path: Path) -> None:
+    config = make_config(tmp_path, "code_summarization")
+    missing = str(tmp_path / "no-such-model")
+    with pytest.raises((OSError, ValueError), match="no-such-model"):
+        run_cli("fit", "--config", str(config), "--model.backbone.config", "null", "--model.backbone.name_or_path", missing)
+
+
+def test_missing_column_names_file_and_field(tmp_path: Path) -> None:
+    config = make_config(tmp_path, "code_summarization")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(json.dumps({"id": "a", "code": "int f() { return 1; }", "target": "one"}) + "\n")
+    with pytest.raises(ValueError, match=r"broken\.jsonl.*'source'"):
+        run_cli("fit", "--config", str(config), "--data.train", str(broken))
+
+
+def test_empty_file_is_named(tmp_path: Path) -> None:
+    config = make_config(tmp_path, "code_summarization")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(ValueError, match=r"empty\.jsonl"):
+        run_cli("fit", "--config", str(config), "--data.train", str(empty))
