@@ -9,11 +9,12 @@ nearest enclosing CFG node of its own unit.
   the CFG with no redefinition of ``v`` in between (classic reaching definitions; a redefinition kills the
   earlier ones). Definitions: parameters, declarations with an initializer, assignments (compound ones also
   use), ``++``/``--``, for-each variables, catch parameters, ``with ... as``/``except ... as`` targets, walrus.
-  Variables are matched by name; ``a.b``/``a[i] = ...`` count as uses of ``a`` (no field sensitivity). A use
-  in the node that defines the same variable is only linked to its own definition through a loop.
-- **CDG** ``branch -> statement``: Ferrante-Ottenstein-Warren control dependence from post-dominators: ``s`` depends
-  on ``b`` when one successor of ``b`` always leads to ``s`` and another may avoid it (the statements of an
-  ``if`` branch, a loop body, a case, code after an early ``return`` inside an ``if``).
+  Variables are matched by name within one unit (no flow into nested functions or lambdas); writing ``a.b`` or
+  ``a[i]`` only uses ``a`` (no field sensitivity); Python comprehension variables define nothing. A use in the
+  node that defines the same variable is only linked to its own definition through a loop.
+- **CDG** ``branch -> statement``: Ferrante-Ottenstein-Warren control dependence from post-dominators: ``s``
+  depends on ``b`` when one successor of ``b`` always leads to ``s`` and another may avoid it (the statements of
+  an ``if`` branch, a loop body, a case, code after an early ``return`` inside an ``if``).
 """
 
 from __future__ import annotations

@@ -13,8 +13,17 @@ from lightning.pytorch.callbacks import BasePredictionWriter
 
 
 def run_dir(trainer: pl.Trainer) -> Path:
-    """The folder of this run's logs and artifacts (the logger's version folder)."""
+    """The folder of this run's logs and artifacts (the logger's version folder). Under DDP it is broadcast
+    from rank 0, so every rank must call it."""
     return Path(trainer.log_dir or trainer.default_root_dir)
+
+
+def best_checkpoint_path(trainer: pl.Trainer) -> str | None:
+    """The best checkpoint of the callback that monitors a metric (``None`` when nothing was saved)."""
+    for callback in trainer.checkpoint_callbacks:
+        if callback.monitor and callback.best_model_path:
+            return callback.best_model_path
+    return None
 
 
 class ExportArtifacts(pl.Callback):
@@ -22,13 +31,13 @@ class ExportArtifacts(pl.Callback):
     ``save_pretrained``, and plot the loss curves (``<run>/loss_curve.png``)."""
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+        best = best_checkpoint_path(trainer)
         if best:
             state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
             pl_module.load_state_dict(state, strict=False)
+        directory = run_dir(trainer)
         if not trainer.is_global_zero:
             return
-        directory = run_dir(trainer)
         pl_module.adapted_model.save_pretrained(directory / "adapter")
         metrics_file = directory / "metrics.csv"
         if metrics_file.is_file():
@@ -73,9 +82,9 @@ class PredictionsWriter(BasePredictionWriter):
     def write_on_epoch_end(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, predictions: Any, batch_indices: Any
     ) -> None:
+        path = Path(self.output_path) if self.output_path else run_dir(trainer) / "predictions.jsonl"
         if not trainer.is_global_zero:
             return
-        path = Path(self.output_path) if self.output_path else run_dir(trainer) / "predictions.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w") as handle:
             for batch in predictions:

@@ -15,7 +15,7 @@ from typing import Any
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
-from tasks.callbacks import ExportArtifacts, PredictionsWriter
+from tasks.callbacks import ExportArtifacts, PredictionsWriter, best_checkpoint_path
 from tasks.datamodule import CodeTaskDataModule
 from tasks.module import AdaptationModule
 from tasks.task import Task, resolve_task
@@ -37,20 +37,30 @@ class TransducerCLI(LightningCLI):
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.link_arguments("data.task", "model.task", apply_on="parse")
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
-        parser.set_defaults({"checkpoint.mode": "max", "checkpoint.save_last": True, "checkpoint.filename": "best-{step}"})
+        parser.set_defaults({"checkpoint.mode": "max", "checkpoint.filename": "best-{step}"})
         parser.link_arguments("data.task", "checkpoint.monitor", compute_fn=monitored_metric, apply_on="parse")
+        # `last.ckpt`, rewritten at every validation whatever the metric did (ModelCheckpoint's own save_last only
+        # saves when the monitored metric improved), for `fit --ckpt_path last`
+        parser.add_lightning_class_args(ModelCheckpoint, "last_checkpoint")
+        parser.set_defaults(
+            {"last_checkpoint.filename": "last", "last_checkpoint.save_top_k": 1, "last_checkpoint.enable_version_counter": False}
+        )
         parser.add_lightning_class_args(EarlyStopping, "early_stopping")
-        parser.set_defaults({"early_stopping.mode": "max", "early_stopping.patience": 5})
+        # checked after each validation (where the metric exists; a resumed run's epoch end may have none)
+        parser.set_defaults(
+            {"early_stopping.mode": "max", "early_stopping.patience": 5, "early_stopping.check_on_train_epoch_end": False}
+        )
         parser.link_arguments("data.task", "early_stopping.monitor", compute_fn=monitored_metric, apply_on="parse")
         # a stable folder, so that `fit --ckpt_path last` finds the previous run's last.ckpt
-        parser.link_arguments("trainer.default_root_dir", "checkpoint.dirpath", compute_fn=checkpoint_dir, apply_on="parse")
+        for key in ("checkpoint", "last_checkpoint"):
+            parser.link_arguments("trainer.default_root_dir", f"{key}.dirpath", compute_fn=checkpoint_dir, apply_on="parse")
         parser.add_argument(
             "--test_after_fit", type=bool, default=True, help="after fit, test the best checkpoint on data.test"
         )
 
     def after_fit(self) -> None:
         if self.config[self.subcommand].get("test_after_fit") and self.datamodule.files.get("test") is not None:
-            self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path="best")
+            self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best_checkpoint_path(self.trainer))
 
 
 def main(args: list[str] | None = None) -> TransducerCLI:

@@ -7,21 +7,20 @@ Tokenizer, backbone family and graph encoding belong to the model, so the data m
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
 from lightning.pytorch.utilities import rank_zero_info
 from torch.utils.data import DataLoader, DistributedSampler
 
+from cpg import DEFAULT_MAX_NODES
+from cpg.cache import default_cache_dir
 from tasks.collate import Collator, Sample
 from tasks.data import Example, load_examples
 from tasks.task import Task, resolve_task
 
 SPLITS = ("train", "validation", "test", "predict")
-DEFAULT_CACHE_DIR = Path.home() / ".cache" / "transducer-tuning" / "cpg"
 
 
 #: one split's data: a native ``.jsonl`` path, or a ``tasks.data.load_examples`` spec such as
@@ -76,7 +75,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
         max_target_length: int = 150,
         cpg_backend: str = "treesitter",
         cpg_cache_dir: str | None = None,
-        cpg_max_nodes: int = 1000,
+        cpg_max_nodes: int = DEFAULT_MAX_NODES,
         extraction_workers: int | None = None,
         num_workers: int = 0,
         seed: int = 42,
@@ -89,7 +88,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
         self.max_source_length = max_source_length
         self.max_target_length = max_target_length
         self.cpg_backend = cpg_backend
-        self.cpg_cache_dir = cpg_cache_dir or os.environ.get("TRANSDUCER_CACHE_DIR") or str(DEFAULT_CACHE_DIR)
+        self.cpg_cache_dir = cpg_cache_dir or str(default_cache_dir())
         self.cpg_max_nodes = cpg_max_nodes
         self.extraction_workers = extraction_workers
         self.num_workers = num_workers

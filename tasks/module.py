@@ -15,7 +15,8 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from tasks.metrics import compute_metrics
+from tasks.callbacks import run_dir
+from tasks.metrics import compute_metrics, write_predictions
 from tasks.task import Task, resolve_task
 from transducer.backbone import BackboneConfig, backbone_fingerprint, backbone_name, is_seq2seq
 from transducer.methods import load_adapted_model
@@ -141,10 +142,9 @@ class AdaptationModule(pl.LightningModule):
 
     def on_test_epoch_end(self) -> None:
         records, result = self._score("test")
+        directory = run_dir(self.trainer)
         if self.trainer.is_global_zero:
-            from tasks.metrics import write_predictions
-
-            write_predictions(self.trainer.log_dir or self.trainer.default_root_dir, "test", records, result)
+            write_predictions(directory, "test", records, result)
 
     # --- optimization ----------------------------------------------------------------------------------------
     def configure_optimizers(self) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,8 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path):
         cache.put(key, graph)
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{key}.cpg"]
     assert cache.get(key) == graph and cache.get("0" * 64) is None
+    lazy = cache.get(key)  # hits are lazy graphs; they pickle (DataLoader workers) without being built
+    assert "_columns" in pickle.loads(pickle.dumps(lazy)).__dict__ and pickle.loads(pickle.dumps(lazy)) == graph
     assert decode(encode(graph)) == graph
     large = extract("int f(int v) { " + "v = v + 1; " * 400 + "return v; }", "java")
     cache.put("f" * 64, large)
