@@ -1,0 +1,55 @@
+"""The data module keeps every sample: a failed or empty graph becomes a counted empty-graph fallback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tasks.datamodule import CodeTaskDataModule
+from transducer.backbone import load_backbone
+from transducer.config import TransducerConfig
+from tests.tasks.harness_utils import TINY_T5
+
+
+@pytest.fixture(scope="module")
+def transducer_model():
+    backbone, tokenizer = load_backbone(config=TINY_T5, tokenizer="byte")
+    return TransducerConfig().build(backbone, tokenizer), tokenizer
+
+
+def test_samples_with_failed_graphs_are_kept_with_empty_graphs(tmp_path: Path, transducer_model, monkeypatch, caplog) -> None:
+    import cpg.extraction
+
+    model, tokenizer = transducer_model
+    data = tmp_path / "train.jsonl"
+    rows = [
+        {"id": "ok", "source": "int f(int a) { int b = a + 1; return b; }", "target": "adds one"},
+        {"id": "empty", "source": "", "target": "nothing"},
+        {"id": "crash", "source": "int g() { return CRASH; }", "target": "crashes the extractor"},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    real_extract = cpg.extraction.extract_treesitter
+
+    def flaky_extract(code, *args, **kwargs):
+        if "CRASH" in code:
+            raise RuntimeError("extractor bug")
+        return real_extract(code, *args, **kwargs)
+
+    monkeypatch.setattr(cpg.extraction, "extract_treesitter", flaky_extract)
+    module = CodeTaskDataModule(train=str(data), batch_size=3, cpg_cache_dir=str(tmp_path / "cache"), extraction_workers=1)
+    module.connect(tokenizer, seq2seq=True, graph_encoder=model.encode_graph)
+    with caplog.at_level("INFO"):
+        samples = module._load_split("train")
+
+    assert [s.id for s in samples] == ["ok", "empty", "crash"]
+    assert samples[0].graph.num_nodes > 0
+    assert samples[1].graph.num_nodes == 0 and samples[2].graph.num_nodes == 0
+    assert "1 failed" in caplog.text
+
+    batch = module.collator(samples)
+    assert batch["graph"].num_graphs == 3
+    output = model(batch["input_ids"], batch["attention_mask"], batch["labels"], batch["graph"])
+    assert output.loss.isfinite()
