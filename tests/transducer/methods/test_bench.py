@@ -31,15 +31,18 @@ def test_bench_writes_table_chart_and_sane_rows(tmp_path, capsys) -> None:
         assert row.backbone_params == rows["lora"].backbone_params > row.trainable_params > 0
         assert row.adapter_bytes > 4 * row.trainable_params  # float32 weights plus the config
         assert row.peak_memory_bytes >= row.memory_after_build_bytes > 0
-        assert 0 < row.step_time_s < 60 and 0 < row.generation_time_per_sample_s < 60
+        assert len(row.step_times_s) == 1 and 0 < row.step_time_s < 60
+        assert 0 < row.generation_time_per_sample_s < 60
         assert f"| {row.method} | {row.trainable_params:,d} |" in report
     assert "## Relative to LoRA" in report and "| lora | 1× | 1× | 1× | 1× |" in report
 
 
 def test_ratio_columns_and_missing_values_render() -> None:
     base = dict(backbone_params=1000, adapter_bytes=10, memory_after_build_bytes=100, memory_source="test")
-    lora = EfficiencyRow("lora", 10, peak_memory_bytes=150, step_time_s=2.0, generation_time_per_sample_s=0.1, **base)
-    zero = EfficiencyRow("no_finetune", 0, peak_memory_bytes=None, step_time_s=None, generation_time_per_sample_s=0.1, **base)
+    base = {**base, "generation_time_per_sample_s": 0.1}
+    lora = EfficiencyRow("lora", 10, peak_memory_bytes=150, step_times_s=[3.0, 2.0, 1.0], **base)
+    zero = EfficiencyRow("no_finetune", 0, peak_memory_bytes=None, step_times_s=None, **base)
+    assert (lora.step_time_s, lora.min_step_time_s) == (2.0, 1.0)
     table = markdown_table([lora, zero], ratio_columns(lora, "LoRA"))
     assert table.splitlines()[-1] == "| 0× | n/a | n/a | n/a |"
     assert zero.memory_increase_bytes is None and lora.memory_increase_bytes == 50
