@@ -447,15 +447,19 @@ def plot(rows: Sequence[EfficiencyRow], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     methods = [row.method for row in rows]
+    nan = float("nan")  # no bar: nothing trained (a zero cannot be drawn on the log scale)
     panels = [
-        ("Trainable parameters (log)", [max(row.trainable_params, 1) for row in rows], True),
-        ("Training step time, median (s)", [row.step_time_s or 0.0 for row in rows], False),
-        ("Training memory increase (MiB)", [(row.memory_increase_bytes or 0) / 2**20 for row in rows], False),
+        ("Trainable parameters (log)", [row.trainable_params or nan for row in rows], True),
+        ("Training step time, median (s)", [row.step_time_s or nan for row in rows], False),
+        ("Training memory increase (MiB)", [nan if row.memory_increase_bytes is None else row.memory_increase_bytes / 2**20
+                                            for row in rows], False),
         ("Generation time per sample (s)", [row.generation_time_per_sample_s for row in rows], False),
     ]
     figure, axes = plt.subplots(2, 2, figsize=(12, 2 + 0.45 * len(rows) * 2))
     for axis, (title, values, log_scale) in zip(axes.flat, panels):
-        axis.barh(methods, values, color=["tab:red" if m.startswith("transducer") else "tab:blue" for m in methods])
+        positions = range(len(methods))
+        axis.barh(positions, values, color=["tab:red" if m.startswith("transducer") else "tab:blue" for m in methods])
+        axis.set_yticks(positions, methods)
         axis.set_title(title)
         axis.invert_yaxis()
         if log_scale:
