@@ -82,10 +82,11 @@ class AdaptationModule(pl.LightningModule):
     def forward(self, batch: dict[str, Any]) -> Any:
         return self.adapted_model(batch["input_ids"], batch["attention_mask"], batch["labels"], batch["graph"])
 
-    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor | None:
         loss = self(batch).loss
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["ids"]))
-        return loss
+        # a method with nothing to train (no fine-tuning) still runs fit's loop, validation and checkpoints
+        return loss if loss.requires_grad else None
 
     def generate(self, batch: dict[str, Any]) -> list[str]:
         """Decode predictions from the source (and graph) alone."""

@@ -523,6 +523,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--output-dir", type=Path, default=Path("outputs/bench"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--train-config", type=Path, default=None,
+                        help="a harness config (data + pretrained backbone): also train and test every method with "
+                        "it and add quality columns with a paired significance test of the transducer vs each")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-settings", help=argparse.SUPPRESS)
     parser.add_argument("--worker-result", type=Path, help=argparse.SUPPRESS)
@@ -564,8 +567,17 @@ def main(argv: list[str] | None = None) -> None:
         args.worker_result.write_text(json.dumps(dataclasses.asdict(row)))
         return
     settings = settings_from_args(args)
+    if args.train_config is not None and not args.train_config.is_file():
+        raise SystemExit(f"transducer bench: --train-config {args.train_config} not found")
     rows, failures = run_bench(settings)
-    print(write_outputs(rows, settings, failures, args.output_dir))
+    report = write_outputs(rows, settings, failures, args.output_dir)
+    if args.train_config is not None:
+        from tasks.compare import run_quality
+
+        quality = run_quality(settings.methods, args.train_config, args.output_dir / "quality", settings.method_options)
+        report += "\n" + quality
+        (args.output_dir / "bench.md").write_text(report)
+    print(report)
     print(f"[bench] wrote {args.output_dir / 'bench.md'}, bench.png and bench.json")
     if failures:
         raise SystemExit(1)

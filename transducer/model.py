@@ -107,8 +107,6 @@ class TransducerModel(AdaptedModel):
     graph per sample) of :meth:`encode_graph` outputs; a single ``Data`` or a list of them is batched here.
     """
 
-    uses_graph = True
-
     def __init__(self, backbone: nn.Module, tokenizer: Any, config: TransducerConfig) -> None:
         super().__init__()
         self.backbone = freeze(backbone)
@@ -122,6 +120,11 @@ class TransducerModel(AdaptedModel):
             from transformers import AutoTokenizer
 
             self.graph_tokenizer = AutoTokenizer.from_pretrained(config.node_encoder)
+
+    @property
+    def uses_graph(self) -> bool:  # type: ignore[override]
+        """False for the graph-free ablation (``graph_mode="zero"``), so no graphs are extracted for it."""
+        return self.config.graph_mode != "zero"
 
     @property
     def is_seq2seq(self) -> bool:
