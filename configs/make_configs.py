@@ -57,7 +57,7 @@ METHODS: dict[str, tuple[dict[str, Any], float]] = {
         "bottleneck_dim": 8, "num_layers": 1, "gnn_heads": 1, "graph_dim": 8, "attention_dim": 8,
         "attention_heads": 1}}, 3e-4),
     "transducer_no_graph": ({"class_path": "transducer.methods.TransducerNoGraphConfig"}, 3e-4),
-    "lora": ({"class_path": "transducer.methods.LoraMethodConfig", "init_args": {"r": 8, "alpha": 32}}, 3e-4),
+    "lora": ({"class_path": "transducer.methods.LoraMethodConfig", "init_args": {"r": 8, "lora_alpha": 32}}, 3e-4),
     "ia3": ({"class_path": "transducer.methods.IA3MethodConfig"}, 3e-4),
     "prompt_tuning": ({"class_path": "transducer.methods.PromptTuningMethodConfig",
                        "init_args": {"num_virtual_tokens": 25}}, 3e-4),
@@ -79,10 +79,6 @@ def build_config(task: str, method: str) -> dict[str, Any]:
             "precision": "bf16-mixed",
             "val_check_interval": 0.25,
             "default_root_dir": f"outputs/{task}/{method}",
-            "logger": {
-                "class_path": "lightning.pytorch.loggers.CSVLogger",
-                "init_args": {"save_dir": f"outputs/{task}/{method}", "name": "run"},
-            },
         },
         "model": {
             "backbone": {"name_or_path": BACKBONE},

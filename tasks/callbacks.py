@@ -11,6 +11,8 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 
+from tasks.distributed import gather_records
+
 
 def run_dir(trainer: pl.Trainer) -> Path:
     """The folder of this run's logs and artifacts (the logger's version folder). Under DDP it is broadcast
@@ -83,11 +85,11 @@ class PredictionsWriter(BasePredictionWriter):
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, predictions: Any, batch_indices: Any
     ) -> None:
         path = Path(self.output_path) if self.output_path else run_dir(trainer) / "predictions.jsonl"
+        records = gather_records([record for batch in predictions for record in batch])
         if not trainer.is_global_zero:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w") as handle:
-            for batch in predictions:
-                for record in batch:
-                    handle.write(json.dumps(record) + "\n")
+            for record in records:
+                handle.write(json.dumps(record) + "\n")
         print(f"predictions written to {path}")

@@ -1,6 +1,6 @@
 """``transducer fit|validate|test|predict --config configs/<task>/<method>.yaml``: the Lightning CLI.
 
-Defaults every run gets: a CSV logger, best-checkpoint selection and early stopping (``--early_stopping.patience``)
+Defaults every run gets: a CSV logger under ``trainer.default_root_dir``, best-checkpoint selection and early stopping (``--early_stopping.patience``)
 on the task's main validation metric (plus a ``last.ckpt`` in ``<default_root_dir>/checkpoints`` for
 ``--ckpt_path last``), adapter + loss-curve export at the end of ``fit``, a predictions writer
 for ``predict``, and a test run on the best checkpoint after ``fit`` when a test split is configured
@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jsonargparse import Namespace
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
@@ -58,6 +59,15 @@ class TransducerCLI(LightningCLI):
             "--test_after_fit", type=bool, default=True, help="after fit, test the best checkpoint on data.test"
         )
 
+    def before_instantiate_classes(self) -> None:
+        """Without a configured logger, log to CSV under ``trainer.default_root_dir`` (``<root>/run/version_N``)."""
+        trainer = self.config[self.subcommand].trainer
+        if trainer.logger in (None, True):
+            trainer.logger = Namespace(
+                class_path="lightning.pytorch.loggers.CSVLogger",
+                init_args=Namespace(save_dir=trainer.default_root_dir or ".", name="run"),
+            )
+
     def after_fit(self) -> None:
         if self.config[self.subcommand].get("test_after_fit") and self.datamodule.files.get("test") is not None:
             self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best_checkpoint_path(self.trainer))
@@ -68,13 +78,7 @@ def main(args: list[str] | None = None) -> TransducerCLI:
         AdaptationModule,
         CodeTaskDataModule,
         args=args,
-        trainer_defaults={
-            "logger": {
-                "class_path": "lightning.pytorch.loggers.CSVLogger",
-                "init_args": {"save_dir": "outputs", "name": "run"},
-            },
-            "callbacks": [ExportArtifacts(), PredictionsWriter()],
-        },
+        trainer_defaults={"callbacks": [ExportArtifacts(), PredictionsWriter()]},
         save_config_kwargs={"overwrite": True},
         seed_everything_default=42,
     )

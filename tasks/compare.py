@@ -50,9 +50,7 @@ def train_and_test(method: str, config: Path, output_dir: Path, options: dict[st
         sys.executable, "-m", "transducer.cli", "fit", "--config", str(config),
         "--model.method", method_spec,
         "--trainer.default_root_dir", str(run_root),
-        "--trainer.logger", "lightning.pytorch.loggers.CSVLogger",
-        "--trainer.logger.save_dir", str(run_root),
-        "--trainer.logger.name", "run",
+        "--trainer.logger", "null",
         "--test_after_fit", "true",
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True)

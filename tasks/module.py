@@ -13,9 +13,9 @@ from typing import Any
 import lightning.pytorch as pl
 import numpy as np
 import torch
-import torch.distributed as dist
 
 from tasks.callbacks import run_dir
+from tasks.distributed import gather_records
 from tasks.metrics import compute_metrics, write_predictions
 from tasks.task import Task, resolve_task
 from transducer.backbone import BackboneConfig, backbone_fingerprint, backbone_name, is_seq2seq
@@ -125,7 +125,7 @@ class AdaptationModule(pl.LightningModule):
         self._records = []
 
     def _score(self, stage: str) -> tuple[list[dict[str, Any]], Any]:
-        records = _gather_records(self._records)
+        records = gather_records(self._records)
         self._records = []
         result = compute_metrics(
             [r["prediction"] for r in records],
@@ -210,16 +210,3 @@ def _numpy_rng_state() -> tuple[Any, ...]:
     """NumPy's RNG state with its key array as a tensor, so checkpoints load with ``weights_only=True``."""
     name, keys, position, has_gauss, cached = np.random.get_state()
     return name, torch.from_numpy(keys.copy()), int(position), int(has_gauss), float(cached)
-
-
-def _gather_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """All ranks' evaluation records, de-duplicated by id (distributed samplers pad with repeats), in id order
-    of first appearance."""
-    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-        gathered: list[list[dict[str, Any]]] = [[] for _ in range(dist.get_world_size())]
-        dist.all_gather_object(gathered, records)
-        records = [r for part in gathered for r in part]
-    unique: dict[str, dict[str, Any]] = {}
-    for record in records:
-        unique.setdefault(record["id"], record)
-    return list(unique.values())

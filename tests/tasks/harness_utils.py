@@ -92,10 +92,6 @@ def make_config(
             "enable_progress_bar": False,
             "enable_model_summary": False,
             "default_root_dir": str(tmp_path / "out"),
-            "logger": {
-                "class_path": "lightning.pytorch.loggers.CSVLogger",
-                "init_args": {"save_dir": str(tmp_path / "out"), "name": "run"},
-            },
             **(trainer or {}),
         },
         "model": {
