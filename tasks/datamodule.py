@@ -105,16 +105,24 @@ class CodeTaskDataModule(pl.LightningDataModule):
         self.graph_encoder = graph_encoder
 
     def setup(self, stage: str) -> None:
-        if self.collator is None:
-            module = self.trainer.lightning_module if self.trainer is not None else None
-            if module is None or not hasattr(module, "adapted_model"):
-                raise RuntimeError("CodeTaskDataModule needs `connect(...)` before setup when used without a trainer")
-            adapted = module.adapted_model
-            self.connect(module.tokenizer, module.seq2seq, adapted.encode_graph if adapted.uses_graph else None)
         wanted = {"fit": ("train", "validation"), "validate": ("validation",), "test": ("test",), "predict": ("predict",)}
         for split in wanted[stage]:
-            if split not in self.samples:
-                self.samples[split] = self._load_split(split)
+            self._split_samples(split)
+
+    def _split_samples(self, split: str) -> list[Sample]:
+        """The split's samples, read (and their graphs extracted) on first use."""
+        if split not in self.samples:
+            if self.collator is None:
+                self._connect_to_trainer_module()
+            self.samples[split] = self._load_split(split)
+        return self.samples[split]
+
+    def _connect_to_trainer_module(self) -> None:
+        module = self.trainer.lightning_module if self.trainer is not None else None
+        if module is None or not hasattr(module, "adapted_model"):
+            raise RuntimeError("CodeTaskDataModule needs `connect(...)` before setup when used without a trainer")
+        adapted = module.adapted_model
+        self.connect(module.tokenizer, module.seq2seq, adapted.encode_graph if adapted.uses_graph else None)
 
     def _load_split(self, split: str) -> list[Sample]:
         spec = self.files[split]
@@ -158,9 +166,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
         return graphs
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
-        if split not in self.samples:
-            self.setup({"train": "fit", "validation": "validate", "test": "test", "predict": "predict"}[split])
-        samples = self.samples[split]
+        samples = self._split_samples(split)
         sampler = None
         if shuffle:
             world_size = self.trainer.world_size if self.trainer is not None else 1

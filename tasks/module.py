@@ -18,9 +18,9 @@ from tasks.callbacks import run_dir
 from tasks.distributed import gather_records
 from tasks.metrics import compute_metrics, write_predictions
 from tasks.task import Task, resolve_task
-from transducer.backbone import BackboneConfig, backbone_fingerprint, backbone_name, is_seq2seq
+from transducer.backbone import BackboneConfig, is_seq2seq
 from transducer.methods import load_adapted_model
-from transducer.methods.base import AdaptedModel, MethodConfig
+from transducer.methods.base import AdaptedModel, MethodConfig, backbone_record, check_backbone
 
 CHECKPOINT_META_KEY = "transducer_tuning"
 
@@ -164,18 +164,14 @@ class AdaptationModule(pl.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
     # --- checkpoints: trainable weights only, refused on another backbone, exact resume ------------------------
-    def _checkpoint_meta(self) -> dict[str, str]:
-        backbone = self.adapted_model.backbone
-        return {
-            "method": self.method_config.method_name,
-            "backbone": backbone_name(backbone),
-            "backbone_fingerprint": backbone_fingerprint(backbone.config),
-        }
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         trainable = {f"adapted_model.{n}" for n, p in self.adapted_model.named_parameters() if p.requires_grad}
         checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if k in trainable}
-        checkpoint[CHECKPOINT_META_KEY] = self._checkpoint_meta()
+        checkpoint[CHECKPOINT_META_KEY] = {
+            "method": self.method_config.method_name,
+            **backbone_record(self.adapted_model.backbone),
+        }
         checkpoint["rng_states"] = {
             "torch": torch.get_rng_state(),
             "python": random.getstate(),
@@ -186,14 +182,10 @@ class AdaptationModule(pl.LightningModule):
         saved = checkpoint.get(CHECKPOINT_META_KEY)
         if saved is None:
             raise ValueError("checkpoint was not written by transducer-tuning (no method/backbone record)")
-        current = self._checkpoint_meta()
-        if saved["backbone_fingerprint"] != current["backbone_fingerprint"]:
-            raise ValueError(
-                f"checkpoint was trained on backbone {saved['backbone']!r} (fingerprint {saved['backbone_fingerprint']}) "
-                f"but the configured backbone is {current['backbone']!r} (fingerprint {current['backbone_fingerprint']})"
-            )
-        if saved["method"] != current["method"]:
-            raise ValueError(f"checkpoint holds method {saved['method']!r} but the config builds {current['method']!r}")
+        check_backbone(saved, self.adapted_model.backbone, "checkpoint")
+        method = self.method_config.method_name
+        if saved["method"] != method:
+            raise ValueError(f"checkpoint holds method {saved['method']!r} but the config builds {method!r}")
         self._rng_to_restore = checkpoint.get("rng_states")
 
     def on_train_start(self) -> None:

@@ -59,3 +59,13 @@ def test_checkpoint_holds_only_trainable_weights(tmp_path: Path) -> None:
     trainable = {f"adapted_model.{n}" for n, p in cli.model.adapted_model.named_parameters() if p.requires_grad}
     assert set(checkpoint["state_dict"]) == trainable
     assert not any(key.startswith("adapted_model.backbone.") for key in checkpoint["state_dict"])
+
+
+def test_checkpoint_for_another_backbone_is_refused(tmp_path: Path) -> None:
+    from transducer.methods.base import BackboneMismatchError
+
+    config = make_config(tmp_path, "code_summarization", data={"test": None})
+    run_cli("fit", "--config", str(config))
+    with pytest.raises(BackboneMismatchError, match="checkpoint was trained for backbone .*fingerprint"):
+        run_cli("validate", "--config", str(config), "--model.backbone.config.d_model", "48",
+                "--ckpt_path", str(tmp_path / "out" / "checkpoints" / "last.ckpt"))

@@ -99,17 +99,29 @@ class AdaptedModel(nn.Module, ABC):
         print(f"trainable params: {trainable:,d} || all params: {total:,d} || trainable%: {100 * trainable / total:.4f}")
 
 
+def backbone_record(backbone: nn.Module) -> dict[str, str]:
+    """The backbone's name and fingerprint, as saved with adapters and checkpoints."""
+    return {"backbone": backbone_name(backbone), "backbone_fingerprint": backbone_fingerprint(backbone.config)}
+
+
+def check_backbone(record: dict[str, Any], backbone: nn.Module, source: str) -> None:
+    """Refuse ``backbone`` if its fingerprint differs from the one in ``record`` (what :func:`backbone_record`
+    saved for ``source``), naming both backbones."""
+    expected, actual = record["backbone_fingerprint"], backbone_fingerprint(backbone.config)
+    if expected != actual:
+        raise BackboneMismatchError(
+            f"{source} was trained for backbone {record['backbone']!r} (fingerprint {expected}), "
+            f"but the given backbone is {backbone_name(backbone)!r} (fingerprint {actual}): their configs differ, "
+            "so the trained weights do not fit it"
+        )
+
+
 def save_adapter(directory: str | Path, config: MethodConfig, backbone: nn.Module, state_dict: dict[str, torch.Tensor]) -> None:
     """Write ``adapter_model.safetensors`` (``state_dict``) and ``adapter_config.json`` (method, its config, and the
     backbone's name and fingerprint) to ``directory``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    meta = {
-        "method": config.method_name,
-        "config": config.to_dict(),
-        "backbone": backbone_name(backbone),
-        "backbone_fingerprint": backbone_fingerprint(backbone.config),
-    }
+    meta = {"method": config.method_name, "config": config.to_dict(), **backbone_record(backbone)}
     (directory / ADAPTER_CONFIG_NAME).write_text(json.dumps(meta, indent=2, default=str) + "\n")
     tensors = {name: tensor.detach().contiguous().cpu() for name, tensor in state_dict.items()}
     save_file(tensors, str(directory / ADAPTER_WEIGHTS_NAME))
@@ -125,11 +137,5 @@ def read_adapter(directory: str | Path, backbone: nn.Module) -> tuple[dict[str, 
     if not config_path.is_file():
         raise FileNotFoundError(f"{config_path} not found: is {directory} an adapter folder written by save_pretrained?")
     meta = json.loads(config_path.read_text())
-    expected, actual = meta["backbone_fingerprint"], backbone_fingerprint(backbone.config)
-    if expected != actual:
-        raise BackboneMismatchError(
-            f"adapter in {directory} was trained for backbone {meta['backbone']!r} (fingerprint {expected}), "
-            f"but the given backbone is {backbone_name(backbone)!r} (fingerprint {actual}): their configs differ, "
-            "so the adapter weights do not fit it"
-        )
+    check_backbone(meta, backbone, f"adapter in {directory}")
     return meta, load_file(str(directory / ADAPTER_WEIGHTS_NAME))
