@@ -1,21 +1,30 @@
-"""Content-addressed on-disk cache of code property graphs.
+"""Content-addressed on-disk cache of code property graphs, stored in pack files.
 
-Key: SHA-256 of (extractor version, language, backend, options such as ``max_nodes``/``max_text_chars``, code),
-so any change to the input or to what the extractor would produce selects a different entry. Entries live at
-``<dir>/<key[:2]>/<key>.cpg``.
+Key: SHA-256 (32 bytes) of (extractor version, language, backend, options such as ``max_nodes``/
+``max_text_chars``, code), so any change to the input or to what the extractor would produce selects another
+entry.
 
-Entry format (little-endian): a 16-byte header (``b"CPG\\x02"``, CRC-32 of the body, byte lengths of the body's
-two parts); then the body: an int32 array (counts of kinds, warnings, nodes and edges, the truncated flag, a "separated"
-flag; per node its kind id; 4 span ints per node; src, dst, type per edge) and all strings (language, backend,
-kind names, warnings, node texts) as UTF-8, joined by NUL characters — or, when some string holds a NUL, not
-separated, with every string's length stored in the int array after the flags. A read checks the lengths and the
-checksum, so a truncated or corrupt entry is a miss (and is rewritten by the next extraction), never a wrong
-graph. Hits come back as lazy graphs (:meth:`CodePropertyGraph.from_columns`): no per-node objects are built
-until someone asks for them.
+**Entry** (little-endian): a 16-byte header (``b"CPG\\x02"``, CRC-32 of the body, byte lengths of the body's two
+parts); then the body: an int32 array (counts of kinds, warnings, nodes and edges, the truncated flag, a
+"separated" flag; per node its kind id; 4 span ints per node; src, dst, type per edge) and all strings (language,
+backend, kind names, warnings, node texts) as UTF-8, joined by NUL characters — or, when some string holds a NUL,
+not separated, with every string's length stored in the int array after the flags. A read checks the lengths and
+the checksum, so a truncated or corrupt entry is a miss (extracted again and written anew), never a wrong graph.
+Hits come back as lazy graphs (:meth:`CodePropertyGraph.from_columns`): no per-node objects are built until
+someone asks for them.
 
-Writes go to a temporary file in the same folder (named by host, process and a counter), then ``os.replace``:
-atomic, so processes and machines sharing a cache folder never see a half-written entry (the last writer of
-identical content wins).
+**Pack** (``<dir>/<time_ns>-<host>-<pid>-<n>.pack``): ``b"CPGPACK\\x01"``, the entries back to back, an index of
+(32-byte key, uint64 entry offset) pairs, and a 24-byte trailer (``b"CPGINDEX"``, index offset, entry count,
+CRC-32 of the index). One pack holds many graphs, so a cache hit costs a dictionary lookup and a slice of a
+memory-mapped file instead of opening a file per graph, and a large dataset is a few files, not one per sample.
+A pack whose trailer or index does not check out is skipped with a logged warning (its graphs are extracted
+again). When several packs hold a key, the newest (by name) wins: that is how a rebuilt entry replaces a corrupt
+one.
+
+Writers buffer new entries and write a pack when the buffer reaches :data:`PACK_BYTES` and on :meth:`close`: to a
+temporary file in the folder, then ``os.replace`` — atomic, so processes and machines sharing a cache folder never
+see a half-written pack, and each writer's packs have their own names. When more than :data:`MAX_SMALL_PACKS`
+packs smaller than :data:`SMALL_PACK_BYTES` pile up (many small runs), :meth:`GraphCache.close` merges them.
 """
 
 from __future__ import annotations
@@ -23,11 +32,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
+import mmap
 import os
 import socket
 import sys
+import time
 import zlib
 from array import array
+from collections.abc import Iterable
 from itertools import accumulate, count
 from pathlib import Path
 from struct import Struct
@@ -36,13 +49,28 @@ from cpg.graph import CodePropertyGraph, GraphColumns
 
 #: bump when extraction output changes for the same input (invalidates every cache entry)
 EXTRACTOR_VERSION = "1"
+#: a writer writes a pack once this many bytes of new entries are buffered
+PACK_BYTES = 64 << 20
+#: :meth:`GraphCache.close` merges the packs smaller than this ...
+SMALL_PACK_BYTES = 8 << 20
+#: ... once there are more than this many of them
+MAX_SMALL_PACKS = 16
+
+_log = logging.getLogger(__name__)
 
 _MAGIC = b"CPG\x02"
 _HEADER = Struct("<4sIII")  # magic, crc32(body), len(ints) in bytes, len(strings) in bytes
-_COUNTS = 6  # the ints start with: kinds, warnings, nodes, edges, truncated, separated
+_COUNTS = Struct("<6i")  # the ints start with: kinds, warnings, nodes, edges, truncated, separated
 _SWAP = sys.byteorder == "big"
-_READ_SIZE = 1 << 14  # most entries are smaller: one read
-_HOST = socket.gethostname().replace("/", "_").replace(".", "_")
+
+_PACK_MAGIC = b"CPGPACK\x01"
+_KEY_SIZE = 32  # a SHA-256 digest
+_INDEX_ENTRY = Struct(f"<{_KEY_SIZE}sQ")  # key, offset of the entry in the pack
+_TRAILER = Struct("<8sQII")  # magic, index offset, entry count, crc32(index)
+_TRAILER_MAGIC = b"CPGINDEX"
+_PACK_SUFFIX = ".pack"
+_OFFSET_BITS = 40  # an index value is (pack number << _OFFSET_BITS) | entry offset: packs up to 1 TiB
+_HOST = socket.gethostname().replace("/", "_").replace(".", "_").replace("-", "_")
 _SERIAL = count()
 
 
@@ -52,20 +80,20 @@ def default_cache_dir() -> Path:
 
 
 class KeyMaker:
-    """Cache keys for one (language, backend, options) setting: SHA-256 hex of the setting, a NUL, the code."""
+    """Cache keys for one (language, backend, options) setting: SHA-256 of the setting, a NUL, the code."""
 
     def __init__(self, language: str, backend: str, options: dict[str, object]) -> None:
         head = json.dumps([EXTRACTOR_VERSION, language, backend, sorted(options.items())], separators=(",", ":"))
         self._head = hashlib.sha256(f"{head}\0".encode())
 
-    def __call__(self, code: str) -> str:
+    def __call__(self, code: str) -> bytes:
         digest = self._head.copy()
         digest.update(code.encode("utf-8", "surrogatepass"))
-        return digest.hexdigest()
+        return digest.digest()
 
 
-def cache_key(code: str, language: str, backend: str, options: dict[str, object]) -> str:
-    """Hex SHA-256 of everything that determines the extracted graph."""
+def cache_key(code: str, language: str, backend: str, options: dict[str, object]) -> bytes:
+    """The 32-byte SHA-256 of everything that determines the extracted graph."""
     return KeyMaker(language, backend, options)(code)
 
 
@@ -90,85 +118,239 @@ def encode(graph: CodePropertyGraph) -> bytes:
     return _HEADER.pack(_MAGIC, zlib.crc32(body), len(packed), len(body) - len(packed)) + body
 
 
+def _entry_size(data: bytes | mmap.mmap, offset: int = 0) -> int:
+    """The byte length of the entry at ``offset`` as its header states it (0 when there is no header)."""
+    if len(data) < offset + _HEADER.size:
+        return 0
+    _, _, ints_size, strings_size = _HEADER.unpack_from(data, offset)
+    return _HEADER.size + ints_size + strings_size
+
+
+def _is_intact(data: bytes) -> bool:
+    """Whether ``data`` is one whole entry whose checksum matches."""
+    if len(data) < _HEADER.size:
+        return False
+    magic, crc, ints_size, strings_size = _HEADER.unpack_from(data)
+    return (
+        magic == _MAGIC
+        and len(data) == _HEADER.size + ints_size + strings_size
+        and zlib.crc32(memoryview(data)[_HEADER.size :]) == crc
+    )
+
+
 def decode(data: bytes) -> CodePropertyGraph | None:
     """The graph in an entry, or None when the entry is truncated, corrupt or of another format."""
-    if len(data) < _HEADER.size:
+    if not _is_intact(data):
         return None
-    magic, crc, ints_size, strings_size = _HEADER.unpack_from(data)
-    body = data[_HEADER.size :]
-    if magic != _MAGIC or len(body) != ints_size + strings_size or zlib.crc32(body) != crc:
-        return None
+    ints_size = _HEADER.unpack_from(data)[2]
+    kinds, warnings, nodes, edges, truncated, separated = _COUNTS.unpack_from(data, _HEADER.size)
     ints = array("i")
-    ints.frombytes(body[:ints_size])
+    ints.frombytes(memoryview(data)[_HEADER.size : _HEADER.size + ints_size])
     if _SWAP:
         ints.byteswap()
-    kinds, warnings, nodes, edges, truncated, separated = ints[:_COUNTS]
-    text = body[ints_size:].decode("utf-8", "surrogatepass")
-    position = _COUNTS
+        kinds, warnings, nodes, edges, truncated, separated = ints[: _COUNTS.size // 4]
+    text = str(memoryview(data)[_HEADER.size + ints_size :], "utf-8", "surrogatepass")
+    lengths_at = _COUNTS.size // 4  # the string lengths, stored when the strings are not NUL-separated
+    kinds_at = lengths_at + (0 if separated else 2 + kinds + warnings + nodes)
+    spans_at = kinds_at + nodes
+    edges_at = spans_at + 4 * nodes
+    node_kinds = ints[kinds_at:spans_at]
+    spans_and_edges = ints[spans_at:edges_at], ints[edges_at : edges_at + 3 * edges]
+    if separated and not warnings:  # the common case: kind names and node texts stay one string until used
+        language, backend, *joined = text.split("\0", 2)
+        columns = GraphColumns.from_joined(joined[0] if joined else "", kinds, node_kinds, *spans_and_edges)
+        return CodePropertyGraph.from_columns(language, backend, columns, [], bool(truncated))
     if separated:
         strings = text.split("\0")
     else:
-        position += 2 + kinds + warnings + nodes
-        ends = list(accumulate(ints[_COUNTS:position]))
-        strings = [text[start:end] for start, end in zip([0, *ends], ends)]
-    spans = position + nodes
-    columns = GraphColumns(
-        strings[2 : 2 + kinds],
-        ints[position:spans],
-        strings[2 + kinds + warnings :],
-        ints[spans : spans + 4 * nodes],
-        ints[spans + 4 * nodes : spans + 4 * nodes + 3 * edges],
-    )
+        ends = list(accumulate(ints[lengths_at:kinds_at]))
+        strings = [text[begin:end] for begin, end in zip([0, *ends], ends)]
+    columns = GraphColumns(strings[2 : 2 + kinds], node_kinds, strings[2 + kinds + warnings :], *spans_and_edges)
     return CodePropertyGraph.from_columns(
         strings[0], strings[1], columns, strings[2 + kinds : 2 + kinds + warnings], bool(truncated)
     )
 
 
 class GraphCache:
-    """A cache folder: :meth:`get` a graph by key (None on a miss), :meth:`put` one (atomically)."""
+    """A cache folder of packs: :meth:`get` a graph by key (None on a miss), :meth:`put` one.
+
+    New entries are visible to :meth:`get` at once and reach the disk when a pack is written (every
+    :data:`PACK_BYTES` of them, and at :meth:`close`); use the cache as a context manager. The index of the packs
+    already in the folder is read on the first :meth:`get`; packs written later by other processes are not seen.
+    """
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._root = str(self.directory)
-        self._folders: set[str] = set()
+        self._maps: list[mmap.mmap] | None = None  # the packs read so far, indexed by pack number
+        self._index: dict[bytes, int] = {}  # key -> (pack number << _OFFSET_BITS) | entry offset
+        self._pending: dict[bytes, bytes] = {}
+        self._pending_bytes = 0
 
-    def path(self, key: str) -> str:
-        return f"{self._root}/{key[:2]}/{key}.cpg"
+    def __enter__(self) -> GraphCache:
+        return self
 
-    def get(self, key: str) -> CodePropertyGraph | None:
-        try:
-            descriptor = os.open(self.path(key), os.O_RDONLY)
-        except OSError:
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def packs(self) -> list[Path]:
+        """The pack files in the folder, oldest first."""
+        return sorted(self.directory.glob(f"*{_PACK_SUFFIX}"), key=lambda path: path.name)
+
+    def __len__(self) -> int:
+        """Number of distinct keys stored or buffered (damaged entries included: they are found out on read)."""
+        if self._maps is None:
+            self._load()
+        return len(self._index.keys() | self._pending.keys())
+
+    def __contains__(self, key: bytes) -> bool:
+        return self.get_bytes(key) is not None
+
+    def get(self, key: bytes) -> CodePropertyGraph | None:
+        data = self.get_bytes(key)
+        return decode(data) if data is not None else None
+
+    def get_bytes(self, key: bytes) -> bytes | None:
+        """The stored entry bytes of ``key`` (not checked: :func:`decode` does that), or None."""
+        data = self._pending.get(key)
+        if data is not None:
+            return data
+        if self._maps is None:
+            self._load()
+        location = self._index.get(key)
+        if location is None:
             return None
-        try:
-            data = os.read(descriptor, _READ_SIZE)
-            if len(data) == _READ_SIZE:  # a large entry: read the rest
-                data += b"".join(iter(lambda: os.read(descriptor, _READ_SIZE), b""))
-        finally:
-            os.close(descriptor)
-        return decode(data)
+        pack, offset = self._maps[location >> _OFFSET_BITS], location & ((1 << _OFFSET_BITS) - 1)
+        return pack[offset : offset + _entry_size(pack, offset)]
 
-    def put(self, key: str, graph: CodePropertyGraph) -> None:
+    def put(self, key: bytes, graph: CodePropertyGraph) -> None:
         self.put_bytes(key, encode(graph))
 
-    def put_bytes(self, key: str, data: bytes) -> None:
-        path = self.path(key)
-        folder = path[: path.rindex("/")]
-        if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
-            self._folders.add(folder)
-        temporary = f"{folder}/.{key}.{_HOST}.{os.getpid()}.{next(_SERIAL)}.tmp"  # unique per writer
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    def put_bytes(self, key: bytes, data: bytes) -> None:
+        """Buffer an entry; a pack is written once :data:`PACK_BYTES` are buffered."""
+        if len(key) != _KEY_SIZE:
+            raise ValueError(f"a cache key is a {_KEY_SIZE}-byte SHA-256 digest, got {len(key)} bytes")
+        self._pending_bytes += len(data) - len(self._pending.get(key, b""))
+        self._pending[key] = data
+        if self._pending_bytes >= PACK_BYTES:
+            self.flush()
+
+    def flush(self) -> Path | None:
+        """Write the buffered entries as a new pack (atomically); return its path (None when nothing was buffered)."""
+        if not self._pending:
+            return None
+        path = _write_pack(self.directory, self._pending.items())
+        self._pending, self._pending_bytes = {}, 0
+        if self._maps is not None and path is not None:  # the new entries stay visible through the new pack
+            self._add(path)
+        return path
+
+    def close(self) -> None:
+        """Write the buffered entries, merge small packs when too many piled up, release the mapped files."""
+        self._release()
+        self.flush()
+        small = [path for path in self.packs() if _size(path) < SMALL_PACK_BYTES]
+        if len(small) > MAX_SMALL_PACKS:
+            self._merge(small)
+
+    def compact(self) -> Path | None:
+        """Merge every pack of the folder into one, keeping the newest intact entry per key (damaged packs and
+        entries are dropped). Returns the new pack (None when the folder holds no intact entry)."""
+        self.flush()
+        return self._merge(self.packs())
+
+    def _merge(self, paths: list[Path]) -> Path | None:
+        self._release()  # the folder is read again on the next get: the merged packs are gone
+        source = GraphCache(self.directory)
+        source._load(paths)
         try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(descriptor, view) :]
-            finally:
-                os.close(descriptor)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+            entries = ((key, source.get_bytes(key)) for key in list(source._index))
+            path = _write_pack(self.directory, ((key, data) for key, data in entries if _is_intact(data)))
+        finally:
+            source._release()
+        for old in paths:
+            if old != path:
+                with contextlib.suppress(OSError):  # merged by another process already, or still open elsewhere
+                    old.unlink()
+        return path
+
+    def _release(self) -> None:
+        for pack in self._maps or ():
+            pack.close()
+        self._maps, self._index = None, {}
+
+    def _load(self, paths: Iterable[Path] | None = None) -> None:
+        self._maps, self._index = [], {}
+        for path in self.packs() if paths is None else paths:
+            self._add(path)
+
+    def _add(self, path: Path) -> None:
+        """Map one pack and index its entries (newer packs are added later and win); skip a damaged pack."""
+        try:
+            with open(path, "rb") as file:
+                pack = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except FileNotFoundError:  # merged by another process since the folder was listed
+            return
+        except (OSError, ValueError) as error:  # unreadable, or empty (mmap refuses empty files)
+            _log.warning("ignoring the graph cache pack %s (%s); its graphs will be extracted again", path, error)
+            return
+        try:
+            keys = _read_index(pack)
+        except ValueError as error:
+            pack.close()
+            _log.warning(
+                "ignoring the damaged graph cache pack %s (%s); its graphs will be extracted again. Delete it, or "
+                "run cpg.cache.GraphCache(folder).compact(), to silence this warning",
+                path,
+                error,
+            )
+            return
+        number = len(self._maps) << _OFFSET_BITS
+        self._maps.append(pack)
+        self._index.update((key, number | offset) for key, offset in keys)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _read_index(pack: mmap.mmap) -> list[tuple[bytes, int]]:
+    """The (key, offset) pairs of a pack; ValueError saying why when the pack is damaged."""
+    size = len(pack)
+    if size < len(_PACK_MAGIC) + _TRAILER.size or pack[: len(_PACK_MAGIC)] != _PACK_MAGIC:
+        raise ValueError("not a pack file")
+    magic, index_offset, entries, crc = _TRAILER.unpack_from(pack, size - _TRAILER.size)
+    index_end = index_offset + entries * _INDEX_ENTRY.size
+    if magic != _TRAILER_MAGIC or index_end != size - _TRAILER.size or index_offset < len(_PACK_MAGIC):
+        raise ValueError("truncated, or no index")
+    index = pack[index_offset:index_end]
+    if zlib.crc32(index) != crc:
+        raise ValueError("index checksum mismatch")
+    return list(_INDEX_ENTRY.iter_unpack(index))
+
+
+def _write_pack(directory: Path, entries: Iterable[tuple[bytes, bytes]]) -> Path | None:
+    """Write ``entries`` as a new pack in ``directory`` (temporary file, then an atomic rename); None if empty."""
+    name = f"{time.time_ns():020d}-{_HOST}-{os.getpid()}-{next(_SERIAL)}"
+    temporary, path = directory / f".{name}.tmp", directory / f"{name}{_PACK_SUFFIX}"
+    index = bytearray()
+    try:
+        with open(temporary, "xb") as file:
+            offset = file.write(_PACK_MAGIC)
+            for key, data in entries:
+                index += _INDEX_ENTRY.pack(key, offset)
+                offset += file.write(data)
+            file.write(index)
+            file.write(_TRAILER.pack(_TRAILER_MAGIC, offset, len(index) // _INDEX_ENTRY.size, zlib.crc32(index)))
+        if not index:
+            temporary.unlink()
+            return None
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    return path

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,13 +149,14 @@ def _extract_many(
     progress: bool,
     shard: tuple[int, int] | None,
 ) -> ExtractionResult:
-    cache = GraphCache(cache_dir) if cache_dir is not None else None
     options = {"max_nodes": max_nodes, "max_text_chars": max_text_chars}
     make_key = KeyMaker(spec.name, backend, options)
     result = ExtractionResult(graphs=[None] * len(codes), shard=shard)
     selected = range(len(codes)) if shard is None else range(shard[0], len(codes), shard[1])
-    with tqdm(total=len(selected), desc=f"CPG {spec.name}", unit="graph", disable=not progress) as bar:
-        misses: list[tuple[int, str | None, str | bytes]] = []
+    cache = GraphCache(cache_dir) if cache_dir is not None else None
+    bar = tqdm(total=len(selected), desc=f"CPG {spec.name}", unit="graph", disable=not progress)
+    with bar, cache if cache is not None else nullcontext():  # closing the cache writes the new graphs to disk
+        misses: list[tuple[int, bytes | None, str | bytes]] = []
         graphs = result.graphs
         for index in selected:
             code = codes[index]
@@ -242,19 +243,21 @@ def _finish(
     result: ExtractionResult,
     cache: GraphCache | None,
     index: int,
-    key: str | None,
-    graph: CodePropertyGraph | None,
+    key: bytes | None,
+    graph: CodePropertyGraph,
     failed: bool,
+    data: bytes | None = None,
 ) -> None:
+    """Record a newly extracted graph; cache it (``data``: its entry bytes when already encoded) unless it failed."""
     result.graphs[index] = graph
     result.num_extracted += 1
     result.num_failed += failed
     if cache is not None and key is not None and not failed:
-        cache.put(key, graph)
+        cache.put_bytes(key, data if data is not None else encode(graph))
 
 
 def _run_treesitter(
-    misses: list[tuple[int, str | None, str | bytes]],
+    misses: list[tuple[int, bytes | None, str | bytes]],
     spec: LanguageSpec,
     options: dict[str, int],
     cache: GraphCache | None,
@@ -270,34 +273,27 @@ def _run_treesitter(
             bar.update()
         return
     chunk = max(1, min(256, len(misses) // (workers * 4)))
-    jobs = [
-        (misses[start : start + chunk], spec.name, options, str(cache.directory) if cache is not None else None)
-        for start in range(0, len(misses), chunk)
-    ]
+    jobs = [(misses[start : start + chunk], spec.name, options) for start in range(0, len(misses), chunk)]
     with multiprocessing.get_context().Pool(workers, initializer=gc.enable) as pool:
         for done in pool.imap_unordered(_work, jobs):
-            for index, data, failed in done:
-                _finish(result, None, index, None, decode(data), failed)  # the worker wrote the cache entry
+            for index, key, data, failed in done:
+                _finish(result, cache, index, key, decode(data), failed, data)
             bar.update(len(done))
 
 
-def _work(job: tuple[list[tuple[int, str | None, str | bytes]], str, dict[str, int], str | None]) -> list:
-    """Worker: extract a chunk, write the cache entries, return (index, entry bytes, failed) per sample."""
-    chunk, language, options, cache_dir = job
+def _work(job: tuple[list[tuple[int, bytes | None, str | bytes]], str, dict[str, int]]) -> list:
+    """Worker: extract a chunk; return (index, key, entry bytes, failed) per sample (the parent caches them)."""
+    chunk, language, options = job
     spec = get_spec(language)
-    cache = GraphCache(cache_dir) if cache_dir is not None else None
     out = []
     for index, key, code in chunk:
         graph, failed = _extract_one(code, spec, options["max_nodes"], options["max_text_chars"])
-        data = encode(graph)
-        if cache is not None and key is not None and not failed:
-            cache.put_bytes(key, data)
-        out.append((index, data, failed))
+        out.append((index, key, encode(graph), failed))
     return out
 
 
 def _run_joern(
-    misses: list[tuple[int, str | None, str | bytes]],
+    misses: list[tuple[int, bytes | None, str | bytes]],
     spec: LanguageSpec,
     options: dict[str, int],
     cache: GraphCache | None,

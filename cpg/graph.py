@@ -29,7 +29,7 @@ class EdgeType(IntEnum):
     CDG = 3  # control dependency: a branching statement -> a statement whose execution it decides
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node:
     """One CPG node. ``start``/``end`` are 0-based ``(line, column)`` positions; ``end`` is exclusive."""
 
@@ -39,7 +39,7 @@ class Node:
     end: tuple[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     """A directed, typed edge between two node indices."""
 
@@ -51,20 +51,67 @@ class Edge:
 _EDGE_TYPES = tuple(EdgeType)
 
 
-@dataclass(slots=True)
 class GraphColumns:
     """A graph's nodes and edges as flat sequences (what the cache stores); treat it as read-only.
 
     ``node_kinds[i]`` indexes ``kinds``; ``spans`` holds 4 ints per node (start line, start column, end line,
     end column); ``edges`` holds 3 ints per edge (src, dst, :class:`EdgeType` value). The int sequences are
-    lists, or ``array("i")`` when read from the cache.
+    lists, or ``array("i")`` when read from the cache. Columns read from the cache keep the kind names and node
+    texts as one NUL-joined string (:meth:`from_joined`) and split it on first access of ``kinds`` or ``texts``:
+    loading many graphs then makes no per-string objects, and gives the garbage collector fewer to scan.
     """
 
-    kinds: list[str]
-    node_kinds: Sequence[int]
-    texts: list[str]
-    spans: Sequence[int]
-    edges: Sequence[int]
+    __slots__ = ("_joined", "_kinds", "_num_kinds", "_texts", "edges", "node_kinds", "spans")
+
+    def __init__(
+        self, kinds: list[str], node_kinds: Sequence[int], texts: list[str], spans: Sequence[int], edges: Sequence[int]
+    ) -> None:
+        self.node_kinds, self.spans, self.edges = node_kinds, spans, edges
+        self._kinds: list[str] | None = kinds
+        self._texts: list[str] | None = texts
+        self._joined, self._num_kinds = "", 0
+
+    @classmethod
+    def from_joined(
+        cls, joined: str, num_kinds: int, node_kinds: Sequence[int], spans: Sequence[int], edges: Sequence[int]
+    ) -> GraphColumns:
+        """Columns whose kind names and then node texts are ``joined`` by NUL characters (none may hold a NUL)."""
+        columns = cls([], node_kinds, [], spans, edges)
+        if num_kinds + len(node_kinds):  # else there are no strings (and "" would split into one)
+            columns._kinds = columns._texts = None
+            columns._joined, columns._num_kinds = joined, num_kinds
+        return columns
+
+    @property
+    def kinds(self) -> list[str]:
+        """The distinct kind names."""
+        if self._kinds is None:
+            self._split()
+        return self._kinds  # type: ignore[return-value]
+
+    @property
+    def texts(self) -> list[str]:
+        """The code text of every node."""
+        if self._texts is None:
+            self._split()
+        return self._texts  # type: ignore[return-value]
+
+    def _split(self) -> None:
+        strings = self._joined.split("\0")
+        self._kinds, self._texts = strings[: self._num_kinds], strings[self._num_kinds :]
+        self._joined = ""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GraphColumns):
+            return NotImplemented
+        return (self.kinds, self.texts, *map(list, (self.node_kinds, self.spans, self.edges))) == (
+            other.kinds,
+            other.texts,
+            *map(list, (other.node_kinds, other.spans, other.edges)),
+        )
+
+    def __repr__(self) -> str:
+        return f"GraphColumns({len(self.node_kinds)} nodes, {len(self.edges) // 3} edges)"
 
     @classmethod
     def of(cls, nodes: list[Node], edges: list[Edge]) -> GraphColumns:

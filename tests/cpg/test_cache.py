@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 from pathlib import Path
 
 import pytest
 
+import cpg.cache
 import cpg.extraction
 import cpg.treesitter
-from cpg import extract, extract_many
+from cpg import CodePropertyGraph, extract, extract_many
 from cpg.cache import GraphCache, cache_key, decode, encode
 
 CODES = {
@@ -21,15 +23,16 @@ CODES = {
 }
 
 
-def _entries(directory: Path) -> list[Path]:
-    return sorted(directory.rglob("*.cpg"))
+def _packs(directory: Path) -> list[Path]:
+    return GraphCache(directory).packs()
 
 
 @pytest.mark.parametrize("language", CODES)
 def test_cache_hit_returns_an_equal_graph_without_parsing(language, tmp_path, monkeypatch):
     codes = CODES[language]
     cold = extract_many(codes, language, cache_dir=tmp_path, num_workers=1, progress=False)
-    assert cold.num_extracted == len(codes) and cold.num_cache_hits == 0 and len(_entries(tmp_path)) == len(codes)
+    assert cold.num_extracted == len(codes) and cold.num_cache_hits == 0 and len(GraphCache(tmp_path)) == len(codes)
+    assert len(_packs(tmp_path)) == 1  # one pack file for the whole run, not a file per graph
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("a cache hit must not parse")
@@ -61,43 +64,94 @@ def test_different_options_miss_the_cache(tmp_path):
     assert small.num_cache_hits == 0 and all(g.truncated for g in small.graphs)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
-def test_corrupt_entry_is_rebuilt(damage, tmp_path):
+@pytest.mark.parametrize("damage", ["entry_byte", "truncate", "index_byte", "garbage", "empty"])
+def test_corrupt_entry_is_rebuilt(damage, tmp_path, caplog):
     code = CODES["java"][0]
     expected = extract_many([code], "java", cache_dir=tmp_path, num_workers=1, progress=False).graphs[0]
-    (entry,) = _entries(tmp_path)
-    data = entry.read_bytes()
-    entry.write_bytes(
+    (pack,) = _packs(tmp_path)
+    data = pack.read_bytes()
+    flip = {"entry_byte": len(data) // 3, "index_byte": len(data) - 30}.get(damage, 0)  # inside an entry / the index
+    pack.write_bytes(
         {
             "truncate": data[: len(data) // 2],
-            "flip": data[:-5] + bytes([data[-5] ^ 0xFF]) + data[-4:],
-            "garbage": b"not a cache entry at all",
+            "garbage": b"not a cache pack at all" * 3,
             "empty": b"",
-        }[damage]
+        }.get(damage, data[:flip] + bytes([data[flip] ^ 0xFF]) + data[flip + 1 :])
     )
-    assert GraphCache(tmp_path).get(entry.stem) is None
+    key = cache_key(code, "java", "treesitter", {"max_nodes": 2000, "max_text_chars": 256})
+    with caplog.at_level(logging.WARNING, logger="cpg.cache"):
+        assert GraphCache(tmp_path).get(key) is None
+    if damage != "entry_byte":  # a damaged pack is skipped with a warning; a damaged entry is simply a miss
+        assert f"graph cache pack {pack}" in caplog.text and "extracted again" in caplog.text
     again = extract_many([code], "java", cache_dir=tmp_path, num_workers=1, progress=False)
     assert again.num_cache_hits == 0 and again.num_extracted == 1 and again.graphs[0] == expected
-    assert decode(entry.read_bytes()) == expected  # the entry was rewritten
+    assert len(_packs(tmp_path)) == 2 and GraphCache(tmp_path).get(key) == expected  # the newer pack wins
     assert extract_many([code], "java", cache_dir=tmp_path, progress=False).num_cache_hits == 1
+    assert GraphCache(tmp_path).compact() is not None and _packs(tmp_path) != [pack]  # drops the damaged pack
+    assert len(_packs(tmp_path)) == 1 and GraphCache(tmp_path).get(key) == expected
 
 
 def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path):
-    cache = GraphCache(tmp_path)
     graph = extract(CODES["python"][0], "python")
     key = cache_key(CODES["python"][0], "python", "treesitter", {})
-    for _ in range(3):  # rewriting an entry (another process finishing the same sample) is safe
-        cache.put(key, graph)
-    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{key}.cpg"]
-    assert cache.get(key) == graph and cache.get("0" * 64) is None
+    with GraphCache(tmp_path) as cache:
+        for _ in range(3):  # rewriting an entry (another worker finishing the same sample) keeps one copy
+            cache.put(key, graph)
+        assert cache.get(key) == graph and key in cache and len(cache) == 1  # visible before it is written
+        assert not list(tmp_path.iterdir())
+    (pack,) = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert pack.suffix == ".pack" and not pack.name.startswith(".")
+    cache = GraphCache(tmp_path)
+    assert cache.get(key) == graph and cache.get(bytes(32)) is None and bytes(32) not in cache
     lazy = cache.get(key)  # hits are lazy graphs; they pickle (DataLoader workers) without being built
     assert "_columns" in pickle.loads(pickle.dumps(lazy)).__dict__ and pickle.loads(pickle.dumps(lazy)) == graph
     assert decode(encode(graph)) == graph
     large = extract("int f(int v) { " + "v = v + 1; " * 400 + "return v; }", "java")
-    cache.put("f" * 64, large)
-    assert (tmp_path / "ff" / f"{'f' * 64}.cpg").stat().st_size > 32_000 and cache.get("f" * 64) == large
+    cache.put(b"\xff" * 32, large)
+    assert len(encode(large)) > 32_000 and cache.flush() is not None and cache.get(b"\xff" * 32) == large
+    with pytest.raises(ValueError, match="32-byte"):
+        cache.put("a hex string", graph)
+
+
+def test_entries_round_trip_in_every_layout():
+    plain = extract(CODES["java"][0], "java")
+    warned = extract("int f( {", "java")  # warnings are stored between kind names and texts
     with_nul = extract('def f():\n    return "a\0b"\n', "python")  # texts holding NUL use the length layout
-    assert any("\0" in node.text for node in with_nul.nodes) and decode(encode(with_nul)) == with_nul
+    empty = CodePropertyGraph("java", "treesitter")  # no nodes, no warnings
+    assert warned.warnings and any("\0" in node.text for node in with_nul.nodes)
+    for graph in (plain, warned, with_nul, empty):
+        assert decode(encode(graph)) == graph
+    lazy = decode(encode(plain)).columns()  # kind names and texts are split on first use
+    assert pickle.loads(pickle.dumps(lazy)) == lazy == plain.columns()
+    assert lazy.texts == [node.text for node in plain.nodes] and set(lazy.kinds) == {n.kind for n in plain.nodes}
+
+
+def test_a_full_buffer_is_written_and_an_interrupted_run_keeps_finished_graphs(tmp_path, monkeypatch):
+    monkeypatch.setattr(cpg.cache, "PACK_BYTES", 1)  # write a pack after every graph
+    real = cpg.extraction._extract_one
+
+    def interrupted(code, *args):
+        if code == CODES["java"][3]:
+            raise KeyboardInterrupt
+        return real(code, *args)
+
+    monkeypatch.setattr(cpg.extraction, "_extract_one", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        extract_many(CODES["java"], "java", cache_dir=tmp_path, num_workers=1, progress=False)
+    assert len(_packs(tmp_path)) == 3 and len(GraphCache(tmp_path)) == 3
+    monkeypatch.setattr(cpg.extraction, "_extract_one", real)
+    resumed = extract_many(CODES["java"], "java", cache_dir=tmp_path, num_workers=1, progress=False)
+    assert resumed.num_cache_hits == 3 and resumed.num_extracted == 3
+
+
+def test_many_small_packs_are_merged(tmp_path, monkeypatch):
+    monkeypatch.setattr(cpg.cache, "MAX_SMALL_PACKS", 2)
+    codes = CODES["java"] + CODES["c_sharp"]
+    for code in codes[:3]:  # three small runs: the third closing merges the three packs into one
+        extract_many([code], "java", cache_dir=tmp_path, num_workers=1, progress=False)
+    assert len(_packs(tmp_path)) == 1 and len(GraphCache(tmp_path)) == 3
+    warm = extract_many(codes[:3], "java", cache_dir=tmp_path, num_workers=1, progress=False)
+    assert warm.num_cache_hits == 3 and warm.graphs == [extract(code, "java") for code in codes[:3]]
 
 
 def test_shards_fill_the_same_cache_as_one_run(tmp_path):
@@ -110,13 +164,13 @@ def test_shards_fill_the_same_cache_as_one_run(tmp_path):
     whole = extract_many(codes, "java", cache_dir=tmp_path, num_workers=1, progress=False)
     assert whole.num_cache_hits == 7 and whole.num_extracted == 0
     merged = [a if a is not None else b for a, b in zip(first.graphs, second.graphs)]
-    assert whole.graphs == merged and len(_entries(tmp_path)) == 6
+    assert whole.graphs == merged and len(GraphCache(tmp_path)) == 6
 
 
 def test_worker_processes_give_the_same_graphs(tmp_path):
     codes = [code + f"  // {i}" for i in range(6) for code in CODES["java"]]  # 36 distinct snippets
     pooled = extract_many(codes, "java", cache_dir=tmp_path, num_workers=2, progress=False)
-    assert pooled.num_extracted == 36 and pooled.num_failed == 0 and len(_entries(tmp_path)) == 36
+    assert pooled.num_extracted == 36 and pooled.num_failed == 0 and len(GraphCache(tmp_path)) == 36
     assert pooled.graphs == [extract(code, "java") for code in codes]
     assert extract_many(codes, "java", cache_dir=tmp_path, num_workers=2, progress=False).num_cache_hits == 36
     no_cache = extract_many(codes[:3], "java", num_workers=2, progress=False)

@@ -126,7 +126,7 @@ def test_batch_runs_each_joern_tool_once_for_many_snippets(fake_joern, tmp_path)
 def test_a_failing_joern_run_is_counted_not_raised(fake_joern, tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_JOERN_FAIL", "1")
     result = extract_many(SNIPPETS, "java", "joern", cache_dir=tmp_path / "cache", progress=False)
-    assert result.num_failed == 3 and result.num_extracted == 3 and not list((tmp_path / "cache").rglob("*.cpg"))
+    assert result.num_failed == 3 and result.num_extracted == 3 and not list((tmp_path / "cache").rglob("*.pack"))
     assert all("joern-parse failed with exit code 3" in g.warnings[0] and "OutOfMemoryError" in g.warnings[0]
                for g in result.graphs)
     with pytest.raises(JoernError, match="exit code 3"):
