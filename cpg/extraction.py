@@ -101,8 +101,9 @@ def extract_many(
     Args:
         codes: the snippets.
         language, backend, max_nodes, max_text_chars: as for :func:`extract`.
-        cache_dir: a content-addressed cache folder (:mod:`cpg.cache`), safe to share between processes and
-            machines; hits are not parsed again. None: no cache.
+        cache_dir: a content-addressed cache folder of pack files (:mod:`cpg.cache`), safe to share between
+            processes and machines; hits are not parsed again. New graphs are written when the call ends (also on
+            an exception or Ctrl-C, so finished work is kept) and every 64 MiB of new entries. None: no cache.
         num_workers: processes for tree-sitter extraction (None: all cores; 1: in this process). Joern runs
             one ``joern-parse`` + one ``joern-export`` per batch of :data:`JOERN_BATCH_SIZE` snippets instead.
         progress: show a progress bar.
