@@ -20,7 +20,8 @@ from tasks.collate import Collator, Sample
 from tasks.data import Example, load_examples
 from tasks.task import Task, resolve_task
 
-SPLITS = ("train", "validation", "test", "predict")
+#: the splits each Lightning stage reads
+STAGE_SPLITS = {"fit": ("train", "validation"), "validate": ("validation",), "test": ("test",), "predict": ("predict",)}
 
 
 #: one split's data: a native ``.jsonl`` path, or a ``tasks.data.load_examples`` spec such as
@@ -104,9 +105,19 @@ class CodeTaskDataModule(pl.LightningDataModule):
         )
         self.graph_encoder = graph_encoder
 
+    def prepare_data(self) -> None:
+        """Fill the graph cache for the running stage's splits. Lightning calls this on one process per node before
+        ``setup``, so under DDP the graphs are extracted once and every rank then reads them from the cache."""
+        if self.trainer is None:
+            return
+        if self.collator is None:
+            self._connect_to_trainer_module()
+        if self.graph_encoder is not None:
+            for split in STAGE_SPLITS[self.trainer.state.fn.value]:
+                self._extract_graphs(self._examples(split), split)
+
     def setup(self, stage: str) -> None:
-        wanted = {"fit": ("train", "validation"), "validate": ("validation",), "test": ("test",), "predict": ("predict",)}
-        for split in wanted[stage]:
+        for split in STAGE_SPLITS[stage]:
             self._split_samples(split)
 
     def _split_samples(self, split: str) -> list[Sample]:
@@ -125,6 +136,13 @@ class CodeTaskDataModule(pl.LightningDataModule):
         self.connect(module.tokenizer, module.seq2seq, adapted.encode_graph if adapted.uses_graph else None)
 
     def _load_split(self, split: str) -> list[Sample]:
+        examples = self._examples(split)
+        if self.graph_encoder is None:
+            return [Sample(e.id, e.source, e.target, None) for e in examples]
+        graphs = self._extract_graphs(examples, split)
+        return [Sample(e.id, e.source, e.target, self.graph_encoder(g)) for e, g in zip(examples, graphs)]
+
+    def _examples(self, split: str) -> list[Example]:
         spec = self.files[split]
         if spec is None:
             raise ValueError(f"no `data.{split}` configured, but the `{split}` split is needed for this command")
@@ -134,11 +152,10 @@ class CodeTaskDataModule(pl.LightningDataModule):
         examples = load_examples(spec)
         if not examples:
             raise ValueError(f"`data.{split}` ({spec}) holds no examples")
-        graphs = self._graphs(examples, split) if self.graph_encoder is not None else [None] * len(examples)
-        return [Sample(e.id, e.source, e.target, g) for e, g in zip(examples, graphs)]
+        return examples
 
-    def _graphs(self, examples: list[Example], split: str) -> list[Any]:
-        """Extract (or read from cache) and encode one graph per example; failures become counted empty graphs."""
+    def _extract_graphs(self, examples: list[Example], split: str) -> list[Any]:
+        """Extract (or read from the cache) one graph per example; failures become counted empty graphs."""
         import cpg
 
         by_language: dict[str, list[int]] = {}
@@ -162,7 +179,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
             )
             rank_zero_info(f"[{split}] {language} graphs: {result.summary()}")
             for index, graph in zip(indices, result.graphs):
-                graphs[index] = self.graph_encoder(graph)
+                graphs[index] = graph
         return graphs
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:

@@ -1,4 +1,5 @@
-"""A 2-process DDP run on CPU (the quickstart model, a few steps) trains the same parameter set and finishes."""
+"""A 2-process DDP run on CPU (the quickstart model, a few steps) trains the same parameter set and finishes,
+extracting the graphs once."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def test_two_process_ddp_on_cpu(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+
+    # prepare_data filled the graph cache on one process; the other rank read it instead of extracting again
+    packs = list((tmp_path / "cpg_cache").glob("*.pack"))  # named <time>-<host>-<pid>-<n>.pack
+    assert packs and len({pack.name.split("-")[2] for pack in packs}) == 1
 
     checkpoint = torch.load(tmp_path / "out" / "checkpoints" / "last.ckpt", weights_only=False)
     assert checkpoint["global_step"] == 2
