@@ -236,10 +236,20 @@ class GraphCache:
             self.flush()
 
     def flush(self) -> Path | None:
-        """Write the buffered entries as a new pack (atomically); return its path (None when nothing was buffered)."""
+        """Write the buffered entries as a new pack (atomically); return its path, or None when nothing was buffered
+        or the folder cannot be written (a logged warning: the cache is an optimisation, never a reason to fail)."""
         if not self._pending:
             return None
-        path = _write_pack(self.directory, self._pending.items())
+        try:
+            path = _write_pack(self.directory, self._pending.items())
+        except OSError as error:  # a read-only or full disk: the graphs are fine, they just stay uncached
+            _log.warning(
+                "cannot write a graph cache pack in %s (%s); %d new graphs stay uncached",
+                self.directory,
+                error,
+                len(self._pending),
+            )
+            path = None
         self._pending, self._pending_bytes = {}, 0
         if self._maps is not None and path is not None:  # the new entries stay visible through the new pack
             self._add(path)
@@ -251,7 +261,10 @@ class GraphCache:
         self.flush()
         small = [path for path in self.packs() if _size(path) < SMALL_PACK_BYTES]
         if len(small) > MAX_SMALL_PACKS:
-            self._merge(small)
+            try:
+                self._merge(small)
+            except OSError as error:  # a read-only folder: the packs stay as they are
+                _log.warning("cannot merge the small graph cache packs in %s (%s)", self.directory, error)
 
     def compact(self) -> Path | None:
         """Merge every pack of the folder into one, keeping the newest intact entry per key (damaged packs and

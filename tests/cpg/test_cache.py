@@ -144,6 +144,25 @@ def test_a_full_buffer_is_written_and_an_interrupted_run_keeps_finished_graphs(t
     assert resumed.num_cache_hits == 3 and resumed.num_extracted == 3
 
 
+def test_an_unwritable_cache_warns_and_keeps_the_graphs(tmp_path, monkeypatch, caplog):
+    def read_only(*args):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cpg.cache, "_write_pack", read_only)
+    with caplog.at_level(logging.WARNING, logger="cpg.cache"):
+        result = extract_many(CODES["java"], "java", cache_dir=tmp_path, num_workers=1, progress=False)
+    assert result.num_extracted == 6 and result.graphs == [extract(code, "java") for code in CODES["java"]]
+    assert "cannot write a graph cache pack" in caplog.text and "6 new graphs stay uncached" in caplog.text
+    assert _packs(tmp_path) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(cpg.cache, "MAX_SMALL_PACKS", 0)
+    extract_many(CODES["java"][:1], "java", cache_dir=tmp_path, num_workers=1, progress=False)  # one pack
+    monkeypatch.setattr(cpg.cache, "_write_pack", read_only)  # merging it cannot write either: a warning
+    with caplog.at_level(logging.WARNING, logger="cpg.cache"):
+        extract_many(CODES["java"][1:2], "java", cache_dir=tmp_path, num_workers=1, progress=False)
+    assert "cannot merge the small graph cache packs" in caplog.text and len(_packs(tmp_path)) == 1
+
+
 def test_many_small_packs_are_merged(tmp_path, monkeypatch):
     monkeypatch.setattr(cpg.cache, "MAX_SMALL_PACKS", 2)
     codes = CODES["java"] + CODES["c_sharp"]
