@@ -25,6 +25,7 @@ Writers buffer new entries and write a pack when the buffer reaches :data:`PACK_
 temporary file in the folder, then ``os.replace`` — atomic, so processes and machines sharing a cache folder never
 see a half-written pack, and each writer's packs have their own names. When more than :data:`MAX_SMALL_PACKS`
 packs smaller than :data:`SMALL_PACK_BYTES` pile up (many small runs), :meth:`GraphCache.close` merges them.
+A folder that cannot be written (a read-only mount, a full disk) gives a logged warning, never a failed run.
 """
 
 from __future__ import annotations
