@@ -107,8 +107,9 @@ class CodeTaskDataModule(pl.LightningDataModule):
 
     def prepare_data(self) -> None:
         """Fill the graph cache for the running stage's splits. Lightning calls this on one process per node before
-        ``setup``, so under DDP the graphs are extracted once and every rank then reads them from the cache."""
-        if self.trainer is None:
+        ``setup``, so under DDP the graphs are extracted once and every rank then reads them from the cache. A
+        single process skips it: its ``setup`` extracts and keeps the graphs in one pass."""
+        if self.trainer is None or self.trainer.world_size == 1:
             return
         if self.collator is None:
             self._connect_to_trainer_module()
