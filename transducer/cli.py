@@ -4,13 +4,14 @@
 - ``transducer fit|validate|test|predict --config configs/...yaml``: training and evaluation (``tasks.cli``,
   a Lightning CLI).
 - ``transducer bench``: the method comparison benchmark (``transducer.bench``).
+- ``transducer pretrain``: pretrain a small T5 code backbone from scratch (``transducer.pretrain``).
 """
 
 from __future__ import annotations
 
 import sys
 
-USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench} ...
+USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench,pretrain} ...
 
   cpg       extract a code property graph from a source file
   fit       train an adaptation method (Lightning CLI; --config configs/<task>/<method>.yaml)
@@ -18,6 +19,7 @@ USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench} ...
   test      evaluate on the test split
   predict   write predictions for a file of inputs
   bench     compare every adaptation method (parameters, memory, speed[, quality])
+  pretrain  pretrain a small T5 code backbone from scratch (corpus, tokenizer, training, HF folder)
 
 Run `transducer <command> --help` for the options of a command."""
 
@@ -38,6 +40,10 @@ def main(argv: list[str] | None = None) -> None:
         from transducer.bench import main as bench_main
 
         bench_main(rest)
+    elif command == "pretrain":
+        from transducer.pretrain.train import main as pretrain_main
+
+        pretrain_main(rest)
     elif command in LIGHTNING_SUBCOMMANDS:
         from tasks.cli import main as lightning_main
 
