@@ -16,7 +16,7 @@ per-instance versions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from os import PathLike
 
@@ -87,6 +87,64 @@ def paired_bootstrap(
         num_resamples=num_resamples,
         seed=seed,
     )
+
+
+def paired_bootstrap_corpus(
+    statistics_a: np.ndarray,
+    statistics_b: np.ndarray,
+    corpus_score: Callable[[np.ndarray], np.ndarray],
+    num_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> SignificanceResult:
+    """Paired bootstrap of a *corpus-level* score that is a function of summed per-instance statistics (corpus
+    BLEU): each resample sums the statistics of the drawn instances for A and for B and recomputes both scores.
+
+    Args:
+        statistics_a / statistics_b: ``(N, K)`` per-instance sufficient statistics, rows paired.
+        corpus_score: ``(..., K)`` summed statistics -> ``(...)`` scores (e.g. ``bleu_from_statistics``).
+    """
+    a, b = np.asarray(statistics_a, dtype=np.float64), np.asarray(statistics_b, dtype=np.float64)
+    if a.ndim != 2 or a.shape != b.shape or a.shape[0] == 0:
+        raise ValueError(f"need two (N, K) statistics arrays of the same shape with N >= 1: {a.shape}, {b.shape}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    score_a, score_b = float(corpus_score(a.sum(axis=0))), float(corpus_score(b.sum(axis=0)))
+    observed = score_a - score_b
+    rng = np.random.default_rng(seed)
+    differences = []
+    for rows in _chunks(num_resamples, a.shape[0] * a.shape[1]):
+        drawn = rng.integers(0, a.shape[0], size=(rows, a.shape[0]))
+        differences.append(corpus_score(a[drawn].sum(axis=1)) - corpus_score(b[drawn].sum(axis=1)))
+    resampled = np.concatenate(differences)
+    tail = (1.0 - confidence) / 2.0
+    ci_low, ci_high = np.quantile(resampled, [tail, 1.0 - tail])
+    extreme = np.abs(resampled - observed) >= abs(observed) * (1.0 - _TIE_TOLERANCE)
+    return SignificanceResult(
+        method="paired_bootstrap_corpus",
+        num_instances=a.shape[0],
+        mean_a=score_a,
+        mean_b=score_b,
+        mean_difference=observed,
+        p_value=float((1 + extreme.sum()) / (num_resamples + 1)),
+        ci_low=float(ci_low),
+        ci_high=float(ci_high),
+        confidence=confidence,
+        num_resamples=num_resamples,
+        seed=seed,
+    )
+
+
+def holm_bonferroni(p_values: Mapping[str, float]) -> dict[str, float]:
+    """Holm–Bonferroni adjusted p-values of a family of tests (Holm, 1979): the k-th smallest of m p-values is
+    multiplied by ``m - k + 1``, made monotone, and capped at 1. Reject where the adjusted p is below alpha."""
+    ordered = sorted(p_values.items(), key=lambda item: item[1])
+    adjusted: dict[str, float] = {}
+    running = 0.0
+    for rank, (name, p) in enumerate(ordered):
+        running = max(running, min(1.0, (len(ordered) - rank) * p))
+        adjusted[name] = running
+    return adjusted
 
 
 def approximate_randomization(

@@ -56,7 +56,7 @@ BUILTIN_TASKS: dict[str, Task] = {
             "code_translation",
             source_language="java",
             target_language="c_sharp",
-            metrics=("bleu", "sacrebleu", "exact_match", "codebleu"),
+            metrics=("corpus_bleu", "exact_match", "codebleu", "bleu"),
         ),
     )
 }

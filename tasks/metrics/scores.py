@@ -4,6 +4,8 @@ Every score is on a 0-100 scale. Metrics:
 
 - ``bleu``: CodeXGLUE code-to-text smoothed sentence BLEU-4 (:mod:`tasks.metrics.smooth_bleu`); the corpus
   score is the mean of the per-instance scores, as CodeXGLUE reports it.
+- ``corpus_bleu``: CodeXGLUE code-to-code corpus BLEU-4 (:mod:`tasks.metrics.corpus_bleu`: whitespace tokens,
+  add-one smoothing), the BLEU published for code translation; per instance, the same formula on one pair.
 - ``sacrebleu``: sacreBLEU corpus BLEU (default 13a tokenisation, exp smoothing); per instance,
   ``sentence_bleu`` with effective order. The corpus score is not the mean of the instance scores.
 - ``exact_match``: prediction equals reference after collapsing whitespace runs (case-sensitive); 100 or 0.
@@ -21,6 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from tasks.metrics.corpus_bleu import bleu_from_statistics, bleu_statistics
 from tasks.metrics.smooth_bleu import smoothed_sentence_bleu
 
 #: language aliases accepted for CodeBLEU, mapped to the ``codebleu`` package's names
@@ -111,6 +116,12 @@ def _bleu(predictions: list[str], references: list[str], language: str | None, p
     return _Scores({"bleu": sum(scores) / len(scores)}, scores)
 
 
+def _corpus_bleu(predictions: list[str], references: list[str], language: str | None, per_instance: bool) -> _Scores:
+    statistics = np.stack([bleu_statistics(p, r) for p, r in zip(predictions, references)])
+    instances = bleu_from_statistics(statistics).tolist() if per_instance else None
+    return _Scores({"corpus_bleu": float(bleu_from_statistics(statistics.sum(axis=0)))}, instances)
+
+
 def _sacrebleu(predictions: list[str], references: list[str], language: str | None, per_instance: bool) -> _Scores:
     from sacrebleu.metrics import BLEU
 
@@ -163,6 +174,7 @@ def _without_codebleu_dataflow_warning() -> Iterator[None]:
 #: metric name -> scorer ``(predictions, references, language, per_instance) -> _Scores``
 METRICS: dict[str, Callable[[list[str], list[str], str | None, bool], _Scores]] = {
     "bleu": _bleu,
+    "corpus_bleu": _corpus_bleu,
     "sacrebleu": _sacrebleu,
     "exact_match": _exact_match,
     "codebleu": _codebleu,

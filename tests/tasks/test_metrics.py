@@ -129,7 +129,7 @@ def test_per_instance_scores_align_with_inputs():
 
 
 def test_compute_metrics_input_errors():
-    with pytest.raises(ValueError, match=r"unknown metric\(s\) 'rouge'; available: bleu, sacrebleu, exact_match"):
+    with pytest.raises(ValueError, match=r"unknown metric\(s\) 'rouge'; available: bleu, corpus_bleu, sacrebleu, exact_match"):
         compute_metrics(["a"], ["a"], ["bleu", "rouge"])
     with pytest.raises(ValueError, match="prediction list is empty"):
         compute_metrics([], [], ["bleu"])
@@ -137,7 +137,7 @@ def test_compute_metrics_input_errors():
         compute_metrics(["a", "b"], ["a"], ["bleu"])
     with pytest.raises(ValueError, match="no metrics requested"):
         compute_metrics(["a"], ["a"], [])
-    assert set(METRICS) == {"bleu", "sacrebleu", "exact_match", "codebleu"}
+    assert set(METRICS) == {"bleu", "corpus_bleu", "sacrebleu", "exact_match", "codebleu"}
 
 
 def test_per_instance_can_be_skipped():
@@ -186,3 +186,25 @@ def test_write_predictions_checks_records(tmp_path):
     records = [{"id": str(i), "prediction": p, "reference": r} for i, (p, r) in enumerate([("x", "x"), ("y", "z")])]
     predictions_path, _ = write_predictions(tmp_path, "valid", records, result)
     assert [json.loads(line) for line in predictions_path.read_text().splitlines()] == records  # no scores to add
+
+
+def test_corpus_bleu_hand_computed_and_codexglue_values():
+    from tasks.metrics.corpus_bleu import corpus_bleu
+
+    # matches 3/2/1/0 of 4/3/2/1 possible, add-one smoothed: (4/5 * 3/4 * 2/3 * 1/2) ** (1/4)
+    assert corpus_bleu(["a b c d"], ["a b c e"]) == pytest.approx(100 * 0.2**0.25)
+    # corpus level: statistics are summed before the score (not a mean of sentence scores); predictions 6 tokens,
+    # references 8: brevity penalty exp(1 - 8/6); matches 5/3/1/0 of 6/4/2/1
+    expected = 100 * math.exp(1 - 8 / 6) * ((6 / 7) * (4 / 5) * (2 / 3) * (1 / 2)) ** 0.25
+    assert corpus_bleu(["a b c d", "x y"], ["a b c e", "x y z w"]) == pytest.approx(expected)
+    # the value CodeXGLUE's code-to-code evaluator (bleu._bleu) prints for these two pairs: 49.54395338241775
+    assert corpus_bleu(["a b c d", "x y"], ["a b c e", "x y z w"]) == pytest.approx(49.54395338241775, rel=1e-12)
+    assert corpus_bleu([""], ["a b"]) == 0.0  # an empty corpus of predictions has brevity penalty 0
+
+
+def test_corpus_bleu_metric_corpus_is_not_mean_of_instances():
+    result = compute_metrics(["a b c d", "x y"], ["a b c e", "x y z w"], ["corpus_bleu"])
+    instances = [instance["corpus_bleu"] for instance in result.per_instance]
+    assert instances[0] == pytest.approx(100 * 0.2**0.25)
+    assert result.corpus["corpus_bleu"] == pytest.approx(49.54395338241775)
+    assert result.corpus["corpus_bleu"] != pytest.approx(sum(instances) / 2)

@@ -106,3 +106,29 @@ def test_command_line_compares_two_runs(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert [test["method"] for test in report["tests"]] == ["paired_bootstrap", "approximate_randomization"]
     assert all(test["p_value"] < 0.05 and test["mean_difference"] > 0 for test in report["tests"])
+
+
+def test_corpus_bootstrap_recomputes_the_corpus_score_on_resamples():
+    from tasks.metrics.corpus_bleu import bleu_from_statistics, bleu_statistics
+    from tasks.significance import paired_bootstrap_corpus
+
+    references = [f"public int F{i} ( int a ) {{ return a + {i} ; }}" for i in range(40)]
+    good = [r if i % 4 else r.replace("return", "yield") for i, r in enumerate(references)]
+    bad = [r.split("{")[0] for r in references]
+    stats = lambda predictions: np.stack([bleu_statistics(p, r) for p, r in zip(predictions, references)])  # noqa: E731
+    result = paired_bootstrap_corpus(stats(good), stats(bad), bleu_from_statistics, num_resamples=500, seed=1)
+    assert result.mean_a == pytest.approx(float(bleu_from_statistics(stats(good).sum(axis=0))))
+    assert result.mean_difference > 30 and result.ci_low > 0 and result.p_value < 0.01
+    same = paired_bootstrap_corpus(stats(good), stats(good), bleu_from_statistics, num_resamples=200)
+    assert same.mean_difference == 0 and same.p_value == 1.0
+    again = paired_bootstrap_corpus(stats(good), stats(bad), bleu_from_statistics, num_resamples=500, seed=1)
+    assert again == result  # seeded: reproducible
+
+
+def test_holm_bonferroni_hand_computed():
+    from tasks.significance import holm_bonferroni
+
+    adjusted = holm_bonferroni({"a": 0.01, "b": 0.04, "c": 0.03, "d": 0.5})
+    # sorted 0.01, 0.03, 0.04, 0.5 times 4, 3, 2, 1 -> 0.04, 0.09, 0.08 -> monotone 0.09, 0.5
+    assert adjusted == pytest.approx({"a": 0.04, "c": 0.09, "b": 0.09, "d": 0.5})
+    assert holm_bonferroni({"x": 0.9, "y": 0.8}) == pytest.approx({"y": 1.0, "x": 1.0})
