@@ -75,6 +75,8 @@ class AdaptationModule(pl.LightningModule):
         else:
             self.adapted_model = method.build(backbone_model, self.tokenizer)
         self.strict_loading = False  # checkpoints hold only the trainable weights
+        #: name under which test outputs are written (``predictions_<name>.jsonl``, ``metrics_<name>.json``)
+        self.test_output_name = "test"
         self._records: list[dict[str, Any]] = []
         self._rng_to_restore: dict[str, Any] | None = None
 
@@ -145,7 +147,7 @@ class AdaptationModule(pl.LightningModule):
         records, result = self._score("test")
         directory = run_dir(self.trainer)
         if self.trainer.is_global_zero:
-            write_predictions(directory, "test", records, result)
+            write_predictions(directory, self.test_output_name, records, result)
 
     # --- optimization ----------------------------------------------------------------------------------------
     def configure_optimizers(self) -> Any:
@@ -189,6 +191,10 @@ class AdaptationModule(pl.LightningModule):
         self._rng_to_restore = checkpoint.get("rng_states")
 
     def on_train_start(self) -> None:
+        # `from_pretrained` returns backbones in eval mode and Lightning keeps the modes it finds, so without this
+        # every method would train a folder-loaded backbone with its dropout off. Every method trains in train
+        # mode, as a standard fine-tune (or PEFT run) of the backbone does; evaluation loops switch to eval.
+        self.adapted_model.train()
         # Restored here, after the sanity check, so the first resumed step draws what the uninterrupted run drew.
         if self._rng_to_restore is not None:
             torch.set_rng_state(self._rng_to_restore["torch"])

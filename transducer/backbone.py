@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import torch
 from torch import nn
 from transformers import (
     AutoConfig,
@@ -26,6 +27,9 @@ from transformers import (
 
 #: tokenizer name that builds ByT5's byte tokenizer, which needs no files (offline use)
 BYTE_TOKENIZER = "byte"
+
+#: accepted ``BackboneConfig.dtype`` values
+WEIGHT_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 # Config keys that do not change the network a checkpoint was trained for.
 _FINGERPRINT_IGNORED_KEYS = {
@@ -56,9 +60,10 @@ class BackboneConfig:
     name_or_path: str | None = None
     config: dict[str, Any] | None = None
     tokenizer: str | None = None
+    dtype: str = "float32"
 
     def load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-        return load_backbone(self.name_or_path, self.config, self.tokenizer)
+        return load_backbone(self.name_or_path, self.config, self.tokenizer, self.dtype)
 
     def load_tokenizer(self) -> PreTrainedTokenizerBase:
         return load_tokenizer(self.tokenizer or self.name_or_path)
@@ -68,6 +73,7 @@ def load_backbone(
     name_or_path: str | None = None,
     config: dict[str, Any] | None = None,
     tokenizer: str | None = None,
+    dtype: str = "float32",
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load a backbone model and its tokenizer.
 
@@ -77,7 +83,12 @@ def load_backbone(
             "d_model": 64, ...}``): builds the architecture with random weights.
         tokenizer: tokenizer hub name or folder; ``"byte"`` builds ByT5's byte tokenizer (no files needed).
             Defaults to ``name_or_path``.
+        dtype: the weights' dtype in memory (``float32``, ``bfloat16``, ``float16``), whatever dtype the folder
+            stores (``transformers`` would otherwise keep a bf16 checkpoint in bf16, which trainable weights and
+            AdamW should not be).
     """
+    if dtype not in WEIGHT_DTYPES:
+        raise ValueError(f"backbone dtype must be one of {sorted(WEIGHT_DTYPES)}, got {dtype!r}")
     if (name_or_path is None) == (config is None):
         raise ValueError("give exactly one of `name_or_path` (pretrained weights) or `config` (random weights)")
     if config is not None:
@@ -91,6 +102,7 @@ def load_backbone(
         model_config = AutoConfig.from_pretrained(name_or_path)
         model_class = AutoModelForSeq2SeqLM if model_config.is_encoder_decoder else AutoModelForCausalLM
         model = model_class.from_pretrained(name_or_path)
+    model = model.to(WEIGHT_DTYPES[dtype])
     loaded_tokenizer = load_tokenizer(tokenizer or name_or_path)
     _fill_special_token_ids(model, loaded_tokenizer)
     if len(loaded_tokenizer) > model.get_input_embeddings().num_embeddings:
