@@ -9,6 +9,7 @@ for ``predict``, and a test run on the best checkpoint after ``fit`` when a test
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,16 @@ class TransducerCLI(LightningCLI):
         parser.add_argument(
             "--test_after_fit", type=bool, default=True, help="after fit, test the best checkpoint on data.test"
         )
+        parser.add_argument(
+            "--allow_untrained", type=bool, default=False,
+            help="validate/test/predict a method with trainable weights without --model.adapter or --ckpt_path "
+            "(measures the untrained model on purpose)",
+        )
+        parser.add_argument(
+            "--test_before_fit", type=bool, default=False,
+            help="before fit, also test the untrained method on data.test (for the transducer and LoRA: exactly the "
+            "frozen backbone) and print its scores next to the adapted ones",
+        )
 
     def before_instantiate_classes(self) -> None:
         """Without a configured logger, log to CSV under ``trainer.default_root_dir`` (``<root>/run/version_N``)."""
@@ -68,16 +79,59 @@ class TransducerCLI(LightningCLI):
                 init_args=Namespace(save_dir=trainer.default_root_dir or ".", name="run"),
             )
 
+    def before_validate(self) -> None:
+        self._refuse_untrained_evaluation()
+
+    def before_test(self) -> None:
+        self._refuse_untrained_evaluation()
+
+    def before_predict(self) -> None:
+        self._refuse_untrained_evaluation()
+
+    def _refuse_untrained_evaluation(self) -> None:
+        """Evaluating trainable weights that were never trained or loaded gives meaningless scores: refuse it."""
+        config = self.config[self.subcommand]
+        if config.get("ckpt_path") or config.model.get("adapter") or config.get("allow_untrained"):
+            return
+        trainable, _ = self.model.adapted_model.trainable_parameters()
+        if trainable:
+            method = self.model.method_config.method_name
+            raise SystemExit(
+                f"transducer {self.subcommand}: method {method!r} has {trainable:,} trainable parameters but neither "
+                "--model.adapter nor --ckpt_path is given, so it would evaluate untrained weights. Pass "
+                "--model.adapter <run>/adapter or --ckpt_path <checkpoint> (e.g. last), or --allow_untrained true "
+                "to measure the untrained model on purpose."
+            )
+
+    def before_fit(self) -> None:
+        self.untrained_scores: dict[str, float] | None = None
+        if self.config[self.subcommand].get("test_before_fit") and self.datamodule.files.get("test") is not None:
+            self.model.test_output_name = "test_before_fit"
+            self.untrained_scores = self.trainer.test(self.model, datamodule=self.datamodule, verbose=False)[0]
+            self.model.test_output_name = "test"
+
     def after_fit(self) -> None:
         if self.config[self.subcommand].get("test_after_fit") and self.datamodule.files.get("test") is not None:
-            self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best_checkpoint_path(self.trainer))
+            adapted = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best_checkpoint_path(self.trainer))
+            if self.untrained_scores is not None:
+                print(score_comparison(self.untrained_scores, adapted[0]))
+
+
+def score_comparison(untrained: dict[str, float], adapted: dict[str, float]) -> str:
+    """A small text table of each test metric before and after training."""
+    names = [name for name in adapted if name in untrained and name != "test_loss"]
+    width = max(len(name) for name in names) if names else 6
+    lines = [f"{'metric':<{width}}  {'untrained':>10}  {'adapted':>10}"]
+    lines += [f"{name:<{width}}  {untrained[name]:>10.2f}  {adapted[name]:>10.2f}" for name in names]
+    return "\n".join(lines)
 
 
 def main(args: list[str] | None = None) -> TransducerCLI:
+    # Arguments that are the command line itself go through sys.argv: LightningCLI warns when given both.
     return TransducerCLI(
         AdaptationModule,
         CodeTaskDataModule,
-        args=args,
+        args=None if args == sys.argv[1:] else args,
         trainer_defaults={"callbacks": [ExportArtifacts(), PredictionsWriter()]},
         save_config_kwargs={"overwrite": True},
         seed_everything_default=42,

@@ -56,3 +56,28 @@ def test_empty_file_is_named(tmp_path: Path) -> None:
     empty.write_text("")
     with pytest.raises(ValueError, match=r"empty\.jsonl"):
         run_cli("fit", "--config", str(config), "--data.train", str(empty))
+
+
+@pytest.mark.parametrize("subcommand", ["test", "validate", "predict"])
+def test_evaluating_untrained_weights_is_refused_unless_asked(tmp_path: Path, subcommand: str) -> None:
+    config = make_config(tmp_path, "code_summarization")
+    with pytest.raises(SystemExit, match=r"trainable parameters but neither --model.adapter nor --ckpt_path.*--allow_untrained"):
+        run_cli(subcommand, "--config", str(config))
+    run_cli(subcommand, "--config", str(config), "--allow_untrained", "true")  # on purpose: runs
+    no_training = {"class_path": "transducer.methods.NoFinetuneConfig"}
+    run_cli(subcommand, "--config", str(make_config(tmp_path, "code_summarization", method=no_training)))
+
+
+def test_console_command_prints_no_lightning_args_warning(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config = make_config(tmp_path, "code_summarization")
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-m", "transducer.cli", "fit", "--config", str(config), "--print_config"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)}, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "seed_everything" in result.stdout and "args parameter" not in result.stderr

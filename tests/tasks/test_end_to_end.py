@@ -69,3 +69,19 @@ def test_checkpoint_for_another_backbone_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BackboneMismatchError, match="checkpoint was trained for backbone .*fingerprint"):
         run_cli("validate", "--config", str(config), "--model.backbone.config.d_model", "48",
                 "--ckpt_path", str(tmp_path / "out" / "checkpoints" / "last.ckpt"))
+
+
+def test_test_before_fit_reports_untrained_next_to_adapted(tmp_path: Path, capsys) -> None:
+    config = make_config(tmp_path, "code_translation", data={"predict": None})
+    run_cli("fit", "--config", str(config), "--test_before_fit", "true")
+
+    run = _single_run_dir(tmp_path / "out")
+    untrained = json.loads((run / "metrics_test_before_fit.json").read_text())
+    adapted = json.loads((run / "metrics_test.json").read_text())
+    assert set(untrained) == set(adapted) and "corpus_bleu" in untrained
+    assert len(read_jsonl(run / "predictions_test_before_fit.jsonl")) == 3
+    table = capsys.readouterr().out
+    header = next(line for line in table.splitlines() if line.startswith("metric"))
+    assert header.split() == ["metric", "untrained", "adapted"]
+    row = next(line for line in table.splitlines() if line.startswith("test_corpus_bleu"))
+    assert [float(v) for v in row.split()[1:]] == pytest.approx([untrained["corpus_bleu"], adapted["corpus_bleu"]], abs=0.006)
