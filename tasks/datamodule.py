@@ -22,6 +22,8 @@ from tasks.task import Task, resolve_task
 
 #: the splits each Lightning stage reads
 STAGE_SPLITS = {"fit": ("train", "validation"), "validate": ("validation",), "test": ("test",), "predict": ("predict",)}
+#: splits a stage can do without: training without validation data runs no validation
+OPTIONAL_STAGE_SPLITS = {"fit": ("validation",)}
 
 
 #: one split's data: a native ``.jsonl`` path, or a ``tasks.data.load_examples`` spec such as
@@ -114,12 +116,17 @@ class CodeTaskDataModule(pl.LightningDataModule):
         if self.collator is None:
             self._connect_to_trainer_module()
         if self.graph_encoder is not None:
-            for split in STAGE_SPLITS[self.trainer.state.fn.value]:
+            for split in self._stage_splits(self.trainer.state.fn.value):
                 self._extract_graphs(self._examples(split), split)
 
     def setup(self, stage: str) -> None:
-        for split in STAGE_SPLITS[stage]:
+        for split in self._stage_splits(stage):
             self._split_samples(split)
+
+    def _stage_splits(self, stage: str) -> list[str]:
+        """The splits ``stage`` reads, without optional ones that are not configured."""
+        optional = OPTIONAL_STAGE_SPLITS.get(stage, ())
+        return [s for s in STAGE_SPLITS[stage] if not (s in optional and self.files[s] is None)]
 
     def _split_samples(self, split: str) -> list[Sample]:
         """The split's samples, read (and their graphs extracted) on first use."""
@@ -201,7 +208,9 @@ class CodeTaskDataModule(pl.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", shuffle=True)
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> DataLoader | list:
+        if self.files["validation"] is None:
+            return []  # training without validation data (Lightning then skips validation)
         return self._loader("validation", shuffle=False)
 
     def test_dataloader(self) -> DataLoader:

@@ -21,7 +21,7 @@ from transducer.fusion import AttentionFusion
 from transducer.graph_inputs import encode_graph
 from transducer.gve import GraphVectorizationEngine
 from transducer.methods.base import AdaptedModel, read_adapter, save_adapter
-from transducer.vectorizer import NodeVectorizer
+from transducer.vectorizer import NodeVectorizer, resolve_encoder
 
 GraphInput = Batch | Data | Sequence[Data] | None
 
@@ -119,7 +119,7 @@ class TransducerModel(AdaptedModel):
         else:
             from transformers import AutoTokenizer
 
-            self.graph_tokenizer = AutoTokenizer.from_pretrained(config.node_encoder)
+            self.graph_tokenizer = AutoTokenizer.from_pretrained(resolve_encoder(config.node_encoder))
 
     @property
     def uses_graph(self) -> bool:  # type: ignore[override]

