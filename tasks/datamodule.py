@@ -18,6 +18,7 @@ from cpg import DEFAULT_MAX_NODES
 from cpg.cache import default_cache_dir
 from tasks.collate import Collator, Sample
 from tasks.data import Example, load_examples
+from tasks.data.accounting import SplitAccounting, account_split, source_keys
 from tasks.task import Task, resolve_task
 
 #: the splits each Lightning stage reads
@@ -97,6 +98,9 @@ class CodeTaskDataModule(pl.LightningDataModule):
         self.num_workers = num_workers
         self.seed = seed
         self.samples: dict[str, list[Sample]] = {}
+        #: per loaded split: truncation and train-overlap counts (also logged, and written with test metrics)
+        self.accounting: dict[str, SplitAccounting] = {}
+        self._train_sources: set[str] | None = None
         self.collator: Collator | None = None
         self.graph_encoder: Callable[[Any], Any] | None = None
 
@@ -145,10 +149,23 @@ class CodeTaskDataModule(pl.LightningDataModule):
 
     def _load_split(self, split: str) -> list[Sample]:
         examples = self._examples(split)
+        if split == "train":
+            self._train_sources = source_keys(examples)
+        self.accounting[split] = account_split(
+            examples, self.collator.tokenizer, self.task.source_prefix, self.max_source_length, self.max_target_length,
+            None if split == "train" else self._training_sources(),
+        )
+        rank_zero_info(f"[{split}] {self.accounting[split].summary(self.max_source_length, self.max_target_length)}")
         if self.graph_encoder is None:
             return [Sample(e.id, e.source, e.target, None) for e in examples]
         graphs = self._extract_graphs(examples, split)
         return [Sample(e.id, e.source, e.target, self.graph_encoder(g)) for e, g in zip(examples, graphs)]
+
+    def _training_sources(self) -> set[str] | None:
+        """Normalised sources of the training split (read once), or ``None`` when no training split is configured."""
+        if self._train_sources is None and self.files["train"] is not None:
+            self._train_sources = source_keys(self._examples("train"))
+        return self._train_sources
 
     def _examples(self, split: str) -> list[Example]:
         spec = self.files[split]

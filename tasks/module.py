@@ -147,7 +147,8 @@ class AdaptationModule(pl.LightningModule):
         records, result = self._score("test")
         directory = run_dir(self.trainer)
         if self.trainer.is_global_zero:
-            write_predictions(directory, self.test_output_name, records, result)
+            accounting = getattr(self.trainer.datamodule, "accounting", {}).get("test")
+            write_predictions(directory, self.test_output_name, records, result, accounting and accounting.to_dict())
 
     # --- optimization ----------------------------------------------------------------------------------------
     def configure_optimizers(self) -> Any:

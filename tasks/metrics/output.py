@@ -22,9 +22,11 @@ _REQUIRED_FIELDS = ("id", "prediction", "reference")
 
 
 def write_predictions(
-    out_dir: str | PathLike[str], split: str, records: Sequence[Mapping[str, Any]], result: MetricsResult
+    out_dir: str | PathLike[str], split: str, records: Sequence[Mapping[str, Any]], result: MetricsResult,
+    data: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Path]:
-    """Write ``predictions_<split>.jsonl`` and ``metrics_<split>.json`` into ``out_dir`` (created if needed).
+    """Write ``predictions_<split>.jsonl`` and ``metrics_<split>.json`` into ``out_dir`` (created if needed);
+    ``data`` (e.g. the split's truncation counts) goes into the metrics file under ``"data"``.
 
     ``records`` are the scored examples in the order given to :func:`compute_metrics` (each with ``id``,
     ``prediction``, ``reference``, optionally ``source``); ``result`` is what it returned. Returns both paths.
@@ -46,7 +48,8 @@ def write_predictions(
                 line.update(result.per_instance[index])
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
     metrics_path = out_dir / f"metrics_{split}.json"
-    metrics_path.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    metrics = {**result.to_dict(), **({"data": dict(data)} if data else {})}
+    metrics_path.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return predictions_path, metrics_path
 
 

@@ -53,3 +53,29 @@ def test_samples_with_failed_graphs_are_kept_with_empty_graphs(tmp_path: Path, t
     assert batch["graph"].num_graphs == 3
     output = model(batch["input_ids"], batch["attention_mask"], batch["labels"], batch["graph"])
     assert output.loss.isfinite()
+
+
+def test_truncation_and_train_overlap_are_counted_logged_and_written(tmp_path, caplog) -> None:
+    import json
+    import logging
+
+    from tests.tasks.harness_utils import make_config, run_cli
+
+    long_source = "int f() { return " + " + ".join(["1"] * 60) + "; }"  # over 128 byte tokens
+    config = make_config(tmp_path, "code_summarization", data={"predict": None})
+    train = tmp_path / "train.jsonl"
+    lines = train.read_text().splitlines()
+    record = json.loads(lines[0])
+    lines.append(json.dumps({**record, "id": "long", "source": long_source, "target": "x" * 40}))
+    train.write_text("\n".join(lines) + "\n")
+    with caplog.at_level(logging.INFO, logger="lightning.pytorch.utilities.rank_zero"):
+        run_cli("fit", "--config", str(config))
+    logged = caplog.text
+    # byte tokens: a target of 32 characters or more is cut (31 kept + </s>): the added one and
+    # "checks whether the list is empty" (32 characters, also the second validation target)
+    assert "[train] 7 examples, 1 sources cut at 128 tokens, 2 targets cut at 32 tokens" in logged
+    # validation = the first 3 training pairs, test = pairs 4-6: every source also appears in train
+    assert "[validation] 3 examples, 0 sources cut at 128 tokens, 1 targets cut at 32 tokens, 3 sources also in train" in logged
+    run = sorted((tmp_path / "out" / "run").glob("version_*"))[-1]
+    data = json.loads((run / "metrics_test.json").read_text())["data"]
+    assert data == {"examples": 3, "truncated_sources": 0, "truncated_targets": 0, "sources_in_train": 3}
