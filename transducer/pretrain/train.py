@@ -173,6 +173,7 @@ def save_checkpoint(path: Path, state: dict) -> None:
 
 
 def train(args: argparse.Namespace) -> None:
+    """Run every stage whose output is missing, train until ``max_steps`` or the end of this sitting, export."""
     work_dir = Path(args.work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads or torch.get_num_threads())
@@ -183,82 +184,105 @@ def train(args: argparse.Namespace) -> None:
         raise SystemExit(f"transducer pretrain: the tokenizer has {len(tokenizer)} tokens (256 bytes, special tokens and "
                          f"merges) but --vocab-size is {config.vocab_size}; give at least {len(tokenizer)}")
     train_stream, valid_stream = prepare_streams(tokenizer, work_dir)
-    sentinels = tokenizer.convert_tokens_to_ids(sentinel_tokens(100))
-    common = dict(sentinel_ids=sentinels, eos_id=tokenizer.eos_token_id, source_weights=config.source_weights,
-                  span_window=config.span_window, causal_window=config.causal_window)
-    sampler = ObjectiveSampler(train_stream, **common)
-    valid_sampler = ObjectiveSampler(valid_stream, **common)
-
+    common = dict(sentinel_ids=tokenizer.convert_tokens_to_ids(sentinel_tokens(100)), eos_id=tokenizer.eos_token_id,
+                  source_weights=config.source_weights, span_window=config.span_window, causal_window=config.causal_window)
+    sampler, valid_sampler = ObjectiveSampler(train_stream, **common), ObjectiveSampler(valid_stream, **common)
     device = torch.device(args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
-    torch.manual_seed(config.seed)
-    model = T5ForConditionalGeneration(config.model_config(tokenizer)).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, betas=(0.9, 0.98), weight_decay=0.01)
-    rng = np.random.default_rng(config.seed)
-    checkpoint_path = work_dir / "checkpoint.pt"
-    state = {"step": 0, "tokens": 0, "seconds": 0.0, "log": [], "valid": []}
-    if checkpoint_path.exists():
-        saved = torch.load(checkpoint_path, map_location=device, weights_only=False)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        rng.bit_generator.state = saved["rng"]
-        torch.set_rng_state(saved["torch_rng"])
-        state = saved["state"]
-        print(f"resuming at step {state['step']} ({state['tokens']:,} tokens, {state['seconds'] / 60:.1f} min so far)", flush=True)
+    run = PretrainingRun.start(config, tokenizer, device, work_dir / "checkpoint.pt")
+    print(f"T5 with {run.parameters / 1e6:.2f}M parameters; sampling shares {json.dumps(sampler.sampling_shares())}", flush=True)
 
-    parameters = sum(p.numel() for p in model.parameters())
-    print(f"T5 with {parameters / 1e6:.2f}M parameters; sampling shares {json.dumps(sampler.sampling_shares())}", flush=True)
     deadline = time.monotonic() + args.minutes * 60 if args.minutes else math.inf
-    last_step = min(config.max_steps, state["step"] + args.sitting_steps if args.sitting_steps else config.max_steps)
-    half = config.batch_size // 2
-    progress = tqdm(total=config.max_steps, initial=state["step"], desc="pretraining", unit="step", dynamic_ncols=True)
-    model.train()
-    chunk_start, chunk_tokens = time.monotonic(), 0
-    last_save = time.monotonic()
-
-    def checkpoint() -> None:
-        state["seconds"] += time.monotonic() - checkpoint.started
-        checkpoint.started = time.monotonic()
-        save_checkpoint(checkpoint_path, {
-            "model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": rng.bit_generator.state,
-            "torch_rng": torch.get_rng_state(), "state": state, "config": asdict(config),
-        })
-
-    checkpoint.started = time.monotonic()
-    while state["step"] < last_step and time.monotonic() < deadline:
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(state["step"], config)
-        losses = {}
-        for objective in OBJECTIVES:
-            batch = {k: v.to(device) for k, v in sampler.batch(objective, half, rng, tokenizer.pad_token_id).items()}
-            with autocast(device, args.precision):
-                loss = model(**batch).loss
-            (loss / len(OBJECTIVES)).backward()
-            losses[objective] = loss.item()
-            tokens = int(batch["attention_mask"].sum()) + int((batch["labels"] != -100).sum())
-            state["tokens"] += tokens
-            chunk_tokens += tokens
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        state["step"] += 1
-        state["log"].append({"step": state["step"], "tokens": state["tokens"], **losses, "lr": optimizer.param_groups[0]["lr"]})
+    last_step = min(config.max_steps, run.state["step"] + args.sitting_steps) if args.sitting_steps else config.max_steps
+    progress = tqdm(total=config.max_steps, initial=run.state["step"], desc="pretraining", unit="step", dynamic_ncols=True)
+    sitting_start, sitting_tokens, last_save = time.monotonic(), 0, time.monotonic()
+    while run.state["step"] < last_step and time.monotonic() < deadline:
+        losses, tokens = run.step(sampler, tokenizer.pad_token_id, args.precision)
+        sitting_tokens += tokens
         progress.update(1)
         progress.set_postfix(span=f"{losses['span']:.3f}", causal=f"{losses['causal']:.3f}",
-                             tok_s=f"{chunk_tokens / (time.monotonic() - chunk_start):,.0f}")
-        if state["step"] % args.eval_every == 0 or state["step"] == config.max_steps:
-            held_out = held_out_loss(model, valid_sampler, tokenizer.pad_token_id, device, args.precision)
-            state["valid"].append({"step": state["step"], "tokens": state["tokens"], **held_out})
-            progress.write(f"step {state['step']}: held-out loss span {held_out['span']:.3f}, causal {held_out['causal']:.3f}")
+                             tok_s=f"{sitting_tokens / (time.monotonic() - sitting_start):,.0f}")
+        if run.state["step"] % args.eval_every == 0 or run.state["step"] == config.max_steps:
+            held_out = held_out_loss(run.model, valid_sampler, tokenizer.pad_token_id, device, args.precision)
+            run.state["valid"].append({"step": run.state["step"], "tokens": run.state["tokens"], **held_out})
+            progress.write(f"step {run.state['step']}: held-out loss span {held_out['span']:.3f}, causal {held_out['causal']:.3f}")
         if time.monotonic() - last_save > args.save_minutes * 60:
-            checkpoint()
+            run.save()
             last_save = time.monotonic()
     progress.close()
-    checkpoint()
-    write_logs(state, work_dir)
-    if state["step"] >= config.max_steps or args.export_partial:
-        export(model, tokenizer, config, state, corpus_stats, train_stream, args)
+    run.save()
+    write_logs(run.state, work_dir)
+    if run.state["step"] >= config.max_steps or args.export_partial:
+        export(run.model, tokenizer, config, run.state, corpus_stats, train_stream, args)
     else:
-        print(f"stopped at step {state['step']}/{config.max_steps}; rerun the same command to continue", flush=True)
+        print(f"stopped at step {run.state['step']}/{config.max_steps}; rerun the same command to continue", flush=True)
+
+
+@dataclass
+class PretrainingRun:
+    """Model, optimizer, sampling generator and progress of one run; :meth:`save` checkpoints all of them, so
+    :meth:`start` on the same checkpoint continues exactly where the run stopped."""
+
+    config: PretrainConfig
+    model: T5ForConditionalGeneration
+    optimizer: torch.optim.Optimizer
+    rng: np.random.Generator
+    checkpoint_path: Path
+    state: dict = field(default_factory=lambda: {"step": 0, "tokens": 0, "seconds": 0.0, "log": [], "valid": []})
+    started: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def start(cls, config: PretrainConfig, tokenizer: PreTrainedTokenizerFast, device: torch.device, checkpoint_path: Path) -> PretrainingRun:
+        torch.manual_seed(config.seed)
+        model = T5ForConditionalGeneration(config.model_config(tokenizer)).to(device)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, betas=(0.9, 0.98), weight_decay=0.01)
+        run = cls(config, model, optimizer, np.random.default_rng(config.seed), checkpoint_path)
+        if checkpoint_path.exists():
+            saved = torch.load(checkpoint_path, map_location=device, weights_only=False)
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            run.rng.bit_generator.state = saved["rng"]
+            torch.set_rng_state(saved["torch_rng"])
+            run.state = saved["state"]
+            print(f"resuming at step {run.state['step']} ({run.state['tokens']:,} tokens, "
+                  f"{run.state['seconds'] / 60:.1f} min so far)", flush=True)
+        model.train()
+        return run
+
+    @property
+    def parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    def step(self, sampler: ObjectiveSampler, pad_id: int, precision: str) -> tuple[dict[str, float], int]:
+        """One optimizer step on half a batch of each objective; returns the losses and the tokens processed."""
+        device = next(self.model.parameters()).device
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate(self.state["step"], self.config)
+        losses, tokens = {}, 0
+        for objective in OBJECTIVES:
+            batch = {k: v.to(device) for k, v in sampler.batch(objective, self.config.batch_size // 2, self.rng, pad_id).items()}
+            with autocast(device, precision):
+                loss = self.model(**batch).loss
+            (loss / len(OBJECTIVES)).backward()
+            losses[objective] = loss.item()
+            tokens += int(batch["attention_mask"].sum()) + int((batch["labels"] != -100).sum())
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.state["step"] += 1
+        self.state["tokens"] += tokens
+        self.state["log"].append({"step": self.state["step"], "tokens": self.state["tokens"], **losses,
+                                  "lr": self.optimizer.param_groups[0]["lr"]})
+        return losses, tokens
+
+    def save(self) -> None:
+        """Checkpoint atomically (wall time of this sitting added to the run's)."""
+        now = time.monotonic()
+        self.state["seconds"] += now - self.started
+        self.started = now
+        save_checkpoint(self.checkpoint_path, {
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(), "state": self.state, "config": asdict(self.config),
+        })
 
 
 def write_logs(state: dict, work_dir: Path) -> None:
