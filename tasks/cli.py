@@ -10,6 +10,7 @@ for ``predict``, and a test run on the best checkpoint after ``fit`` when a test
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from tasks.callbacks import ExportArtifacts, PredictionsWriter, best_checkpoint_path
 from tasks.datamodule import CodeTaskDataModule
 from tasks.module import AdaptationModule
+from tasks.summary import run_summary
 from tasks.task import Task, resolve_task
 
 
@@ -103,18 +105,34 @@ class TransducerCLI(LightningCLI):
                 "to measure the untrained model on purpose."
             )
 
+    def after_validate(self) -> None:
+        self._print_summary()
+
+    def after_test(self) -> None:
+        self._print_summary()
+
+    def after_predict(self) -> None:
+        self._print_summary()
+
+    def _print_summary(self, training_seconds: float | None = None) -> None:
+        if self.trainer.is_global_zero:
+            print(run_summary(self.subcommand, self.trainer, self.model, self.datamodule, training_seconds))
+
     def before_fit(self) -> None:
         self.untrained_scores: dict[str, float] | None = None
         if self.config[self.subcommand].get("test_before_fit") and self.datamodule.files.get("test") is not None:
             self.model.test_output_name = "test_before_fit"
             self.untrained_scores = self.trainer.test(self.model, datamodule=self.datamodule, verbose=False)[0]
             self.model.test_output_name = "test"
+        self.fit_started = time.perf_counter()
 
     def after_fit(self) -> None:
+        training_seconds = time.perf_counter() - self.fit_started
         if self.config[self.subcommand].get("test_after_fit") and self.datamodule.files.get("test") is not None:
             adapted = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=best_checkpoint_path(self.trainer))
             if self.untrained_scores is not None:
                 print(score_comparison(self.untrained_scores, adapted[0]))
+        self._print_summary(training_seconds)
 
 
 def score_comparison(untrained: dict[str, float], adapted: dict[str, float]) -> str:

@@ -7,12 +7,14 @@ Tokenizer, backbone family and graph encoding belong to the model, so the data m
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import lightning.pytorch as pl
-from lightning.pytorch.utilities import rank_zero_info
+from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.utils.data import DataLoader, DistributedSampler
+from tqdm.auto import tqdm
 
 from cpg import DEFAULT_MAX_NODES
 from cpg.cache import default_cache_dir
@@ -101,6 +103,8 @@ class CodeTaskDataModule(pl.LightningDataModule):
         #: per loaded split: truncation and train-overlap counts (also logged, and written with test metrics)
         self.accounting: dict[str, SplitAccounting] = {}
         self._train_sources: set[str] | None = None
+        #: seconds spent on graph extraction (``graphs_s``) and on tokenizing node texts (``graph_encoding_s``)
+        self.timings: dict[str, float] = {}
         self.collator: Collator | None = None
         self.graph_encoder: Callable[[Any], Any] | None = None
 
@@ -158,8 +162,19 @@ class CodeTaskDataModule(pl.LightningDataModule):
         rank_zero_info(f"[{split}] {self.accounting[split].summary(self.max_source_length, self.max_target_length)}")
         if self.graph_encoder is None:
             return [Sample(e.id, e.source, e.target, None) for e in examples]
+        started = time.perf_counter()
         graphs = self._extract_graphs(examples, split)
-        return [Sample(e.id, e.source, e.target, self.graph_encoder(g)) for e, g in zip(examples, graphs)]
+        extracted = time.perf_counter()
+        samples = [
+            Sample(e.id, e.source, e.target, self.graph_encoder(g))
+            for e, g in zip(tqdm(examples, desc=f"[{split}] encoding graphs", unit="graph", disable=not rank_zero_only.rank == 0,
+                                 leave=False), graphs)
+        ]
+        encoded = time.perf_counter()
+        self.timings["graphs_s"] = self.timings.get("graphs_s", 0.0) + extracted - started
+        self.timings["graph_encoding_s"] = self.timings.get("graph_encoding_s", 0.0) + encoded - extracted
+        rank_zero_info(f"[{split}] graphs ready in {extracted - started:.1f} s, node texts tokenized in {encoded - extracted:.1f} s")
+        return samples
 
     def _training_sources(self) -> set[str] | None:
         """Normalised sources of the training split (read once), or ``None`` when no training split is configured."""

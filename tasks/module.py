@@ -7,12 +7,14 @@ metrics. Generation receives only the source (and its graph), never the target.
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import lightning.pytorch as pl
 import numpy as np
 import torch
+from lightning.pytorch.trainer.states import TrainerFn
 
 from tasks.callbacks import run_dir
 from tasks.distributed import gather_records
@@ -77,6 +79,8 @@ class AdaptationModule(pl.LightningModule):
         self.strict_loading = False  # checkpoints hold only the trainable weights
         #: name under which test outputs are written (``predictions_<name>.jsonl``, ``metrics_<name>.json``)
         self.test_output_name = "test"
+        #: seconds spent generating (validation, test and predict)
+        self.generation_seconds = 0.0
         self._records: list[dict[str, Any]] = []
         self._rng_to_restore: dict[str, Any] | None = None
 
@@ -92,6 +96,7 @@ class AdaptationModule(pl.LightningModule):
 
     def generate(self, batch: dict[str, Any]) -> list[str]:
         """Decode predictions from the source (and graph) alone."""
+        started = time.perf_counter()
         ids = self.adapted_model.generate(
             batch["generation_input_ids"],
             batch["generation_attention_mask"],
@@ -99,7 +104,9 @@ class AdaptationModule(pl.LightningModule):
             num_beams=self.generation.num_beams,
             max_new_tokens=self.generation.max_new_tokens,
         )
-        return [text.strip() for text in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
+        texts = [text.strip() for text in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
+        self.generation_seconds += time.perf_counter() - started
+        return texts
 
     def _evaluation_step(self, batch: dict[str, Any], stage: str) -> None:
         self.log(f"{stage}_loss", self(batch).loss, batch_size=len(batch["ids"]), sync_dist=True)
@@ -134,21 +141,28 @@ class AdaptationModule(pl.LightningModule):
             [r["reference"] for r in records],
             self.task.metrics,
             language=self.task.target_language,
-            per_instance=stage == "test",  # per-instance scores are written for test only
+            # per-instance scores are written by test and validate, not by validation during fit
+            per_instance=stage == "test" or self.trainer.state.fn == TrainerFn.VALIDATING,
         )
         for name, value in result.corpus.items():
             self.log(f"{stage}_{name}", float(value))  # every rank holds the same gathered records
         return records, result
 
     def on_validation_epoch_end(self) -> None:
-        self._score("val")
+        records, result = self._score("val")
+        if self.trainer.state.fn == TrainerFn.VALIDATING:  # `transducer validate` writes what `test` writes
+            self._write_outputs("validation", "validation", records, result)
 
     def on_test_epoch_end(self) -> None:
         records, result = self._score("test")
+        self._write_outputs("test", self.test_output_name, records, result)
+
+    def _write_outputs(self, split: str, name: str, records: list[dict[str, Any]], result: Any) -> None:
+        """``predictions_<name>.jsonl`` and ``metrics_<name>.json`` (with the split's data accounting) in the run."""
         directory = run_dir(self.trainer)
         if self.trainer.is_global_zero:
-            accounting = getattr(self.trainer.datamodule, "accounting", {}).get("test")
-            write_predictions(directory, self.test_output_name, records, result, accounting and accounting.to_dict())
+            accounting = getattr(self.trainer.datamodule, "accounting", {}).get(split)
+            write_predictions(directory, name, records, result, accounting and accounting.to_dict())
 
     # --- optimization ----------------------------------------------------------------------------------------
     def configure_optimizers(self) -> Any:

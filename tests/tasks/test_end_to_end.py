@@ -85,3 +85,23 @@ def test_test_before_fit_reports_untrained_next_to_adapted(tmp_path: Path, capsy
     assert header.split() == ["metric", "untrained", "adapted"]
     row = next(line for line in table.splitlines() if line.startswith("test_corpus_bleu"))
     assert [float(v) for v in row.split()[1:]] == pytest.approx([untrained["corpus_bleu"], adapted["corpus_bleu"]], abs=0.006)
+
+
+def test_validate_writes_outputs_and_commands_end_with_a_summary(tmp_path: Path, capsys) -> None:
+    config = make_config(tmp_path, "code_summarization", data={"predict": None})
+    run_cli("fit", "--config", str(config))
+    summary = capsys.readouterr().out.split("transducer fit done; run folder")[-1]
+    run = _single_run_dir(tmp_path / "out")
+    for label, path in (("adapter", run / "adapter"), ("test metrics", run / "metrics_test.json"),
+                        ("last checkpoint", tmp_path / "out" / "checkpoints" / "last.ckpt")):
+        assert f"{label}" in summary and str(path) in summary
+    timings = next(line for line in summary.splitlines() if line.strip().startswith("time:"))
+    assert all(phase in timings for phase in ("graphs", "node-text tokenization", "training", "generation"))
+
+    run_cli("validate", "--config", str(config), "--model.adapter", str(run / "adapter"))
+    validated = _single_run_dir(tmp_path / "out")
+    records = read_jsonl(validated / "predictions_validation.jsonl")
+    assert len(records) == 3 and "bleu" in records[0]
+    metrics = json.loads((validated / "metrics_validation.json").read_text())
+    assert "bleu" in metrics and metrics["data"]["examples"] == 3
+    assert str(validated / "metrics_validation.json") in capsys.readouterr().out
