@@ -30,43 +30,59 @@ def best_checkpoint_path(trainer: pl.Trainer) -> str | None:
 
 class ExportArtifacts(pl.Callback):
     """At the end of ``fit``: restore the best checkpoint's weights, write the adapter (``<run>/adapter``) with
-    ``save_pretrained``, and plot the loss curves (``<run>/loss_curve.png``)."""
+    ``save_pretrained``, and plot the loss curves with the monitored validation metric and the best checkpoint's
+    step (``<run>/loss_curve.png``)."""
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         best = best_checkpoint_path(trainer)
-        if best:
-            state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
-            pl_module.load_state_dict(state, strict=False)
+        checkpoint = torch.load(best, map_location="cpu", weights_only=False) if best else {}
+        if checkpoint:
+            pl_module.load_state_dict(checkpoint["state_dict"], strict=False)
         directory = run_dir(trainer)
         if not trainer.is_global_zero:
             return
         pl_module.adapted_model.save_pretrained(directory / "adapter")
         metrics_file = directory / "metrics.csv"
         if metrics_file.is_file():
-            plot_loss_curve(metrics_file, directory / "loss_curve.png")
+            monitor = next((c.monitor for c in trainer.checkpoint_callbacks if c.monitor), None)
+            best_step = checkpoint.get("global_step")
+            title = f"{pl_module.method_config.method_name} on {pl_module.task.name}"
+            plot_loss_curve(metrics_file, directory / "loss_curve.png", monitor, best_step, title)
 
 
-def plot_loss_curve(metrics_csv: Path, output: Path) -> None:
-    """Plot ``train_loss`` and ``val_loss`` against the step from a CSV logger's ``metrics.csv``."""
+def plot_loss_curve(metrics_csv: Path, output: Path, metric: str | None = None, best_step: int | None = None,
+                    title: str = "Training run") -> None:
+    """Plot ``train_loss`` and ``val_loss`` against the step from a CSV logger's ``metrics.csv``, the validation
+    ``metric`` (e.g. ``val_bleu``) on a second axis, and a marker at the best checkpoint's step."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    series: dict[str, tuple[list[int], list[float]]] = {"train_loss": ([], []), "val_loss": ([], [])}
+    names = ["train_loss", "val_loss", *([metric] if metric else [])]
+    series: dict[str, tuple[list[int], list[float]]] = {name: ([], []) for name in names}
     with metrics_csv.open() as handle:
         for row in csv.DictReader(handle):
             for name, (steps, values) in series.items():
                 if row.get(name):
                     steps.append(int(row["step"]))
                     values.append(float(row[name]))
-    figure, axis = plt.subplots(figsize=(6, 4))
-    for name, (steps, values) in series.items():
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for name in ("train_loss", "val_loss"):
+        steps, values = series[name]
         if steps:
             axis.plot(steps, values, marker="o" if name == "val_loss" else None, label=name)
+    if metric and series[metric][0]:
+        other = axis.twinx()
+        other.plot(*series[metric], "s--", color="tab:green", label=metric)
+        other.set_ylabel(metric)
+        other.legend(loc="upper right")
+    if best_step is not None:
+        axis.axvline(best_step, color="tab:red", linestyle=":", label=f"best checkpoint (step {best_step})")
     axis.set_xlabel("step")
     axis.set_ylabel("loss")
-    axis.legend()
+    axis.set_title(title)
+    axis.legend(loc="upper left")
     axis.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(output, dpi=100)
