@@ -46,6 +46,8 @@ class AdaptationModule(pl.LightningModule):
         learning_rate / weight_decay: AdamW settings (the paper: 3e-4, constant).
         warmup_steps: linear warmup steps; ``lr_schedule``: ``constant`` or ``linear`` (decay to 0 at the end).
         generation: decoding settings for validation/test/predict.
+        allow_other_backbone_weights: load an adapter or checkpoint onto a backbone of the same architecture but
+            other weights than it was trained on (refused by default).
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class AdaptationModule(pl.LightningModule):
         warmup_steps: int = 0,
         lr_schedule: str = "constant",
         generation: GenerationSettings | None = None,
+        allow_other_backbone_weights: bool = False,
     ) -> None:
         super().__init__()
         if lr_schedule not in ("constant", "linear"):
@@ -72,8 +75,11 @@ class AdaptationModule(pl.LightningModule):
         self.generation = generation or GenerationSettings()
         backbone_model, self.tokenizer = backbone.load()
         self.seq2seq = is_seq2seq(backbone_model)
+        self.check_backbone_weights = not allow_other_backbone_weights
         if adapter is not None:
-            self.adapted_model: AdaptedModel = load_adapted_model(adapter, backbone_model, self.tokenizer)
+            self.adapted_model: AdaptedModel = load_adapted_model(
+                adapter, backbone_model, self.tokenizer, check_weights=self.check_backbone_weights
+            )
         else:
             self.adapted_model = method.build(backbone_model, self.tokenizer)
         self.strict_loading = False  # checkpoints hold only the trainable weights
@@ -199,7 +205,7 @@ class AdaptationModule(pl.LightningModule):
         saved = checkpoint.get(CHECKPOINT_META_KEY)
         if saved is None:
             raise ValueError("checkpoint was not written by transducer-tuning (no method/backbone record)")
-        check_backbone(saved, self.adapted_model.backbone, "checkpoint")
+        check_backbone(saved, self.adapted_model.backbone, "checkpoint", self.check_backbone_weights)
         method = self.method_config.method_name
         if saved["method"] != method:
             raise ValueError(f"checkpoint holds method {saved['method']!r} but the config builds {method!r}")

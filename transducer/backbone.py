@@ -103,6 +103,7 @@ def load_backbone(
         model_class = AutoModelForSeq2SeqLM if model_config.is_encoder_decoder else AutoModelForCausalLM
         model = model_class.from_pretrained(name_or_path)
     model = model.to(WEIGHT_DTYPES[dtype])
+    remember_loaded_weights(model)
     loaded_tokenizer = load_tokenizer(tokenizer or name_or_path)
     _fill_special_token_ids(model, loaded_tokenizer)
     if len(loaded_tokenizer) > model.get_input_embeddings().num_embeddings:
@@ -153,6 +154,33 @@ def freeze(model: nn.Module) -> nn.Module:
 def backbone_name(model: PreTrainedModel) -> str:
     """The hub name or folder the backbone came from, or its model type for a config-built one."""
     return model.config.name_or_path or f"<random {model.config.model_type}>"
+
+
+#: attribute under which a backbone keeps the digest of the weights it was loaded with
+WEIGHTS_FINGERPRINT_ATTRIBUTE = "loaded_weights_fingerprint"
+#: values sampled per parameter tensor for the weights digest
+_SAMPLED_VALUES = 4096
+
+
+def weights_fingerprint(model: nn.Module) -> str:
+    """A cheap, stable digest of a model's weights: each parameter's name, shape and up to 4,096 evenly strided
+    values, rounded to bf16 (so loading the same checkpoint in fp32 or bf16 gives the same digest)."""
+    digest = hashlib.blake2b(digest_size=8)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            flat = parameter.detach().reshape(-1)
+            sample = flat[:: max(1, flat.numel() // _SAMPLED_VALUES)].to("cpu", torch.bfloat16).float()
+            digest.update(f"{name}{tuple(parameter.shape)}".encode())
+            digest.update(sample.numpy().tobytes())
+    return digest.hexdigest()
+
+
+def remember_loaded_weights(model: nn.Module) -> str:
+    """Record (once) the digest of ``model``'s weights as loaded, before any method trains them; adapters and
+    checkpoints name it, so they are refused on other weights even when a method has changed these."""
+    if not hasattr(model, WEIGHTS_FINGERPRINT_ATTRIBUTE):
+        setattr(model, WEIGHTS_FINGERPRINT_ATTRIBUTE, weights_fingerprint(model))
+    return getattr(model, WEIGHTS_FINGERPRINT_ATTRIBUTE)
 
 
 def backbone_fingerprint(config: PretrainedConfig) -> str:

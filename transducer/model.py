@@ -15,7 +15,7 @@ from torch import nn
 from torch_geometric.data import Batch, Data
 
 from cpg.graph import CodePropertyGraph
-from transducer.backbone import freeze, is_seq2seq
+from transducer.backbone import freeze, is_seq2seq, remember_loaded_weights
 from transducer.config import BACKBONE_NODE_ENCODER, TransducerConfig
 from transducer.fusion import AttentionFusion
 from transducer.graph_inputs import encode_graph
@@ -109,6 +109,7 @@ class TransducerModel(AdaptedModel):
 
     def __init__(self, backbone: nn.Module, tokenizer: Any, config: TransducerConfig) -> None:
         super().__init__()
+        remember_loaded_weights(backbone)
         self.backbone = freeze(backbone)
         self.config = config
         self.tokenizer = tokenizer
@@ -197,10 +198,10 @@ class TransducerModel(AdaptedModel):
         save_adapter(directory, self.config, self.backbone, self.transducer.trainable_state_dict())
 
     @classmethod
-    def from_pretrained(cls, directory: str | Path, backbone: nn.Module, tokenizer: Any) -> TransducerModel:
+    def from_pretrained(cls, directory: str | Path, backbone: nn.Module, tokenizer: Any, check_weights: bool = True) -> TransducerModel:
         """Rebuild a saved Transducer on ``backbone``; raises ``BackboneMismatchError`` if the backbone's
-        architecture differs from the one it was trained for."""
-        meta, state = read_adapter(directory, backbone)
+        architecture, or (unless ``check_weights`` is off) its weights, differ from the ones it was trained on."""
+        meta, state = read_adapter(directory, backbone, check_weights)
         if meta["method"] != TransducerConfig.method_name:
             raise ValueError(f"{directory} holds a {meta['method']!r} adapter, not a {TransducerConfig.method_name!r} one")
         model = TransducerConfig.from_dict(meta["config"]).build(backbone, tokenizer)

@@ -151,20 +151,23 @@ def dockerignore_patterns() -> list[str]:
 
 
 def ignored(path: str, patterns: list[str]) -> bool:
-    """Whether a context path (or a parent directory of it) matches an exclusion pattern.
+    """Whether a context path (or a parent directory of it) is excluded: as Docker does, the last pattern that
+    matches decides, and a ``!`` pattern re-includes.
 
     Covers the pattern forms ``.dockerignore`` uses here: root-anchored globs and ``**/`` prefixes."""
     parts = Path(path).parts
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    excluded = False
     for pattern in patterns:
-        if pattern.startswith("!"):
-            continue
-        if pattern.startswith("**/"):
-            if any(fnmatch.fnmatchcase(part, pattern[3:]) for part in parts):
-                return True
-        elif any(fnmatch.fnmatchcase(prefix, pattern.rstrip("/")) for prefix in prefixes):
-            return True
-    return False
+        negated = pattern.startswith("!")
+        body = pattern[1:] if negated else pattern
+        if body.startswith("**/"):
+            matched = any(fnmatch.fnmatchcase(part, body[3:]) for part in parts)
+        else:
+            matched = any(fnmatch.fnmatchcase(prefix, body.rstrip("/")) for prefix in prefixes)
+        if matched:
+            excluded = not negated
+    return excluded
 
 
 def pyproject() -> dict:
@@ -337,7 +340,8 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
     patterns = dockerignore_patterns()
     for path in (".git", ".venv", "x/__pycache__", ".pytest_cache", ".cpg_cache", "outputs", "lightning_logs"):
         assert ignored(path, patterns), f"{path} is not excluded from the build context"
-    for path in ("pyproject.toml", "README.md", "transducer/cli.py", "tasks/data/quickstart/train.jsonl"):
+    for path in ("pyproject.toml", "README.md", "transducer/cli.py", "tasks/data/quickstart/train.jsonl",
+                 "models/code-t5-mini/model.safetensors", "models/code-t5-mini/tokenizer.json"):
         assert not ignored(path, patterns), f"{path} is needed by the image but excluded"
 
 

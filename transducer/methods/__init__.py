@@ -76,12 +76,13 @@ def build_method(name: str, backbone: nn.Module, tokenizer: Any, **options: Any)
     return method_config(name, **options).build(backbone, tokenizer)
 
 
-def load_adapted_model(directory: str | Path, backbone: nn.Module, tokenizer: Any) -> AdaptedModel:
+def load_adapted_model(directory: str | Path, backbone: nn.Module, tokenizer: Any, check_weights: bool = True) -> AdaptedModel:
     """Rebuild the method saved in ``directory`` by ``save_pretrained`` on ``backbone`` and load its weights.
 
-    Raises :class:`BackboneMismatchError` when the adapter was saved for a backbone with another architecture.
+    Raises :class:`BackboneMismatchError` when the adapter was saved for a backbone with another architecture or
+    (unless ``check_weights`` is off) other weights.
     """
-    meta, state_dict = read_adapter(directory, backbone)
+    meta, state_dict = read_adapter(directory, backbone, check_weights)
     model = method_config(meta["method"], **meta["config"]).build(backbone, tokenizer)
     if hasattr(model, "load_adapter_state_dict"):
         model.load_adapter_state_dict(state_dict)

@@ -22,7 +22,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from transducer.backbone import backbone_fingerprint, backbone_name
+from transducer.backbone import backbone_fingerprint, backbone_name, remember_loaded_weights
 
 ADAPTER_CONFIG_NAME = "adapter_config.json"
 ADAPTER_WEIGHTS_NAME = "adapter_model.safetensors"
@@ -100,19 +100,32 @@ class AdaptedModel(nn.Module, ABC):
 
 
 def backbone_record(backbone: nn.Module) -> dict[str, str]:
-    """The backbone's name and fingerprint, as saved with adapters and checkpoints."""
-    return {"backbone": backbone_name(backbone), "backbone_fingerprint": backbone_fingerprint(backbone.config)}
+    """The backbone's name, architecture fingerprint and loaded-weights digest, as saved with adapters and
+    checkpoints."""
+    return {
+        "backbone": backbone_name(backbone),
+        "backbone_fingerprint": backbone_fingerprint(backbone.config),
+        "backbone_weights": remember_loaded_weights(backbone),
+    }
 
 
-def check_backbone(record: dict[str, Any], backbone: nn.Module, source: str) -> None:
-    """Refuse ``backbone`` if its fingerprint differs from the one in ``record`` (what :func:`backbone_record`
-    saved for ``source``), naming both backbones."""
+def check_backbone(record: dict[str, Any], backbone: nn.Module, source: str, check_weights: bool = True) -> None:
+    """Refuse ``backbone`` if its architecture, or (with ``check_weights``) the weights it was loaded with, differ
+    from what ``record`` (written by :func:`backbone_record` for ``source``) names; the error names both."""
     expected, actual = record["backbone_fingerprint"], backbone_fingerprint(backbone.config)
     if expected != actual:
         raise BackboneMismatchError(
             f"{source} was trained for backbone {record['backbone']!r} (fingerprint {expected}), "
             f"but the given backbone is {backbone_name(backbone)!r} (fingerprint {actual}): their configs differ, "
             "so the trained weights do not fit it"
+        )
+    expected_weights, actual_weights = record.get("backbone_weights"), remember_loaded_weights(backbone)
+    if check_weights and expected_weights is not None and expected_weights != actual_weights:
+        raise BackboneMismatchError(
+            f"{source} was trained on backbone {record['backbone']!r} (weights {expected_weights}), but the given "
+            f"backbone is {backbone_name(backbone)!r} (weights {actual_weights}): same architecture, other weights. "
+            "Load the backbone it was trained on, or allow it on purpose (`allow_other_backbone_weights=True`, "
+            "`--model.allow_other_backbone_weights true`)"
         )
 
 
@@ -127,8 +140,11 @@ def save_adapter(directory: str | Path, config: MethodConfig, backbone: nn.Modul
     save_file(tensors, str(directory / ADAPTER_WEIGHTS_NAME))
 
 
-def read_adapter(directory: str | Path, backbone: nn.Module) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """Read what :func:`save_adapter` wrote, refusing a backbone whose fingerprint differs from the saved one.
+def read_adapter(
+    directory: str | Path, backbone: nn.Module, check_weights: bool = True
+) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Read what :func:`save_adapter` wrote, refusing a backbone whose architecture (or, with ``check_weights``,
+    loaded weights) differ from the saved ones.
 
     Returns ``(adapter_config, state_dict)``.
     """
@@ -137,5 +153,5 @@ def read_adapter(directory: str | Path, backbone: nn.Module) -> tuple[dict[str, 
     if not config_path.is_file():
         raise FileNotFoundError(f"{config_path} not found: is {directory} an adapter folder written by save_pretrained?")
     meta = json.loads(config_path.read_text())
-    check_backbone(meta, backbone, f"adapter in {directory}")
+    check_backbone(meta, backbone, f"adapter in {directory}", check_weights)
     return meta, load_file(str(directory / ADAPTER_WEIGHTS_NAME))

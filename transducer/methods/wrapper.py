@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from transducer.backbone import is_seq2seq
+from transducer.backbone import is_seq2seq, remember_loaded_weights
 from transducer.methods.base import AdaptedModel, MethodConfig, save_adapter
 
 
@@ -25,6 +25,7 @@ class BackboneWrapper(AdaptedModel):
 
     def __init__(self, config: MethodConfig, backbone: nn.Module, tokenizer: Any) -> None:
         super().__init__()
+        remember_loaded_weights(backbone)  # before any training: adapters name the weights the method started from
         self.config = config
         self.model = backbone
         self.seq2seq = is_seq2seq(backbone)

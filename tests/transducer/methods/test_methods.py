@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from tests.transducer.methods.tiny import TINY_CONFIGS, generation_batch, training_batch, with_graphs
-from transducer.backbone import load_backbone
+from transducer.backbone import load_backbone, weights_fingerprint
 from transducer.methods import (
     METHODS,
     BackboneMismatchError,
@@ -197,3 +197,33 @@ def test_layer_freezing_per_stack_counts(fresh) -> None:
 def test_unknown_method_lists_the_available_ones() -> None:
     with pytest.raises(ValueError, match="unknown adaptation method 'adapterfusion'; available: .*lora"):
         method_config("adapterfusion")
+
+
+@pytest.mark.parametrize("method", ["lora", "full_finetune", "transducer"])
+def test_loading_onto_other_weights_of_the_same_architecture_is_refused(method: str, tmp_path) -> None:
+    def backbone(seed: int):
+        torch.manual_seed(seed)
+        return load_backbone(config=TINY_CONFIGS["t5"], tokenizer="byte")
+
+    trained_on, tokenizer = backbone(0)
+    model = build_method(method, trained_on, tokenizer, **OPTIONS.get(method, {}))
+    train_steps(model)  # full fine-tuning changes the backbone: the adapter still names the weights it started from
+    model.save_pretrained(tmp_path)
+    recorded = json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())["backbone_weights"]
+
+    load_adapted_model(tmp_path, backbone(0)[0], tokenizer)  # the same pretrained weights: accepted
+    other = backbone(1)[0]
+    with pytest.raises(BackboneMismatchError, match=r"same architecture, other weights.*allow_other_backbone_weights") as error:
+        load_adapted_model(tmp_path, other, tokenizer)
+    assert recorded in str(error.value) and weights_fingerprint(other) in str(error.value)
+    load_adapted_model(tmp_path, other, tokenizer, check_weights=False)  # allowed on purpose
+
+
+def test_weights_digest_is_the_same_in_fp32_and_bf16() -> None:
+    torch.manual_seed(0)
+    model, _ = load_backbone(config=TINY_CONFIGS["t5"], tokenizer="byte")
+    digest = weights_fingerprint(model)
+    assert weights_fingerprint(model.to(torch.bfloat16)) == digest
+    with torch.no_grad():
+        next(model.parameters()).view(-1)[0] += 1.0
+    assert weights_fingerprint(model) != digest
