@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +30,17 @@ CHECKPOINT_META_KEY = "transducer_tuning"
 
 @dataclass
 class GenerationSettings:
-    """Decoding settings shared by every method (the paper's: beam 2, up to 150 new tokens)."""
+    """Decoding settings shared by every method (the paper's: beam 2, up to 150 new tokens).
+
+    ``mixed_precision``: generate under the trainer's mixed precision (e.g. ``bf16-mixed``: faster on CPUs with
+    bf16 and on GPUs). Reduced precision makes a prediction depend slightly on the other sequences in its batch
+    (padding changes the rounding), so predictions can change with ``data.eval_batch_size``; ``false`` generates
+    in float32, where they do not.
+    """
 
     num_beams: int = 2
     max_new_tokens: int = 150
+    mixed_precision: bool = True
 
 
 class AdaptationModule(pl.LightningModule):
@@ -103,13 +111,15 @@ class AdaptationModule(pl.LightningModule):
     def generate(self, batch: dict[str, Any]) -> list[str]:
         """Decode predictions from the source (and graph) alone."""
         started = time.perf_counter()
-        ids = self.adapted_model.generate(
-            batch["generation_input_ids"],
-            batch["generation_attention_mask"],
-            batch["graph"],
-            num_beams=self.generation.num_beams,
-            max_new_tokens=self.generation.max_new_tokens,
-        )
+        device_type = batch["generation_input_ids"].device.type
+        with torch.autocast(device_type, enabled=False) if not self.generation.mixed_precision else nullcontext():
+            ids = self.adapted_model.generate(
+                batch["generation_input_ids"],
+                batch["generation_attention_mask"],
+                batch["graph"],
+                num_beams=self.generation.num_beams,
+                max_new_tokens=self.generation.max_new_tokens,
+            )
         texts = [text.strip() for text in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
         self.generation_seconds += time.perf_counter() - started
         return texts

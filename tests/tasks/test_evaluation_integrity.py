@@ -73,3 +73,26 @@ def test_resume_from_last_continues_exactly(tmp_path: Path, backbone: dict) -> N
 
     # (Lightning numbers a resumed run's logged steps one higher, so compare in order.)
     assert list(resumed.values()) == pytest.approx([expected[2], expected[3]], abs=1e-6)
+
+
+@pytest.mark.parametrize("mixed_precision", [True, False])
+def test_generation_precision_follows_the_setting(tmp_path: Path, mixed_precision: bool) -> None:
+    import lightning.pytorch as pl
+    import torch
+
+    from tasks import AdaptationModule, CodeTaskDataModule
+    from tasks.module import GenerationSettings
+    from tests.tasks.harness_utils import TASK_EXAMPLES, TINY_T5, write_jsonl
+    from transducer.backbone import BackboneConfig
+    from transducer.methods import method_config
+
+    module = AdaptationModule(BackboneConfig(config=TINY_T5, tokenizer="byte"), method_config("no_finetune"),
+                              generation=GenerationSettings(max_new_tokens=2, mixed_precision=mixed_precision))
+    seen = []
+    module.adapted_model.backbone.register_forward_pre_hook(lambda *_: seen.append(torch.is_autocast_enabled("cpu")))
+    pairs = TASK_EXAMPLES["code_summarization"][:2]
+    data = CodeTaskDataModule("code_summarization", test=str(write_jsonl(tmp_path / "t.jsonl", pairs)),
+                              cpg_cache_dir=str(tmp_path / "c"), extraction_workers=1)
+    pl.Trainer(precision="bf16-mixed", logger=False, enable_progress_bar=False, default_root_dir=str(tmp_path)).test(module, data)
+    # the loss forward always runs under the trainer's autocast; generation follows the setting
+    assert seen[0] is True and set(seen[1:]) == {mixed_precision}
