@@ -169,10 +169,15 @@ class ObjectiveSampler:
         return collate_pairs(pairs, pad_id)
 
 
+#: padded widths are rounded up to a multiple of this, so that kernels see a handful of distinct shapes rather than a
+#: new one at almost every step (padding is masked: the loss is unchanged)
+PAD_MULTIPLE = 64
+
+
 def collate_pairs(pairs: list[tuple[list[int], list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad (input, target) id lists into a seq2seq batch."""
-    width = max(len(source) for source, _ in pairs)
-    target_width = max(len(target) for _, target in pairs)
+    """Right-pad (input, target) id lists into a seq2seq batch, widths rounded up to ``PAD_MULTIPLE``."""
+    width = -(-max(len(source) for source, _ in pairs) // PAD_MULTIPLE) * PAD_MULTIPLE
+    target_width = -(-max(len(target) for _, target in pairs) // PAD_MULTIPLE) * PAD_MULTIPLE
     input_ids = torch.full((len(pairs), width), pad_id, dtype=torch.long)
     labels = torch.full((len(pairs), target_width), IGNORE_INDEX, dtype=torch.long)
     for row, (source, target) in enumerate(pairs):
