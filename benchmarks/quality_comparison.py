@@ -28,6 +28,7 @@ import json
 import random
 import re
 import time
+import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {  # in run order: the graph
     "ia3": (1e-3, 3e-3, 1e-2),
     "linear_adapter": (1e-4, 3e-4, 1e-3),
     "layer_freezing": (1e-4, 3e-4, 1e-3),
+    "frozen_decoder": (1e-4, 3e-4, 1e-3),
     "transducer_small": (1e-3, 3e-3, 1e-2),
     "transducer_minilm": (3e-4, 1e-3, 3e-3),
 }
@@ -392,7 +394,11 @@ def main(argv: list[str] | None = None) -> None:
         copy_path.write_text(json.dumps(copy_baseline(paths["valid"]), indent=2) + "\n")
         for method in args.methods:
             started = time.perf_counter()
-            run_method(method, paths, protocol, args.backbone, args.results, args.work_dir)
+            try:
+                run_method(method, paths, protocol, args.backbone, args.results, args.work_dir)
+            except Exception:  # one broken method (e.g. a missing optional package) must not stop the others
+                print(f"[{method}] failed; the report lists it as not run:\n{traceback.format_exc()}", flush=True)
+                continue
             print(f"[{method}] done in {(time.perf_counter() - started) / 60:.1f} min", flush=True)
     command = "python benchmarks/quality_comparison.py" + ("" if args.limit is None else f" --limit {args.limit}")
     report = render_report(args.results, paths["valid"], protocol, args.backbone, command)

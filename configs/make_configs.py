@@ -65,6 +65,8 @@ METHODS: dict[str, tuple[dict[str, Any], float]] = {
                        "init_args": {"num_virtual_tokens": 10}}, 3e-4),
     "linear_adapter": ({"class_path": "transducer.methods.LinearAdapterConfig"}, 3e-4),
     "layer_freezing": ({"class_path": "transducer.methods.LayerFreezingConfig"}, 5e-5),
+    # CodeT5+'s recipe: encoder and decoder cross-attention trained, the rest of the decoder frozen
+    "frozen_decoder": ({"class_path": "transducer.methods.FrozenDecoderConfig"}, 5e-5),
     "full_finetune": ({"class_path": "transducer.methods.FullFinetuneConfig"}, 5e-5),
     "no_finetune": ({"class_path": "transducer.methods.NoFinetuneConfig"}, 3e-4),
 }

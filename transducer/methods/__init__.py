@@ -18,6 +18,7 @@ from typing import Any
 from torch import nn
 
 from transducer.methods.base import AdaptedModel, BackboneMismatchError, MethodConfig, read_adapter
+from transducer.methods.frozen_decoder import FrozenDecoderConfig
 from transducer.methods.full_finetune import FullFinetuneConfig
 from transducer.methods.ia3 import IA3MethodConfig
 from transducer.methods.layer_freezing import LayerFreezingConfig
@@ -36,6 +37,7 @@ BASELINES: tuple[type[MethodConfig], ...] = (
     PrefixTuningMethodConfig,
     LinearAdapterConfig,
     LayerFreezingConfig,
+    FrozenDecoderConfig,
 )
 
 #: method name -> config class (built on first access, see the module docstring)
@@ -97,6 +99,7 @@ __all__ = [
     "METHODS",
     "AdaptedModel",
     "BackboneMismatchError",
+    "FrozenDecoderConfig",
     "FullFinetuneConfig",
     "IA3MethodConfig",
     "LayerFreezingConfig",

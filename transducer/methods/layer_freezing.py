@@ -1,7 +1,10 @@
-"""Layer freezing (Telly-style): train only the top-k transformer blocks of each stack, freeze the rest.
+"""Layer freezing: freeze the bottom of each transformer stack and train the rest.
 
-Seq2seq backbones have an encoder and a decoder stack, decoder-only ones a single (decoder) stack. Embeddings
-and the LM head stay frozen; the stacks' final layer norms are trained when ``train_final_layer_norm`` is set.
+Two ways to say how much: ``top_k`` trains the top k blocks of each stack; ``frozen_bottom_layers`` is Telly's
+(Shi et al., ISSTA 2023) parameter K, the number of blocks frozen from the bottom of each stack (every block
+above them trains). Seq2seq backbones have an encoder and a decoder stack, decoder-only ones a single (decoder)
+stack. Token embeddings (Telly's layer 0) are frozen unless ``train_embeddings``; the LM head stays frozen (tied
+to the embeddings in T5 and GPT-2); the stacks' final layer norms train when ``train_final_layer_norm`` is set.
 """
 
 from __future__ import annotations
@@ -40,13 +43,17 @@ STACKS: dict[str, dict[str, tuple[str, str]]] = {
 @dataclass
 class LayerFreezingConfig(MethodConfig):
     """Train the top ``top_k`` blocks of every stack (encoder and decoder of a seq2seq backbone, the only stack
-    of a decoder-only one); ``top_k_encoder``/``top_k_decoder`` override ``top_k`` for one stack."""
+    of a decoder-only one); ``top_k_encoder``/``top_k_decoder`` override ``top_k`` for one stack. With
+    ``frozen_bottom_layers`` = K (Telly), the bottom K blocks of every stack are frozen and all others train
+    (``top_k`` is then ignored)."""
 
     method_name: ClassVar[str] = "layer_freezing"
 
     top_k: int = 2
     top_k_encoder: int | None = None
     top_k_decoder: int | None = None
+    frozen_bottom_layers: int | None = None
+    train_embeddings: bool = False
     train_final_layer_norm: bool = True
 
     def build(self, backbone: nn.Module, tokenizer: Any) -> BackboneWrapper:
@@ -64,20 +71,27 @@ class LayerFreezingConfig(MethodConfig):
             raise ValueError("`top_k_encoder` is set but the backbone is decoder-only (it has no encoder stack)")
         for stack, (blocks_path, norm_path) in stacks.items():
             blocks = backbone.get_submodule(blocks_path)
+            if self.frozen_bottom_layers is not None:
+                if not 0 <= self.frozen_bottom_layers <= len(blocks):
+                    raise ValueError(f"cannot freeze the bottom {self.frozen_bottom_layers} {stack} blocks: the "
+                                     f"{model_type!r} backbone has {len(blocks)}")
+                counts[stack] = len(blocks) - self.frozen_bottom_layers
             k = self.top_k if counts[stack] is None else counts[stack]
             if not 0 <= k <= len(blocks):
                 raise ValueError(f"cannot train the top {k} {stack} blocks: the {model_type!r} backbone has {len(blocks)}")
             for block in list(blocks)[len(blocks) - k :] if k else []:
                 block.requires_grad_(True)
-            norm = _optional_submodule(backbone, norm_path)
+            norm = optional_submodule(backbone, norm_path)
             if self.train_final_layer_norm and k and norm is not None:
                 norm.requires_grad_(True)
+        if self.train_embeddings:
+            backbone.get_input_embeddings().requires_grad_(True)
         if not any(p.requires_grad for p in backbone.parameters()):
             raise ValueError("layer_freezing with k=0 for every stack trains nothing; use method 'no_finetune' instead")
         return BackboneWrapper(self, backbone, tokenizer)
 
 
-def _optional_submodule(module: nn.Module, path: str) -> nn.Module | None:
+def optional_submodule(module: nn.Module, path: str) -> nn.Module | None:
     """``module.get_submodule(path)``, or ``None`` where the architecture has no such module (or it is ``None``)."""
     try:
         return module.get_submodule(path)

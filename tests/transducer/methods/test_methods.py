@@ -48,9 +48,18 @@ TRAINABLE: dict[str, Callable[[str, str], bool]] = {
     "layer_freezing": lambda family, name: re.match(_TOP_BLOCK[family], name) is not None,
     "transducer": lambda family, name: name.startswith("transducer."),
     "transducer_no_graph": lambda family, name: name.startswith("transducer.fusion."),
+    "frozen_decoder": lambda family, name: re.match(
+        r"model\.(encoder\.(block\.\d+\.|final_layer_norm\.)|decoder\.block\.\d+\.layer\.1\.)", name) is not None,
 }
 
 TRAINED_METHODS = [name for name in METHODS if name != "no_finetune"]
+#: methods that need an encoder-decoder backbone
+SEQ2SEQ_ONLY = {"frozen_decoder"}
+
+
+def combinations(methods: list[str]) -> list[tuple[str, str]]:
+    """(method, family) pairs the method supports."""
+    return [(m, f) for m in methods for f in FAMILIES if not (m in SEQ2SEQ_ONLY and f != "t5")]
 
 
 def build(fresh, method: str, family: str):
@@ -80,8 +89,7 @@ def snapshot(model) -> dict[str, torch.Tensor]:
     return {name: p.detach().clone() for name, p in model.named_parameters()}
 
 
-@pytest.mark.parametrize("family", FAMILIES)
-@pytest.mark.parametrize("method", TRAINED_METHODS)
+@pytest.mark.parametrize(("method", "family"), combinations(TRAINED_METHODS))
 def test_one_step_trains_exactly_the_method_parameters(fresh, method: str, family: str) -> None:
     model = build(fresh, method, family)
     before = snapshot(model)
@@ -126,8 +134,7 @@ def test_linear_adapter_is_square_and_starts_as_the_identity(fresh) -> None:
     torch.testing.assert_close(model(**training_batch("t5")).logits, reference)
 
 
-@pytest.mark.parametrize("family", FAMILIES)
-@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize(("method", "family"), combinations(list(METHODS)))
 def test_save_load_round_trip_reproduces_outputs(fresh, method: str, family: str, tmp_path) -> None:
     model = build(fresh, method, family)
     if method != "no_finetune":
@@ -156,8 +163,7 @@ def test_loading_onto_another_backbone_architecture_is_refused(fresh, method: st
         load_adapted_model(tmp_path, other, tokenizer)
 
 
-@pytest.mark.parametrize("family", FAMILIES)
-@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize(("method", "family"), combinations(list(METHODS)))
 def test_beam_search_returns_only_the_new_tokens(fresh, method: str, family: str) -> None:
     model = build(fresh, method, family).eval()
     batch = with_graphs(model, generation_batch())
@@ -227,3 +233,27 @@ def test_weights_digest_is_the_same_in_fp32_and_bf16() -> None:
     with torch.no_grad():
         next(model.parameters()).view(-1)[0] += 1.0
     assert weights_fingerprint(model) != digest
+
+
+def test_frozen_decoder_is_for_encoder_decoder_backbones(fresh) -> None:
+    backbone, tokenizer = fresh("gpt2")
+    with pytest.raises(ValueError, match="frozen_decoder needs an encoder-decoder backbone; 'gpt2' is decoder-only"):
+        build_method("frozen_decoder", backbone, tokenizer)
+    backbone, tokenizer = fresh("t5")
+    model = build_method("frozen_decoder", backbone, tokenizer, train_embeddings=True)
+    assert model.model.shared.weight.requires_grad and not model.model.decoder.block[0].layer[0].SelfAttention.q.weight.requires_grad
+
+
+def test_layer_freezing_telly_k_freezes_the_bottom_blocks(fresh) -> None:
+    def trained(**options) -> set[str]:
+        backbone, tokenizer = fresh("t5")
+        model = build_method("layer_freezing", backbone, tokenizer, **options)
+        return {name.split(".weight")[0] for name, p in model.named_parameters() if p.requires_grad}
+
+    one = trained(frozen_bottom_layers=1, top_k=0)  # K=1 of 2 blocks: block 1 of each stack trains, top_k ignored
+    assert {n.split(".layer.")[0] for n in one if ".block." in n} == {"model.encoder.block.1", "model.decoder.block.1"}
+    assert not any("shared" in n for n in one)
+    none = trained(frozen_bottom_layers=0, train_embeddings=True)  # K=0 with embeddings: the whole backbone
+    assert any(".block.0." in n for n in none) and "model.shared" in none
+    with pytest.raises(ValueError, match="cannot freeze the bottom 3 encoder blocks"):
+        trained(frozen_bottom_layers=3)
