@@ -14,7 +14,6 @@ from typing import Any
 import lightning.pytorch as pl
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.utils.data import DataLoader, DistributedSampler
-from tqdm.auto import tqdm
 
 from cpg import DEFAULT_MAX_NODES
 from cpg.cache import default_cache_dir
@@ -106,10 +105,11 @@ class CodeTaskDataModule(pl.LightningDataModule):
         #: seconds spent on graph extraction (``graphs_s``) and on tokenizing node texts (``graph_encoding_s``)
         self.timings: dict[str, float] = {}
         self.collator: Collator | None = None
-        self.graph_encoder: Callable[[Any], Any] | None = None
+        self.graph_encoder: Callable[..., list[Any]] | None = None
 
-    def connect(self, tokenizer: Any, seq2seq: bool, graph_encoder: Callable[[Any], Any] | None) -> None:
-        """Take the model's tokenizer, backbone family and graph encoder (``None``: the method uses no graphs)."""
+    def connect(self, tokenizer: Any, seq2seq: bool, graph_encoder: Callable[..., list[Any]] | None) -> None:
+        """Take the model's tokenizer, backbone family and graph encoder (``encode_graphs(graphs, progress=...)``
+        of the adapted model; ``None``: the method uses no graphs)."""
         self.collator = Collator(
             tokenizer, seq2seq, self.max_source_length, self.max_target_length, self.task.source_prefix
         )
@@ -149,7 +149,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
         if module is None or not hasattr(module, "adapted_model"):
             raise RuntimeError("CodeTaskDataModule needs `connect(...)` before setup when used without a trainer")
         adapted = module.adapted_model
-        self.connect(module.tokenizer, module.seq2seq, adapted.encode_graph if adapted.uses_graph else None)
+        self.connect(module.tokenizer, module.seq2seq, adapted.encode_graphs if adapted.uses_graph else None)
 
     def _load_split(self, split: str) -> list[Sample]:
         examples = self._examples(split)
@@ -165,11 +165,8 @@ class CodeTaskDataModule(pl.LightningDataModule):
         started = time.perf_counter()
         graphs = self._extract_graphs(examples, split)
         extracted = time.perf_counter()
-        samples = [
-            Sample(e.id, e.source, e.target, self.graph_encoder(g))
-            for e, g in zip(tqdm(examples, desc=f"[{split}] encoding graphs", unit="graph", disable=not rank_zero_only.rank == 0,
-                                 leave=False), graphs)
-        ]
+        encoded_graphs = self.graph_encoder(graphs, progress=rank_zero_only.rank == 0)
+        samples = [Sample(e.id, e.source, e.target, g) for e, g in zip(examples, encoded_graphs)]
         encoded = time.perf_counter()
         self.timings["graphs_s"] = self.timings.get("graphs_s", 0.0) + extracted - started
         self.timings["graph_encoding_s"] = self.timings.get("graph_encoding_s", 0.0) + encoded - extracted

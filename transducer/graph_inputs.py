@@ -1,16 +1,19 @@
 """Turning a code property graph into the fixed-width tensors the Transducer consumes.
 
-:func:`encode_graph` tokenizes every node's code text and kind name once (at data-loading time), so that the
-model never touches strings and PyG's ``Batch.from_data_list`` can concatenate a batch of graphs.
+:func:`encode_graph` (one graph) and :func:`encode_graphs` (a dataset's worth, each distinct string tokenized once)
+tokenize node code texts and kind names at data-loading time, so that the model never touches strings and PyG's
+``Batch.from_data_list`` can concatenate a batch of graphs.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch_geometric.data import Data
+from tqdm.auto import tqdm
 
 from cpg.graph import CodePropertyGraph
 
@@ -41,10 +44,55 @@ def encode_graph(
         (N, max_kind_tokens), and ``node_kind_hash`` (N,) long (a stable CRC32 of the kind name, for learned kind
         embeddings). A precomputed ``x`` on the input is kept. The string lists are dropped.
     """
+    return encode_graphs([graph], tokenizer, max_node_tokens, max_kind_tokens)[0]
+
+
+def encode_graphs(
+    graphs: Sequence[CodePropertyGraph | Data],
+    tokenizer: Any,
+    max_node_tokens: int = 16,
+    max_kind_tokens: int = 8,
+    progress: bool = False,
+) -> list[Data]:
+    """:func:`encode_graph` for many graphs at once: every distinct node text and kind name of all of them is
+    tokenized once, in large batches (node texts repeat a lot across a dataset), with a progress bar if asked."""
     if max_node_tokens < 1 or max_kind_tokens < 1:
         raise ValueError(f"max_node_tokens and max_kind_tokens must be >= 1, got {max_node_tokens} and {max_kind_tokens}")
     if tokenizer.pad_token_id is None:
         raise ValueError(f"tokenizer {type(tokenizer).__name__} has no pad token; set tokenizer.pad_token first")
+    char_budget = max_node_tokens * CHARS_PER_TOKEN_BUDGET
+    graph_strings = [_node_strings(graph) for graph in graphs]
+    text_rows: dict[str, int] = {}
+    kind_rows: dict[str, int] = {}
+    for _, texts, kinds in graph_strings:
+        for text in texts:
+            text_rows.setdefault(text[:char_budget], len(text_rows))
+        for kind in kinds:
+            kind_rows.setdefault(kind, len(kind_rows))
+    text_ids, text_mask = _tokenize(tokenizer, list(text_rows), max_node_tokens, progress)
+    kind_ids, kind_mask = _tokenize(tokenizer, [k.replace("_", " ") for k in kind_rows], max_kind_tokens, False)
+    encoded_graphs = []
+    for data, texts, kinds in graph_strings:
+        text_index = torch.tensor([text_rows[t[:char_budget]] for t in texts], dtype=torch.long)
+        kind_index = torch.tensor([kind_rows[k] for k in kinds], dtype=torch.long)
+        encoded = Data(
+            edge_index=data.edge_index,
+            edge_type=data.edge_type,
+            num_nodes=len(texts),
+            node_token_ids=text_ids[text_index],
+            node_token_mask=text_mask[text_index],
+            kind_token_ids=kind_ids[kind_index],
+            kind_token_mask=kind_mask[kind_index],
+            node_kind_hash=torch.tensor([zlib.crc32(k.encode()) for k in kinds], dtype=torch.long),
+        )
+        if "x" in data and data.x is not None:
+            encoded.x = data.x
+        encoded_graphs.append(encoded)
+    return encoded_graphs
+
+
+def _node_strings(graph: CodePropertyGraph | Data) -> tuple[Data, list[str], list[str]]:
+    """The graph's ``Data`` and its node texts and kind names, checked against its node count."""
     data = graph.to_pyg() if isinstance(graph, CodePropertyGraph) else graph
     num_nodes = int(data.num_nodes or 0)
     texts: list[str] = list(data.node_text) if "node_text" in data else []
@@ -54,40 +102,61 @@ def encode_graph(
             f"graph has {num_nodes} nodes but {len(texts)} node_text and {len(kinds)} node_kind entries; "
             "pass a CodePropertyGraph or the Data from its to_pyg()"
         )
-    char_budget = max_node_tokens * CHARS_PER_TOKEN_BUDGET
-    node_ids, node_mask = _tokenize(tokenizer, [t[:char_budget] for t in texts], max_node_tokens)
-    kind_rows = {kind: row for row, kind in enumerate(dict.fromkeys(kinds))}  # tokenize each kind name once
-    kind_ids, kind_mask = _tokenize(tokenizer, [k.replace("_", " ") for k in kind_rows], max_kind_tokens)
-    kind_index = torch.tensor([kind_rows[k] for k in kinds], dtype=torch.long)
-    encoded = Data(
-        edge_index=data.edge_index,
-        edge_type=data.edge_type,
-        num_nodes=num_nodes,
-        node_token_ids=node_ids,
-        node_token_mask=node_mask,
-        kind_token_ids=kind_ids[kind_index],
-        kind_token_mask=kind_mask[kind_index],
-        node_kind_hash=torch.tensor([zlib.crc32(k.encode()) for k in kinds], dtype=torch.long),
-    )
-    if "x" in data and data.x is not None:
-        encoded.x = data.x
-    return encoded
+    return data, texts, kinds
 
 
-def _tokenize(tokenizer: Any, texts: list[str], width: int) -> tuple[torch.Tensor, torch.Tensor]:
+#: texts tokenized per call (one progress-bar step)
+_TOKENIZE_CHUNK = 8192
+
+
+def _tokenize(tokenizer: Any, texts: list[str], width: int, progress: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """Token ids (len(texts), width) padded with the pad id, and the bool mask of real tokens."""
     if not texts:
         return torch.empty((0, width), dtype=torch.long), torch.empty((0, width), dtype=torch.bool)
-    encoded = tokenizer(
-        texts,
-        add_special_tokens=False,
-        truncation=True,
-        max_length=width,
-        padding="max_length",
-        padding_side="right",  # "first token" pooling reads position 0
-        return_attention_mask=True,
-        return_tensors="pt",
-    )
-    mask = encoded["attention_mask"].bool()
-    ids = encoded["input_ids"].masked_fill(~mask, tokenizer.pad_token_id)
-    return ids, mask
+    encode = _fast_encoder(tokenizer, width) or _slow_encoder(tokenizer, width)
+    chunks = range(0, len(texts), _TOKENIZE_CHUNK)
+    ids, masks = [], []
+    for start in tqdm(chunks, desc="tokenizing node texts", unit="chunk", disable=not progress, leave=False):
+        chunk_ids, chunk_mask = encode(texts[start : start + _TOKENIZE_CHUNK])
+        ids.append(chunk_ids.masked_fill(~chunk_mask, tokenizer.pad_token_id))
+        masks.append(chunk_mask)
+    return torch.cat(ids), torch.cat(masks)
+
+
+def _fast_encoder(tokenizer: Any, width: int) -> Any:
+    """For a fast (Rust) tokenizer: a copy of its ``tokenizers.Tokenizer`` that truncates and right-pads to
+    ``width`` itself, skipping the per-text Python conversion of ``transformers`` (the slowest part on large
+    datasets); ``None`` for other tokenizers."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    from tokenizers import Tokenizer
+
+    copy = Tokenizer.from_str(backend.to_str())
+    copy.enable_truncation(max_length=width)
+    copy.enable_padding(direction="right", length=width, pad_id=tokenizer.pad_token_id, pad_token=tokenizer.pad_token)
+
+    def encode(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        encodings = copy.encode_batch(texts, add_special_tokens=False)
+        ids = torch.tensor([e.ids for e in encodings], dtype=torch.long)
+        mask = torch.tensor([e.attention_mask for e in encodings], dtype=torch.bool)
+        return ids, mask
+
+    return encode
+
+
+def _slow_encoder(tokenizer: Any, width: int) -> Any:
+    def encode(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        encoded = tokenizer(
+            texts,
+            add_special_tokens=False,
+            truncation=True,
+            max_length=width,
+            padding="max_length",
+            padding_side="right",  # "first token" pooling reads position 0
+            return_attention_mask=True,
+            return_tensors="pt",
+        )
+        return encoded["input_ids"], encoded["attention_mask"].bool()
+
+    return encode

@@ -40,7 +40,7 @@ def test_samples_with_failed_graphs_are_kept_with_empty_graphs(tmp_path: Path, t
 
     monkeypatch.setattr(cpg.extraction, "extract_treesitter", flaky_extract)
     module = CodeTaskDataModule(train=str(data), batch_size=3, cpg_cache_dir=str(tmp_path / "cache"), extraction_workers=1)
-    module.connect(tokenizer, seq2seq=True, graph_encoder=model.encode_graph)
+    module.connect(tokenizer, seq2seq=True, graph_encoder=model.encode_graphs)
     with caplog.at_level("INFO"):
         samples = module._load_split("train")
 

@@ -67,3 +67,16 @@ def test_bad_inputs(byte_tokenizer):
         encode_graph(data, byte_tokenizer)
     with pytest.raises(ValueError, match="max_node_tokens"):
         encode_graph(toy_cpg(), byte_tokenizer, max_node_tokens=0)
+
+
+def test_encode_graphs_equals_one_by_one(byte_tokenizer):
+    from transducer.graph_inputs import encode_graphs
+
+    graphs = [toy_cpg(0), empty_cpg(), toy_cpg(1), toy_cpg(0)]
+    together = encode_graphs(graphs, byte_tokenizer, max_node_tokens=6, max_kind_tokens=4, progress=True)
+    for graph, encoded in zip(graphs, together):
+        alone = encode_graph(graph, byte_tokenizer, max_node_tokens=6, max_kind_tokens=4)
+        assert encoded.keys() == alone.keys()
+        for key in alone.keys():
+            value = alone[key]
+            assert torch.equal(encoded[key], value) if isinstance(value, torch.Tensor) else encoded[key] == value

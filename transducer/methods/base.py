@@ -81,8 +81,13 @@ class AdaptedModel(nn.Module, ABC):
 
     def encode_graph(self, graph: Any) -> Any:
         """Turn one ``cpg.CodePropertyGraph`` into the PyG ``Data`` this method consumes (methods with
-        ``uses_graph = True`` override it; the data module calls it once per sample and caches the result)."""
+        ``uses_graph = True`` override it)."""
         raise NotImplementedError(f"{type(self).__name__} does not use graphs")
+
+    def encode_graphs(self, graphs: list[Any], progress: bool = False) -> list[Any]:
+        """:meth:`encode_graph` for a whole split (the data module calls this once per split); methods may
+        override it with a batched version."""
+        return [self.encode_graph(graph) for graph in graphs]
 
     @abstractmethod
     def save_pretrained(self, directory: str | Path) -> None:
