@@ -9,6 +9,7 @@ for ``predict``, and a test run on the best checkpoint after ``fit`` when a test
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -75,6 +76,8 @@ class TransducerCLI(LightningCLI):
     def before_instantiate_classes(self) -> None:
         """Without a configured logger, log to CSV under ``trainer.default_root_dir`` (``<root>/run/version_N``)."""
         trainer = self.config[self.subcommand].trainer
+        runs = Path(trainer.default_root_dir or ".") / "run"
+        _RUN_FOLDERS_BEFORE[runs] = set(runs.glob("version_*"))
         if trainer.logger in (None, True):
             trainer.logger = Namespace(
                 class_path="lightning.pytorch.loggers.CSVLogger",
@@ -144,13 +147,31 @@ def score_comparison(untrained: dict[str, float], adapted: dict[str, float]) -> 
     return "\n".join(lines)
 
 
+#: run folders (``<root>/run``) of this process's commands -> the version folders they held before the command
+_RUN_FOLDERS_BEFORE: dict[Path, set[Path]] = {}
+#: files a run folder holds before anything worth keeping is written
+_SETUP_FILES = {"hparams.yaml", "config.yaml"}
+
+
+def remove_empty_run_folders() -> None:
+    """Delete the version folders a failed command created that hold nothing but its setup files."""
+    for runs, before in _RUN_FOLDERS_BEFORE.items():
+        for folder in set(runs.glob("version_*")) - before:
+            if {p.name for p in folder.iterdir()} <= _SETUP_FILES:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(args: list[str] | None = None) -> TransducerCLI:
     # Arguments that are the command line itself go through sys.argv: LightningCLI warns when given both.
-    return TransducerCLI(
-        AdaptationModule,
-        CodeTaskDataModule,
-        args=None if args == sys.argv[1:] else args,
-        trainer_defaults={"callbacks": [ExportArtifacts(), PredictionsWriter()]},
-        save_config_kwargs={"overwrite": True},
-        seed_everything_default=42,
-    )
+    try:
+        return TransducerCLI(
+            AdaptationModule,
+            CodeTaskDataModule,
+            args=None if args == sys.argv[1:] else args,
+            trainer_defaults={"callbacks": [ExportArtifacts(), PredictionsWriter()]},
+            save_config_kwargs={"overwrite": True},
+            seed_everything_default=42,
+        )
+    except BaseException:
+        remove_empty_run_folders()
+        raise

@@ -9,7 +9,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench,pretrain} ...
 
@@ -24,6 +27,23 @@ USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench,pretrain} ...
 Run `transducer <command> --help` for the options of a command."""
 
 LIGHTNING_SUBCOMMANDS = ("fit", "validate", "test", "predict")
+
+
+#: errors that describe a problem with the user's input; shown as one line (TRANSDUCER_TRACEBACK=1 shows all)
+USER_ERRORS = (FileNotFoundError, NotADirectoryError, ValueError, KeyError)
+
+
+@contextmanager
+def one_line_errors(command: str) -> Iterator[None]:
+    """Turn errors about the user's input (missing files, bad options or data) into one line on stderr, exit 2."""
+    try:
+        yield
+    except USER_ERRORS as error:
+        if os.environ.get("TRANSDUCER_TRACEBACK"):
+            raise
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"transducer {command}: error: {message} (TRANSDUCER_TRACEBACK=1 shows the traceback)", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,7 +67,8 @@ def main(argv: list[str] | None = None) -> None:
     elif command in LIGHTNING_SUBCOMMANDS:
         from tasks.cli import main as lightning_main
 
-        lightning_main(args)
+        with one_line_errors(command):
+            lightning_main(args)
     else:
         print(f"transducer: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
         raise SystemExit(2)

@@ -81,3 +81,25 @@ def test_console_command_prints_no_lightning_args_warning(tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "seed_everything" in result.stdout and "args parameter" not in result.stderr
+
+
+def test_a_failed_command_leaves_no_empty_run_folder(tmp_path: Path) -> None:
+    config = make_config(tmp_path, "code_summarization")
+    with pytest.raises(FileNotFoundError, match="no-such.jsonl"):
+        run_cli("fit", "--config", str(config), "--data.train", str(tmp_path / "no-such.jsonl"))
+    assert not list((tmp_path / "out" / "run").glob("version_*"))
+
+
+def test_console_reports_bad_input_in_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config = make_config(tmp_path, "code_summarization")
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "transducer.cli", "test", "--config", str(config), "--allow_untrained", "true",
+               "--model.adapter", str(tmp_path / "no-adapter")]
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
+    assert result.returncode == 2
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("transducer test: error:")]
+    assert len(error_lines) == 1 and "no-adapter" in error_lines[0] and "Traceback" not in result.stderr
