@@ -221,11 +221,13 @@ class AdaptationModule(pl.LightningModule):
             raise ValueError(f"checkpoint holds method {saved['method']!r} but the config builds {method!r}")
         self._rng_to_restore = checkpoint.get("rng_states")
 
-    def on_train_start(self) -> None:
+    def on_fit_start(self) -> None:
         # `from_pretrained` returns backbones in eval mode and Lightning keeps the modes it finds, so without this
         # every method would train a folder-loaded backbone with its dropout off. Every method trains in train
-        # mode, as a standard fine-tune (or PEFT run) of the backbone does; evaluation loops switch to eval.
+        # mode, as a standard fine-tune (or PEFT run) of the backbone does; evaluation loops switch to eval and back.
         self.adapted_model.train()
+
+    def on_train_start(self) -> None:
         # Restored here, after the sanity check, so the first resumed step draws what the uninterrupted run drew.
         if self._rng_to_restore is not None:
             torch.set_rng_state(self._rng_to_restore["torch"])
