@@ -71,22 +71,8 @@ def paired_bootstrap(
             for rows in _chunks(num_resamples, differences.size)
         ]
     )
-    tail = (1.0 - confidence) / 2.0
-    ci_low, ci_high = np.quantile(means, [tail, 1.0 - tail])
-    extreme = np.abs(means - observed) >= abs(observed) * (1.0 - _TIE_TOLERANCE)
-    return SignificanceResult(
-        method="paired_bootstrap",
-        num_instances=differences.size,
-        mean_a=float(a.mean()),
-        mean_b=float(b.mean()),
-        mean_difference=observed,
-        p_value=float((1 + extreme.sum()) / (num_resamples + 1)),
-        ci_low=float(ci_low),
-        ci_high=float(ci_high),
-        confidence=confidence,
-        num_resamples=num_resamples,
-        seed=seed,
-    )
+    return _bootstrap_result("paired_bootstrap", differences.size, float(a.mean()), float(b.mean()), observed, means,
+                             confidence, seed)
 
 
 def paired_bootstrap_corpus(
@@ -116,21 +102,30 @@ def paired_bootstrap_corpus(
     for rows in _chunks(num_resamples, a.shape[0] * a.shape[1]):
         drawn = rng.integers(0, a.shape[0], size=(rows, a.shape[0]))
         differences.append(corpus_score(a[drawn].sum(axis=1)) - corpus_score(b[drawn].sum(axis=1)))
-    resampled = np.concatenate(differences)
+    return _bootstrap_result("paired_bootstrap_corpus", a.shape[0], score_a, score_b, observed,
+                             np.concatenate(differences), confidence, seed)
+
+
+def _bootstrap_result(
+    method: str, num_instances: int, score_a: float, score_b: float, observed: float, resampled: np.ndarray,
+    confidence: float, seed: int,
+) -> SignificanceResult:
+    """The test result from the ``observed`` difference and the resampled ones: percentile interval, and the
+    p-value of the resampled differences shifted to the null (see the module docstring)."""
     tail = (1.0 - confidence) / 2.0
     ci_low, ci_high = np.quantile(resampled, [tail, 1.0 - tail])
     extreme = np.abs(resampled - observed) >= abs(observed) * (1.0 - _TIE_TOLERANCE)
     return SignificanceResult(
-        method="paired_bootstrap_corpus",
-        num_instances=a.shape[0],
+        method=method,
+        num_instances=num_instances,
         mean_a=score_a,
         mean_b=score_b,
         mean_difference=observed,
-        p_value=float((1 + extreme.sum()) / (num_resamples + 1)),
+        p_value=float((1 + extreme.sum()) / (resampled.size + 1)),
         ci_low=float(ci_low),
         ci_high=float(ci_high),
         confidence=confidence,
-        num_resamples=num_resamples,
+        num_resamples=int(resampled.size),
         seed=seed,
     )
 
