@@ -63,8 +63,8 @@ METRICS = ("corpus_bleu", "exact_match", "codebleu", "codebleu_ngram_match", "co
 class Protocol:
     """Settings shared by every method of the comparison."""
 
-    dev_size: int = 200
-    grid_steps: int = 200
+    dev_size: int = 100
+    grid_steps: int = 60
     final_epochs: int = 1
     batch_size: int = 16
     eval_batch_size: int = 32
