@@ -118,8 +118,10 @@ class TransducerCLI(LightningCLI):
         self._print_summary()
 
     def _print_summary(self, training_seconds: float | None = None) -> None:
+        # every rank builds it (the run folder is broadcast from rank 0 under DDP); rank 0 prints it
+        summary = run_summary(self.subcommand, self.trainer, self.model, self.datamodule, training_seconds)
         if self.trainer.is_global_zero:
-            print(run_summary(self.subcommand, self.trainer, self.model, self.datamodule, training_seconds))
+            print(summary)
 
     def before_fit(self) -> None:
         self.untrained_scores: dict[str, float] | None = None
