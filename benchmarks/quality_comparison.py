@@ -295,8 +295,10 @@ def render_report(results: Path, valid_path: Path, protocol: Protocol, backbone:
         cells += [f"{timings['train_s'] / 60:.1f}" if "train_s" in timings else "—",
                   f"{timings['generate_s'] / 60:.1f}" if "generate_s" in timings else "—"]
         lines.append("| " + " | ".join(cells) + " |")
+    shown = Path(backbone).resolve()
+    shown = shown.relative_to(REPO_ROOT) if shown.is_relative_to(REPO_ROOT) else shown
     text = [
-        f"Backbone `{backbone}` (frozen except where the method trains it), CodeXGLUE Java→C#: trained on the "
+        f"Backbone `{shown.as_posix()}` (frozen except where the method trains it), CodeXGLUE Java→C#: trained on the "
         f"train pairs, scored on the {len(valid_path.read_text().splitlines())} validation pairs. Budget per method: {protocol.final_epochs} epoch(s) at "
         f"batch {protocol.batch_size}, {protocol.lr_schedule} schedule with {protocol.warmup_steps} warm-up steps, "
         f"{protocol.precision}; learning rate chosen from a 3-point grid ({protocol.grid_steps} steps each) on a "
@@ -306,8 +308,9 @@ def render_report(results: Path, valid_path: Path, protocol: Protocol, backbone:
         "\n".join(lines),
         "",
         "BLEU: CodeXGLUE code-to-code evaluator (corpus-level, whitespace tokens). EM: exact match. CodeBLEU "
-        "(`codebleu` package) with its four components; its data-flow component is 1 when the reference has no data "
-        "flow, so even an empty prediction scores at least 25 on such pairs. p (Holm): paired bootstrap (2,000 "
+        "(`codebleu` package) with its four components; the package counts the data-flow component as 1 when no "
+        "reference has data flow, so on such data even an empty prediction scores 25 (per instance: a pair whose "
+        "reference has no data flow scores at least 25). p (Holm): paired bootstrap (2,000 "
         "resamples of the corpus BLEU statistics), Holm–Bonferroni corrected over the family.",
     ]
     ablation = rows.get(REFERENCE, {}).get("graph_ablation")
