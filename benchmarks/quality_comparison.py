@@ -254,7 +254,7 @@ def significance(results: Path, valid_path: Path, methods: list[str]) -> dict[st
     from tasks.metrics.corpus_bleu import bleu_from_statistics, bleu_statistics
     from tasks.significance import holm_bonferroni, paired_bootstrap_corpus
 
-    references = {json.loads(line)["id"]: json.loads(line) for line in valid_path.read_text().splitlines()}
+    references = {r["id"]: r for r in map(json.loads, valid_path.read_text().splitlines())}
 
     def statistics(method: str) -> np.ndarray:
         if method == COPY_BASELINE:
