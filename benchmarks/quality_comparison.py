@@ -7,6 +7,7 @@ Protocol (``Protocol`` below; every figure of the report comes from it):
   ``dev_size`` pairs is carved from train (seeded) for choosing each method's learning rate.
 - Learning rate: for each method, every rate of its grid (``LEARNING_RATE_GRIDS``) trains for ``grid_steps`` steps
   on train minus the dev slice and is scored on the dev slice (corpus BLEU); the best rate (ties: the smaller) wins.
+- Batches: ``batch_size`` pairs, grouped by length (``group_by_length``: the same examples, less padding).
 - Final run: the chosen rate trains on all train pairs for ``final_epochs`` epochs (the same budget for every
   method), then generates for the 499 validation pairs (beam ``num_beams``); no fine-tuning and the copy baseline
   (prediction = source) are scored directly.
@@ -63,7 +64,7 @@ METRICS = ("corpus_bleu", "exact_match", "codebleu", "codebleu_ngram_match", "co
 class Protocol:
     """Settings shared by every method of the comparison."""
 
-    dev_size: int = 100
+    dev_size: int = 64
     grid_steps: int = 60
     final_epochs: int = 1
     batch_size: int = 16
@@ -75,6 +76,7 @@ class Protocol:
     warmup_steps: int = 30
     lr_schedule: str = "linear"
     precision: str = "bf16-mixed"
+    group_by_length: bool = True
     seed: int = 42
 
 
@@ -148,6 +150,7 @@ def train_and_evaluate(
         "code_translation", train=str(train_path) if train_path else None, test=str(eval_path),
         batch_size=protocol.batch_size, eval_batch_size=protocol.eval_batch_size,
         max_source_length=protocol.max_source_length, max_target_length=protocol.max_target_length, seed=protocol.seed,
+        group_by_length=protocol.group_by_length,
     )
     trainer = make_trainer(run_dir, protocol, steps)
     trainable, total = module.adapted_model.trainable_parameters()
@@ -203,6 +206,16 @@ def graph_ablation(module: Any, data: Any, run_dir: Path, protocol: Protocol) ->
 def _read_metrics(run_dir: Path) -> dict[str, float]:
     values = json.loads((run_dir / "metrics_test.json").read_text())
     return {k: float(v) for k, v in values.items() if isinstance(v, (int, float)) and k != "num_examples"}
+
+
+def backbone_fingerprint(backbone: str) -> str:
+    """The digest of the backbone's weights (``transducer.backbone.weights_fingerprint``): results on other weights
+    must not mix with these."""
+    from transformers import AutoModelForSeq2SeqLM
+
+    from transducer.backbone import weights_fingerprint
+
+    return weights_fingerprint(AutoModelForSeq2SeqLM.from_pretrained(backbone))
 
 
 def copy_baseline(valid_path: Path) -> dict[str, Any]:
@@ -379,7 +392,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-benchmarks-md", action="store_true", help="do not update BENCHMARKS.md")
     parser.add_argument("--limit", type=int, help="read only the first N pairs of each split (smoke tests)")
     for field in dataclasses.fields(Protocol):
-        parser.add_argument(f"--{field.name.replace('_', '-')}", type=type(field.default), default=field.default)
+        flag = f"--{field.name.replace('_', '-')}"
+        if isinstance(field.default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default)
+        else:
+            parser.add_argument(flag, type=type(field.default), default=field.default)
     args = parser.parse_args(argv)
     unknown = sorted(set(args.methods) - set(LEARNING_RATE_GRIDS))
     if unknown:
@@ -387,9 +404,10 @@ def main(argv: list[str] | None = None) -> None:
     protocol = Protocol(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Protocol)})
     args.results.mkdir(parents=True, exist_ok=True)
     saved = args.results / "protocol.json"
-    if saved.exists() and json.loads(saved.read_text()) != asdict(protocol):
-        parser.error(f"{args.results} holds results of another protocol ({saved}); use another --results folder")
-    saved.write_text(json.dumps(asdict(protocol), indent=2) + "\n")
+    settings = {**asdict(protocol), "backbone_weights": backbone_fingerprint(args.backbone)}
+    if saved.exists() and json.loads(saved.read_text()) != settings:
+        parser.error(f"{args.results} holds results of another protocol or backbone ({saved}); use another --results folder")
+    saved.write_text(json.dumps(settings, indent=2) + "\n")
     paths = prepare_data(args.data, args.work_dir, protocol, args.limit)
     if not args.report:
         copy_path = args.results / COPY_BASELINE / "result.json"

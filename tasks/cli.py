@@ -22,6 +22,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from tasks.callbacks import ExportArtifacts, PredictionsWriter, best_checkpoint_path
 from tasks.datamodule import CodeTaskDataModule
 from tasks.module import AdaptationModule
+from tasks.resume import BatchSeeds, checkpoint_run_state
 from tasks.summary import run_summary
 from tasks.task import Task, resolve_task
 
@@ -36,6 +37,14 @@ def monitored_metric(task: Any) -> str:
 
 def checkpoint_dir(default_root_dir: str | None) -> str:
     return str(Path(default_root_dir or ".") / "checkpoints")
+
+
+def resolve_checkpoint(ckpt_path: str | None, default_root_dir: str | None) -> Path | None:
+    """The file ``--ckpt_path`` names (``last``: ``<root>/checkpoints/last.ckpt``), if it exists."""
+    if not ckpt_path or ckpt_path in ("best", "hpc", "registry"):
+        return None
+    path = Path(checkpoint_dir(default_root_dir)) / "last.ckpt" if ckpt_path == "last" else Path(ckpt_path)
+    return path if path.is_file() else None
 
 
 class TransducerCLI(LightningCLI):
@@ -74,15 +83,20 @@ class TransducerCLI(LightningCLI):
         )
 
     def before_instantiate_classes(self) -> None:
-        """Without a configured logger, log to CSV under ``trainer.default_root_dir`` (``<root>/run/version_N``)."""
-        trainer = self.config[self.subcommand].trainer
+        """Without a configured logger, log to CSV under ``trainer.default_root_dir`` (``<root>/run/version_N``);
+        ``fit --ckpt_path`` continues the checkpoint's own version folder (:mod:`tasks.resume`)."""
+        config = self.config[self.subcommand]
+        trainer = config.trainer
         runs = Path(trainer.default_root_dir or ".") / "run"
         _RUN_FOLDERS_BEFORE[runs] = set(runs.glob("version_*"))
         if trainer.logger in (None, True):
-            trainer.logger = Namespace(
-                class_path="lightning.pytorch.loggers.CSVLogger",
-                init_args=Namespace(save_dir=trainer.default_root_dir or ".", name="run"),
-            )
+            init_args = Namespace(save_dir=trainer.default_root_dir or ".", name="run")
+            checkpoint = resolve_checkpoint(config.get("ckpt_path"), trainer.default_root_dir) if self.subcommand == "fit" else None
+            if checkpoint is not None:
+                folder, step = checkpoint_run_state(checkpoint)
+                if folder is not None and Path(folder).parent.resolve() == runs.resolve() and Path(folder).is_dir():
+                    init_args.version, init_args.resume_step = Path(folder).name, step
+            trainer.logger = Namespace(class_path="tasks.resume.ContinuingCSVLogger", init_args=init_args)
 
     def before_validate(self) -> None:
         self._refuse_untrained_evaluation()
@@ -170,7 +184,7 @@ def main(args: list[str] | None = None) -> TransducerCLI:
             AdaptationModule,
             CodeTaskDataModule,
             args=None if args == sys.argv[1:] else args,
-            trainer_defaults={"callbacks": [ExportArtifacts(), PredictionsWriter()]},
+            trainer_defaults={"callbacks": [BatchSeeds(), ExportArtifacts(), PredictionsWriter()]},
             save_config_kwargs={"overwrite": True},
             seed_everything_default=42,
         )

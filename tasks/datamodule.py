@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import lightning.pytorch as pl
+import torch
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.utils.data import DataLoader, DistributedSampler
 
@@ -33,22 +34,42 @@ OPTIONAL_STAGE_SPLITS = {"fit": ("validation",)}
 DataSpec = dict[str, Any] | str
 
 
+#: with ``group_by_length``, each run of this many batches (in shuffled order) is sorted by length, as Hugging Face's
+#: ``LengthGroupedSampler`` does: batches hold similar lengths (less padding) and their order stays random
+LENGTH_GROUP_BATCHES = 50
+
+
 class EpochShuffleSampler(DistributedSampler):
     """Shuffle with ``seed + trainer.current_epoch``, read when an epoch's iteration starts.
 
     Reading the epoch from the trainer (rather than trusting ``set_epoch`` calls) keeps the order of a run resumed
     from an end-of-epoch checkpoint identical to the uninterrupted run's; Lightning's ``set_epoch`` is one epoch
     ahead there. Splits the data across ranks like ``DistributedSampler``.
+
+    With ``lengths`` (one per sample) and ``batch_size``, each rank's shuffled order is cut into groups of
+    :data:`LENGTH_GROUP_BATCHES` batches, each group sorted longest first, and the batches are then shuffled (same
+    seed), so a batch pads to similar lengths while the batch order stays random.
     """
 
-    def __init__(self, dataset: Any, trainer: pl.Trainer | None, **kwargs: Any) -> None:
+    def __init__(self, dataset: Any, trainer: pl.Trainer | None, lengths: list[int] | None = None,
+                 batch_size: int = 1, **kwargs: Any) -> None:
         super().__init__(dataset, shuffle=True, **kwargs)
         self.trainer = trainer
+        self.lengths = lengths
+        self.batch_size = batch_size
 
     def __iter__(self) -> Any:
         if self.trainer is not None:
             self.epoch = self.trainer.current_epoch
-        return super().__iter__()
+        order = list(super().__iter__())
+        if self.lengths is None:
+            return iter(order)
+        group = LENGTH_GROUP_BATCHES * self.batch_size
+        grouped = [i for start in range(0, len(order), group)
+                   for i in sorted(order[start : start + group], key=lambda i: -self.lengths[i])]
+        batches = [grouped[start : start + self.batch_size] for start in range(0, len(grouped), self.batch_size)]
+        generator = torch.Generator().manual_seed(self.seed + self.epoch + 1)
+        return iter([i for b in torch.randperm(len(batches), generator=generator).tolist() for i in batches[b]])
 
 
 class CodeTaskDataModule(pl.LightningDataModule):
@@ -65,6 +86,8 @@ class CodeTaskDataModule(pl.LightningDataModule):
         extraction_workers: processes for graph extraction (default: all cores).
         num_workers: ``DataLoader`` workers.
         seed: shuffling seed (each epoch reshuffles with ``seed + epoch``, so resumed runs see the same order).
+        group_by_length: training batches of similar lengths (source + target characters), like Hugging Face's
+            ``group_by_length``: less padding, so faster steps, with the batch order still random.
     """
 
     def __init__(
@@ -84,6 +107,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
         extraction_workers: int | None = None,
         num_workers: int = 0,
         seed: int = 42,
+        group_by_length: bool = False,
     ) -> None:
         super().__init__()
         self.task = resolve_task(task)
@@ -98,6 +122,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
         self.extraction_workers = extraction_workers
         self.num_workers = num_workers
         self.seed = seed
+        self.group_by_length = group_by_length
         self.samples: dict[str, list[Sample]] = {}
         #: per loaded split: truncation and train-overlap counts (also logged, and written with test metrics)
         self.accounting: dict[str, SplitAccounting] = {}
@@ -225,7 +250,9 @@ class CodeTaskDataModule(pl.LightningDataModule):
         if shuffle:
             world_size = self.trainer.world_size if self.trainer is not None else 1
             rank = self.trainer.global_rank if self.trainer is not None else 0
-            sampler = EpochShuffleSampler(samples, self.trainer, num_replicas=world_size, rank=rank, seed=self.seed)
+            lengths = [len(s.source) + len(s.target) for s in samples] if self.group_by_length else None
+            sampler = EpochShuffleSampler(samples, self.trainer, lengths=lengths, batch_size=self.batch_size,
+                                          num_replicas=world_size, rank=rank, seed=self.seed)
         return DataLoader(
             samples,  # type: ignore[arg-type]
             batch_size=self.batch_size if split == "train" else self.eval_batch_size,

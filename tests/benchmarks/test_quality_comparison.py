@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from benchmarks.quality_comparison import main
 from tests.tasks.harness_utils import TASK_EXAMPLES, TINY_T5
@@ -62,3 +63,8 @@ def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
 
     with pytest.raises(SystemExit):  # other protocol settings must not mix with these results
         main(_args(root, "--methods", "transducer", "--final-epochs", "2"))
+    torch.manual_seed(7)
+    other, _ = load_backbone(config={**TINY_T5, "dropout_rate": 0.1}, tokenizer="byte")
+    other.save_pretrained(root / "other-backbone")
+    with pytest.raises(SystemExit):  # nor results on other weights of the same architecture
+        main([*_args(root, "--methods", "transducer"), "--backbone", str(root / "other-backbone")])

@@ -53,26 +53,31 @@ def _train_losses(run: Path) -> dict[int, float]:
         return {int(row["step"]): float(row["train_loss"]) for row in csv.DictReader(handle) if row.get("train_loss")}
 
 
-@pytest.mark.parametrize("backbone", [TINY_T5])
-def test_resume_from_last_continues_exactly(tmp_path: Path, backbone: dict) -> None:
-    # 6 training examples, batch 3: 2 steps per epoch; checkpoints at the end of each epoch.
+def test_resume_from_last_continues_exactly_with_dropout_in_the_same_run_folder(tmp_path: Path) -> None:
+    # 6 training examples, batch 3: 2 steps per epoch; checkpoints at the end of each epoch. Dropout is on, so the
+    # resumed sitting matches only if its dropout masks are the ones the uninterrupted run drew.
+    backbone = {**TINY_T5, "dropout_rate": 0.3}
     trainer = {"log_every_n_steps": 1, "val_check_interval": None, "check_val_every_n_epoch": 1}
     (tmp_path / "a").mkdir()
-    uninterrupted = make_config(tmp_path / "a", "code_summarization", backbone=backbone, trainer={**trainer, "max_steps": 4})
+    uninterrupted = make_config(tmp_path / "a", "code_summarization", backbone=backbone, trainer={**trainer, "max_steps": 6})
     run_cli("fit", "--config", str(uninterrupted), "--test_after_fit", "false")
     expected = _train_losses(_latest_run(tmp_path / "a" / "out"))
+    assert len(expected) == 6
 
     (tmp_path / "b").mkdir()
     interrupted = make_config(tmp_path / "b", "code_summarization", backbone=backbone, trainer={**trainer, "max_steps": 2})
     run_cli("fit", "--config", str(interrupted), "--test_after_fit", "false")
     config = yaml.safe_load(interrupted.read_text())
-    config["trainer"]["max_steps"] = 4
+    config["trainer"]["max_steps"] = 6
     interrupted.write_text(yaml.safe_dump(config))
-    run_cli("fit", "--config", str(interrupted), "--ckpt_path", "last", "--test_after_fit", "false")
-    resumed = _train_losses(_latest_run(tmp_path / "b" / "out"))
+    run_cli("fit", "--config", str(interrupted), "--ckpt_path", "last", "--test_after_fit", "false", "--seed_everything", "7")
 
-    # (Lightning numbers a resumed run's logged steps one higher, so compare in order.)
-    assert list(resumed.values()) == pytest.approx([expected[2], expected[3]], abs=1e-6)
+    runs = list((tmp_path / "b" / "out" / "run").glob("version_*"))
+    assert len(runs) == 1  # the resumed sitting continued the first sitting's folder
+    resumed = _train_losses(runs[0])
+    assert sorted(resumed) == sorted(expected)  # one curve over every step, none twice
+    assert [resumed[k] for k in sorted(resumed)] == pytest.approx([expected[k] for k in sorted(expected)], abs=1e-6)
+    assert (runs[0] / "loss_curve.png").is_file()
 
 
 @pytest.mark.parametrize("mixed_precision", [True, False])

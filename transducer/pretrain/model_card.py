@@ -7,7 +7,7 @@ from pathlib import Path
 
 def write_model_card(
     folder: Path, *, config: dict, state: dict, corpus_stats: dict, corpus_tokens: int, command: str,
-    parameters: int, precision: str, save_dtype: str,
+    parameters: int, precision: str, save_dtype: str, hardware: str,
 ) -> None:
     last = state["log"][-50:]
     final = {objective: sum(row[objective] for row in last) / len(last) for objective in ("span", "causal")}
@@ -25,7 +25,7 @@ library_name: transformers
 license: apache-2.0
 tags: [code, t5, java, csharp, python]
 ---
-# A small T5 code model pretrained on 2 CPU cores
+# A small T5 code model pretrained from scratch
 
 A T5 v1.0 encoder-decoder ({parameters / 1e6:.2f}M parameters: d_model {config['d_model']}, d_ff {config['d_ff']},
 {config['layers']}+{config['decoder_layers']} layers, {config['heads']} heads, vocabulary {config['vocab_size']:,}) pretrained from
@@ -43,7 +43,7 @@ large models.
   AdamW (β 0.9/0.98, weight decay 0.01), peak learning rate {config['learning_rate']}, {config['warmup_steps']} warm-up steps, cosine decay to 10%.
 - Autocast precision {precision}; weights saved in {save_dtype}. Dropout was 0 while pretraining; `config.json` sets
   `dropout_rate` 0.1 for fine-tuning.
-- Wall time: {state['seconds'] / 60:.1f} minutes.
+- Hardware: {hardware}. Wall time: {state['seconds'] / 60:.1f} minutes.
 - Final training loss (mean of the last {len(last)} steps): span corruption {final['span']:.3f}, causal LM {final['causal']:.3f}.
 {held_out_line}- Loss curve: `loss_curve.png`; per-step log: `train_log.csv`, held-out log: `valid_log.csv`.
 

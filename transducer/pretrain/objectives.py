@@ -96,19 +96,13 @@ def span_corruption(
     """(encoder input, decoder target) of one window: hidden spans become sentinels in the input; the target
     lists each sentinel and the tokens it hides, then ``</s>``."""
     mask = random_spans_noise_mask(len(tokens), noise_density, mean_span_length, rng)
-    inputs: list[int] = []
-    targets: list[int] = []
-    span = -1
-    for position, token in enumerate(tokens.tolist()):
-        if mask[position]:
-            if position == 0 or not mask[position - 1]:
-                span = min(span + 1, len(sentinel_ids) - 1)
-                inputs.append(sentinel_ids[span])
-                targets.append(sentinel_ids[span])
-            targets.append(token)
-        else:
-            inputs.append(token)
-    return inputs + [eos_id], targets + [eos_id]
+    span_starts = mask & ~np.concatenate([[False], mask[:-1]])
+    sentinels = np.asarray(sentinel_ids, dtype=np.int64)[np.minimum(np.cumsum(span_starts) - 1, len(sentinel_ids) - 1)]
+    inputs = np.where(span_starts, sentinels, tokens)[~mask | span_starts]
+    # each hidden token, preceded by its span's sentinel when it starts a span (-1 marks "no sentinel")
+    hidden = np.stack([np.where(span_starts, sentinels, -1), tokens], axis=1)[mask].reshape(-1)
+    targets = hidden[hidden >= 0]
+    return inputs.tolist() + [eos_id], targets.tolist() + [eos_id]
 
 
 @dataclass

@@ -166,6 +166,26 @@ def held_out_loss(model, sampler: ObjectiveSampler, pad_id: int, device: torch.d
     return losses
 
 
+def steps_within_budget(minutes: float, config: PretrainConfig, tokenizer: PreTrainedTokenizerFast, device: torch.device,
+                        sampler: ObjectiveSampler, precision: str, work_dir: Path, probe_steps: int = 20) -> int:
+    """How many steps of ``config`` fit in ``minutes`` on this machine, timed on a throwaway run (5 warm-up steps, then
+    ``probe_steps``) with 5% left for held-out evaluations and checkpoints. The real run is unaffected: it starts from
+    the same seed, and the probe draws from its own generator."""
+    probe = PretrainingRun.start(config, tokenizer, device, work_dir / "probe-checkpoint-never-written.pt")
+    for _ in range(5):
+        probe.step(sampler, tokenizer.pad_token_id, precision)
+    started = time.monotonic()
+    for _ in range(probe_steps):
+        probe.step(sampler, tokenizer.pad_token_id, precision)
+    seconds_per_step = (time.monotonic() - started) / probe_steps
+    steps = int(minutes * 60 * 0.95 / seconds_per_step)
+    if steps <= config.warmup_steps:
+        raise SystemExit(f"transducer pretrain: {minutes} minutes fit only {steps} steps ({seconds_per_step:.2f} s/step) on "
+                         f"{device}, not more than the {config.warmup_steps} warm-up steps; give more minutes or a smaller model")
+    print(f"--budget-minutes {minutes}: {seconds_per_step:.3f} s/step on {device}, so max_steps = {steps}", flush=True)
+    return steps
+
+
 def save_checkpoint(path: Path, state: dict) -> None:
     temporary = path.with_suffix(".tmp")
     torch.save(state, temporary)
@@ -188,6 +208,10 @@ def train(args: argparse.Namespace) -> None:
                   source_weights=config.source_weights, span_window=config.span_window, causal_window=config.causal_window)
     sampler, valid_sampler = ObjectiveSampler(train_stream, **common), ObjectiveSampler(valid_stream, **common)
     device = torch.device(args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
+    if not (work_dir / "config.json").exists():
+        if args.budget_minutes:
+            config.max_steps = steps_within_budget(args.budget_minutes, config, tokenizer, device, sampler, args.precision, work_dir)
+        (work_dir / "config.json").write_text(json.dumps(asdict(config), indent=2))
     run = PretrainingRun.start(config, tokenizer, device, work_dir / "checkpoint.pt")
     print(f"T5 with {run.parameters / 1e6:.2f}M parameters; sampling shares {json.dumps(sampler.sampling_shares())}", flush=True)
 
@@ -322,10 +346,18 @@ def plot_loss_curve(state: dict, path: Path) -> None:
     plt.close(figure)
 
 
+def hardware_name(device: torch.device) -> str:
+    """What trained the model, for its card: the GPU's name, or the CPU thread count."""
+    if device.type == "cuda":
+        return f"1 {torch.cuda.get_device_name(device)}"
+    return f"CPU, {torch.get_num_threads()} threads"
+
+
 def export(model, tokenizer, config: PretrainConfig, state: dict, corpus_stats: dict, stream: TokenStream, args: argparse.Namespace) -> None:
     """Write the Hugging Face folder: bf16 (or fp32) weights, config with fine-tuning dropout, tokenizer, card."""
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
+    hardware = hardware_name(next(model.parameters()).device)
     model.config.dropout_rate = 0.1
     dtype = torch.bfloat16 if args.save_dtype == "bf16" else torch.float32
     model.to("cpu").to(dtype).save_pretrained(str(output))
@@ -334,7 +366,7 @@ def export(model, tokenizer, config: PretrainConfig, state: dict, corpus_stats: 
     write_model_card(output, config=asdict(config), state=state, corpus_stats=corpus_stats,
                      corpus_tokens=int(len(stream.tokens)), command=args.command_line,
                      parameters=sum(p.numel() for p in model.parameters()), precision=args.precision,
-                     save_dtype=args.save_dtype)
+                     save_dtype=args.save_dtype, hardware=hardware)
     print(f"saved the pretrained model to {output}", flush=True)
 
 
@@ -342,7 +374,8 @@ def export(model, tokenizer, config: PretrainConfig, state: dict, corpus_stats: 
 
 
 def config_from_args(args: argparse.Namespace, work_dir: Path) -> PretrainConfig:
-    """The run's config: from ``work_dir/config.json`` when resuming (size flags must then match), else the flags."""
+    """The run's config: from ``work_dir/config.json`` when resuming (size flags must then match), else the flags
+    (:func:`train` saves it). With ``--budget-minutes``, a resumed run keeps the ``max_steps`` its first sitting chose."""
     weights = {}
     for spec in args.source_weight:
         name, _, value = spec.rpartition("=")
@@ -352,12 +385,12 @@ def config_from_args(args: argparse.Namespace, work_dir: Path) -> PretrainConfig
     saved = work_dir / "config.json"
     if saved.exists():
         previous = PretrainConfig(**json.loads(saved.read_text()))
+        if args.budget_minutes:
+            config.max_steps = previous.max_steps
         if previous != config:
             changed = {k: (getattr(previous, k), getattr(config, k)) for k in asdict(config) if getattr(previous, k) != getattr(config, k)}
             raise SystemExit(f"transducer pretrain: {work_dir} holds a run with other settings {changed} (saved, given); "
                              "use the same flags to continue it or another --work-dir for a new run")
-    else:
-        saved.write_text(json.dumps(asdict(config), indent=2))
     return config
 
 
@@ -375,6 +408,8 @@ def parser() -> argparse.ArgumentParser:
                  "warmup_steps", "max_steps", "span_window", "causal_window", "noise_density", "mean_span_length", "seed"):
         value = getattr(defaults, name)
         p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    p.add_argument("--budget-minutes", type=float, default=0,
+                   help="set max_steps to what fits in N minutes here (timed on 20 probe steps; overrides --max-steps)")
     p.add_argument("--minutes", type=float, default=0, help="stop this sitting after N minutes (checkpointed; rerun to continue)")
     p.add_argument("--sitting-steps", type=int, default=0, help="stop this sitting after N steps (checkpointed; rerun to continue)")
     p.add_argument("--save-minutes", type=float, default=5, help="checkpoint every N minutes")

@@ -3,6 +3,7 @@ exported Hugging Face folder loading offline."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,14 @@ def test_validation_files_are_refused(tmp_path: Path):
     valid.write_text("int f() {}\n")
     with pytest.raises(ValueError, match="held-out split"):
         main(["--output", str(tmp_path / "m"), "--work-dir", str(tmp_path / "w"), "--line-file", f"java={valid}", *TINY])
+
+
+def test_budget_minutes_fixes_max_steps_once_and_resuming_keeps_it(tmp_path: Path, corpus_file: Path):
+    _run(tmp_path, corpus_file, "budget", "--budget-minutes", "0.02", "--sitting-steps", "1")
+    chosen = json.loads((tmp_path / "budget" / "config.json").read_text())["max_steps"]
+    assert chosen > 2  # more than the warm-up steps: 1.1 s of a tiny model is many steps
+    _run(tmp_path, corpus_file, "budget", "--budget-minutes", "0.02", "--sitting-steps", "1")  # no second probe
+    assert json.loads((tmp_path / "budget" / "config.json").read_text())["max_steps"] == chosen
+    assert torch.load(tmp_path / "budget" / "checkpoint.pt", weights_only=False)["state"]["step"] == 2
+    with pytest.raises(SystemExit, match="fit only"):
+        _run(tmp_path, corpus_file, "too-short", "--budget-minutes", "0.00001")
