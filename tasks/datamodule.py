@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
@@ -18,6 +19,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from cpg import DEFAULT_MAX_NODES
 from cpg.cache import default_cache_dir
+from tasks import encoded_graphs as encoded_graphs_cache
 from tasks.collate import Collator, Sample
 from tasks.data import Example, load_examples
 from tasks.data.accounting import SplitAccounting, account_split, source_keys
@@ -131,14 +133,18 @@ class CodeTaskDataModule(pl.LightningDataModule):
         self.timings: dict[str, float] = {}
         self.collator: Collator | None = None
         self.graph_encoder: Callable[..., list[Any]] | None = None
+        self.graph_encoding_key: str | None = None
 
-    def connect(self, tokenizer: Any, seq2seq: bool, graph_encoder: Callable[..., list[Any]] | None) -> None:
+    def connect(self, tokenizer: Any, seq2seq: bool, graph_encoder: Callable[..., list[Any]] | None,
+                graph_encoding_key: str | None = None) -> None:
         """Take the model's tokenizer, backbone family and graph encoder (``encode_graphs(graphs, progress=...)``
-        of the adapted model; ``None``: the method uses no graphs)."""
+        of the adapted model; ``None``: the method uses no graphs). With ``graph_encoding_key`` (what the encoder's
+        output depends on), encoded splits are cached next to the graph cache (:mod:`tasks.encoded_graphs`)."""
         self.collator = Collator(
             tokenizer, seq2seq, self.max_source_length, self.max_target_length, self.task.source_prefix
         )
         self.graph_encoder = graph_encoder
+        self.graph_encoding_key = graph_encoding_key
 
     def prepare_data(self) -> None:
         """Fill the graph cache for the running stage's splits. Lightning calls this on one process per node before
@@ -174,7 +180,11 @@ class CodeTaskDataModule(pl.LightningDataModule):
         if module is None or not hasattr(module, "adapted_model"):
             raise RuntimeError("CodeTaskDataModule needs `connect(...)` before setup when used without a trainer")
         adapted = module.adapted_model
-        self.connect(module.tokenizer, module.seq2seq, adapted.encode_graphs if adapted.uses_graph else None)
+        if adapted.uses_graph:
+            key = adapted.graph_encoding_key() if hasattr(adapted, "graph_encoding_key") else None
+            self.connect(module.tokenizer, module.seq2seq, adapted.encode_graphs, key)
+        else:
+            self.connect(module.tokenizer, module.seq2seq, None)
 
     def _load_split(self, split: str) -> list[Sample]:
         examples = self._examples(split)
@@ -188,15 +198,45 @@ class CodeTaskDataModule(pl.LightningDataModule):
         if self.graph_encoder is None:
             return [Sample(e.id, e.source, e.target, None) for e in examples]
         started = time.perf_counter()
-        graphs = self._extract_graphs(examples, split)
-        extracted = time.perf_counter()
-        encoded_graphs = self.graph_encoder(graphs, progress=rank_zero_only.rank == 0)
-        samples = [Sample(e.id, e.source, e.target, g) for e, g in zip(examples, encoded_graphs)]
-        encoded = time.perf_counter()
-        self.timings["graphs_s"] = self.timings.get("graphs_s", 0.0) + extracted - started
-        self.timings["graph_encoding_s"] = self.timings.get("graph_encoding_s", 0.0) + encoded - extracted
-        rank_zero_info(f"[{split}] graphs ready in {extracted - started:.1f} s, node texts tokenized in {encoded - extracted:.1f} s")
-        return samples
+        cache_file = self._encoded_cache_file(examples, split)
+        cached = encoded_graphs_cache.load(cache_file) if cache_file is not None and cache_file.is_file() else None
+        if cached is not None:
+            encoded_graphs, log_lines = cached
+            for line in log_lines:
+                rank_zero_info(f"{line} (cached)")
+            elapsed = time.perf_counter() - started
+            self.timings["graph_encoding_s"] = self.timings.get("graph_encoding_s", 0.0) + elapsed
+            rank_zero_info(f"[{split}] encoded graphs read from {cache_file} in {elapsed:.1f} s")
+        else:
+            log_lines: list[str] = []
+            graphs = self._extract_graphs(examples, split, log_lines)
+            extracted = time.perf_counter()
+            encoded_graphs = self.graph_encoder(graphs, progress=rank_zero_only.rank == 0)
+            encoded = time.perf_counter()
+            if cache_file is not None:
+                encoded_graphs_cache.save(cache_file, encoded_graphs, log_lines)
+            self.timings["graphs_s"] = self.timings.get("graphs_s", 0.0) + extracted - started
+            self.timings["graph_encoding_s"] = self.timings.get("graph_encoding_s", 0.0) + encoded - extracted
+            rank_zero_info(f"[{split}] graphs ready in {extracted - started:.1f} s, node texts tokenized in {encoded - extracted:.1f} s")
+        return [Sample(e.id, e.source, e.target, g) for e, g in zip(examples, encoded_graphs)]
+
+    def _encoded_cache_file(self, examples: list[Example], split: str) -> Path | None:
+        """Where this split's encoded graphs are cached (``None``: the encoder gave no key, so no caching)."""
+        if self.graph_encoding_key is None:
+            return None
+        pairs = ((self._language(e, split), e.source) for e in examples)
+        extraction = {"backend": self.cpg_backend, "max_nodes": self.cpg_max_nodes}
+        key = encoded_graphs_cache.split_key(pairs, extraction, self.graph_encoding_key)
+        return Path(self.cpg_cache_dir) / "encoded" / f"{key}.pt"
+
+    def _language(self, example: Example, split: str) -> str:
+        language = self.task.source_language or example.language
+        if language is None:
+            raise ValueError(
+                f"`data.{split}`: example {example.id!r} has no `language` and task {self.task.name!r} sets no "
+                "`source_language`; set one of them"
+            )
+        return language
 
     def _training_sources(self) -> set[str] | None:
         """Normalised sources of the training split (read once), or ``None`` when no training split is configured."""
@@ -216,19 +256,14 @@ class CodeTaskDataModule(pl.LightningDataModule):
             raise ValueError(f"`data.{split}` ({spec}) holds no examples")
         return examples
 
-    def _extract_graphs(self, examples: list[Example], split: str) -> list[Any]:
-        """Extract (or read from the cache) one graph per example; failures become counted empty graphs."""
+    def _extract_graphs(self, examples: list[Example], split: str, log_lines: list[str] | None = None) -> list[Any]:
+        """Extract (or read from the cache) one graph per example; failures become counted empty graphs. The
+        summary lines it logs are appended to ``log_lines``."""
         import cpg
 
         by_language: dict[str, list[int]] = {}
         for index, example in enumerate(examples):
-            language = self.task.source_language or example.language
-            if language is None:
-                raise ValueError(
-                    f"`data.{split}`: example {example.id!r} has no `language` and task {self.task.name!r} sets no "
-                    "`source_language`; set one of them"
-                )
-            by_language.setdefault(language, []).append(index)
+            by_language.setdefault(self._language(example, split), []).append(index)
         graphs: list[Any] = [None] * len(examples)
         for language, indices in by_language.items():
             result = cpg.extract_many(
@@ -239,7 +274,10 @@ class CodeTaskDataModule(pl.LightningDataModule):
                 num_workers=self.extraction_workers,
                 max_nodes=self.cpg_max_nodes,
             )
-            rank_zero_info(f"[{split}] {language} graphs: {result.summary()}")
+            line = f"[{split}] {language} graphs: {result.summary()}"
+            rank_zero_info(line)
+            if log_lines is not None:
+                log_lines.append(line)
             for index, graph in zip(indices, result.graphs):
                 graphs[index] = graph
         return graphs

@@ -168,9 +168,11 @@ def weights_fingerprint(model: nn.Module) -> str:
     digest = hashlib.blake2b(digest_size=8)
     with torch.no_grad():
         for name, parameter in model.named_parameters():
+            digest.update(f"{name}{tuple(parameter.shape)}".encode())
+            if parameter.is_meta:  # built without data (shapes only): there are no values to digest
+                continue
             flat = parameter.detach().reshape(-1)
             sample = flat[:: max(1, flat.numel() // _SAMPLED_VALUES)].to("cpu", torch.bfloat16).float()
-            digest.update(f"{name}{tuple(parameter.shape)}".encode())
             digest.update(sample.numpy().tobytes())
     return digest.hexdigest()
 

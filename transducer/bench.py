@@ -4,18 +4,23 @@ For each method, in a fresh subprocess (so memory peaks do not bleed across meth
 backbone (by default the CodeT5+ 220M architecture with random weights: cost does not depend on weight values),
 applies the method and measures:
 
-- trainable parameters (absolute and % of the backbone's parameters);
+- trainable parameters (absolute, and as a share of all the adapted model's parameters, backbone + adapter: the
+  definition of peft's and our ``print_trainable_parameters``);
 - adapter size: the bytes ``save_pretrained`` writes;
 - peak memory of training steps: CUDA ``max_memory_allocated``, or on CPU the peak resident set size
   (``VmHWM``, reset after the model is built), absolute and as the increase over the memory after building;
-- median time of a training step (forward + backward + AdamW step) over ``--steps`` steps after warmup, and
-  the fastest step (on a shared machine the least disturbed by other processes; ratios use the median);
+- median time of a training step (forward + backward + AdamW step) over ``--steps`` steps after warmup;
 - generation time per sample: ``--num-beams`` search (default greedy) with ``min_new_tokens = max_new_tokens``
   so that every method generates exactly the same number of tokens.
 
 Every method sees the same synthetic batch: random token ids (seq2seq: source ``--source-length`` and target
 ``--target-length`` tokens; decoder-only: their concatenation, loss on the target only) and, for methods that
 use graphs, random code property graphs of ``--nodes-per-graph`` nodes with AST/CFG/DDG/CDG edges.
+
+Every method is measured ``--repeats`` times (default 3), in rounds that interleave the methods (round 1 measures
+every method, then round 2, ...), so that a slow period of a shared machine hits all methods alike. Tables give the
+median over repeats with the min–max range, and ratios (e.g. step time / LoRA's) are taken within each round, then
+summarised the same way.
 
 Results: ``bench.md`` (the tables, also printed), ``bench.png`` (bar charts) and ``bench.json`` (raw rows) in
 ``--output-dir``. Measurements (:func:`measure_method`, rows as :class:`EfficiencyRow`) are kept apart from
@@ -86,6 +91,7 @@ class BenchSettings:
     num_beams: int = 1
     device: str = "cpu"
     seed: int = 0
+    repeats: int = 3
 
     def load_backbone(self) -> tuple[Any, Any]:
         from transducer.backbone import BYTE_TOKENIZER, load_backbone
@@ -107,6 +113,7 @@ class EfficiencyRow:
     method: str
     trainable_params: int
     backbone_params: int
+    total_params: int
     adapter_bytes: int
     memory_after_build_bytes: int
     peak_memory_bytes: int | None
@@ -120,13 +127,9 @@ class EfficiencyRow:
         return None if not self.step_times_s else statistics.median(self.step_times_s)
 
     @property
-    def min_step_time_s(self) -> float | None:
-        """Fastest training step: the least disturbed by other processes on a shared machine."""
-        return None if not self.step_times_s else min(self.step_times_s)
-
-    @property
     def trainable_percent(self) -> float:
-        return 100.0 * self.trainable_params / self.backbone_params
+        """Trainable share of all the adapted model's parameters (backbone + adapter), as ``print_trainable_parameters``."""
+        return 100.0 * self.trainable_params / self.total_params
 
     @property
     def memory_increase_bytes(self) -> int | None:
@@ -277,7 +280,7 @@ def measure_method(method: str, settings: BenchSettings) -> EfficiencyRow:
     backbone_params = sum(p.numel() for p in backbone.parameters())
     vocab_size = backbone.get_input_embeddings().num_embeddings
     model = build_method(method, backbone, tokenizer, **settings.method_options.get(method, {})).to(settings.device)
-    trainable_params = model.trainable_parameters()[0]
+    trainable_params, total_params = model.trainable_parameters()
     with tempfile.TemporaryDirectory() as directory:
         model.save_pretrained(directory)
         adapter_bytes = _directory_bytes(Path(directory))
@@ -315,6 +318,7 @@ def measure_method(method: str, settings: BenchSettings) -> EfficiencyRow:
         method=method,
         trainable_params=trainable_params,
         backbone_params=backbone_params,
+        total_params=total_params,
         adapter_bytes=adapter_bytes,
         memory_after_build_bytes=meter.baseline,
         peak_memory_bytes=peak,
@@ -337,17 +341,44 @@ def measure_in_subprocess(method: str, settings: BenchSettings) -> EfficiencyRow
         return EfficiencyRow(**json.loads(result.read_text()))
 
 
-def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> tuple[list[EfficiencyRow], dict[str, str]]:
-    """Measure every method of ``settings``; returns the rows and ``{method: error}`` for methods that failed."""
-    rows, failures = [], {}
-    for method in settings.methods:
-        log(f"[bench] measuring {method} ...")
-        try:
-            rows.append(measure_in_subprocess(method, settings))
-        except RuntimeError as error:
-            failures[method] = str(error)
-            log(f"[bench] {error}")
-    return rows, failures
+@dataclass
+class MethodRuns:
+    """Every repeat of one method (``runs[i]`` is from round ``i``, as for every other method)."""
+
+    method: str
+    runs: list[EfficiencyRow]
+
+    def __getattr__(self, name: str) -> Any:  # static facts (parameters, adapter size) are the same in every run
+        if name == "runs":
+            raise AttributeError(name)
+        return getattr(self.runs[0], name)
+
+    def values(self, name: str) -> list[float]:
+        """One value per run of an ``EfficiencyRow`` attribute, runs without it left out."""
+        return [v for v in (getattr(run, name) for run in self.runs) if v is not None]
+
+    def ratios(self, name: str, reference: MethodRuns) -> list[float]:
+        """Per-round ratios of an attribute to ``reference``'s (rounds where either has none are left out)."""
+        pairs = zip((getattr(r, name) for r in self.runs), (getattr(r, name) for r in reference.runs))
+        return [a / b for a, b in pairs if a is not None and b]
+
+
+def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> tuple[list[MethodRuns], dict[str, str]]:
+    """Measure every method of ``settings`` ``repeats`` times in interleaved rounds; returns each method's runs and
+    ``{method: error}`` for methods that failed (a method that fails once is dropped from later rounds)."""
+    runs: dict[str, list[EfficiencyRow]] = {method: [] for method in settings.methods}
+    failures: dict[str, str] = {}
+    for round_index in range(settings.repeats):
+        for method in settings.methods:
+            if method in failures:
+                continue
+            log(f"[bench] round {round_index + 1}/{settings.repeats}: measuring {method} ...")
+            try:
+                runs[method].append(measure_in_subprocess(method, settings))
+            except RuntimeError as error:
+                failures[method] = str(error)
+                log(f"[bench] {error}")
+    return [MethodRuns(m, r) for m, r in runs.items() if m not in failures], failures
 
 
 # --- rendering ---------------------------------------------------------------------------------------------------
@@ -375,36 +406,46 @@ def _size(value: int | None) -> str:
     raise AssertionError("unreachable")
 
 
-def _seconds(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def _ratio(value: float | None, reference: float | None) -> str:
-    if value is None or not reference:
+def spread(values: Sequence[float], format_value: Callable[[float], str]) -> str:
+    """``median (min–max)`` of repeated measurements (just the value for one; ``n/a`` for none)."""
+    if not values:
         return "n/a"
-    return f"{value / reference:.3g}×"
+    if len(values) == 1:
+        return format_value(values[0])
+    return f"{format_value(statistics.median(values))} ({format_value(min(values))}–{format_value(max(values))})"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def _times(value: float) -> str:
+    return f"{value:.3g}×"
 
 
 EFFICIENCY_COLUMNS: list[Column] = [
     Column("Method", lambda r: r.method),
     Column("Trainable params", lambda r: _count(r.trainable_params)),
-    Column("% of backbone", lambda r: f"{r.trainable_percent:.4f}"),
+    Column("Trainable % of all params", lambda r: f"{r.trainable_percent:.4f}"),
     Column("Adapter file", lambda r: _size(r.adapter_bytes)),
-    Column("Peak memory", lambda r: _size(r.peak_memory_bytes)),
-    Column("Memory increase", lambda r: _size(r.memory_increase_bytes)),
-    Column("Step time (s)", lambda r: _seconds(r.step_time_s)),
-    Column("Fastest step (s)", lambda r: _seconds(r.min_step_time_s)),
-    Column("Generation (s/sample)", lambda r: _seconds(r.generation_time_per_sample_s)),
+    Column("Peak memory", lambda r: spread(r.values("peak_memory_bytes"), _size)),
+    Column("Memory increase", lambda r: spread(r.values("memory_increase_bytes"), _size)),
+    Column("Step time (s)", lambda r: spread(r.values("step_time_s"), _seconds)),
+    Column("Generation (s/sample)", lambda r: spread(r.values("generation_time_per_sample_s"), _seconds)),
 ]
 
 
-def ratio_columns(reference: EfficiencyRow, label: str) -> list[Column]:
-    """Columns of each row's cost divided by ``reference``'s (e.g. LoRA's or full fine-tuning's)."""
+def ratio_columns(reference: MethodRuns, label: str) -> list[Column]:
+    """Columns of each method's cost divided by ``reference``'s (e.g. LoRA's), within each round."""
+    def ratio(name: str) -> Callable[[MethodRuns], str]:
+        return lambda r: spread(r.ratios(name, reference), _times)
+
     return [
-        Column(f"Params / {label}", lambda r: _ratio(r.trainable_params, reference.trainable_params)),
-        Column(f"Step time / {label}", lambda r: _ratio(r.step_time_s, reference.step_time_s)),
-        Column(f"Peak memory / {label}", lambda r: _ratio(r.peak_memory_bytes, reference.peak_memory_bytes)),
-        Column(f"Memory increase / {label}", lambda r: _ratio(r.memory_increase_bytes, reference.memory_increase_bytes)),
+        Column(f"Params / {label}", lambda r: _times(r.trainable_params / reference.trainable_params)
+               if reference.trainable_params else "n/a"),
+        Column(f"Step time / {label}", ratio("step_time_s")),
+        Column(f"Peak memory / {label}", ratio("peak_memory_bytes")),
+        Column(f"Memory increase / {label}", ratio("memory_increase_bytes")),
     ]
 
 
@@ -414,7 +455,7 @@ def markdown_table(rows: Sequence[Any], columns: Sequence[Column]) -> str:
     return "\n".join(lines)
 
 
-def render_report(rows: Sequence[EfficiencyRow], settings: BenchSettings, failures: dict[str, str]) -> str:
+def render_report(rows: Sequence[MethodRuns], settings: BenchSettings, failures: dict[str, str]) -> str:
     """The markdown report: settings, the cost table, and ratio tables against LoRA and full fine-tuning."""
     memory = rows[0].memory_source if rows else "n/a"
     parts = [
@@ -426,6 +467,8 @@ def render_report(rows: Sequence[EfficiencyRow], settings: BenchSettings, failur
         f"- device: {settings.device} (torch threads: {torch.get_num_threads()}); memory: {memory}",
         f"- step time: median of {settings.steps} AdamW steps after {settings.warmup_steps} warmup; generation: "
         f"num_beams={settings.num_beams}, exactly {settings.new_tokens} new tokens per sample",
+        f"- {settings.repeats} repeats per method in interleaved rounds: median (min–max) over repeats; ratios are "
+        "taken within each round",
         "",
         markdown_table(rows, EFFICIENCY_COLUMNS),
     ]
@@ -439,7 +482,7 @@ def render_report(rows: Sequence[EfficiencyRow], settings: BenchSettings, failur
     return "\n".join(parts) + "\n"
 
 
-def plot(rows: Sequence[EfficiencyRow], path: Path) -> None:
+def plot(rows: Sequence[MethodRuns], path: Path) -> None:
     """Bar charts: trainable parameters (log scale), step time, memory increase, generation time."""
     import matplotlib
 
@@ -450,10 +493,9 @@ def plot(rows: Sequence[EfficiencyRow], path: Path) -> None:
     nan = float("nan")  # no bar: nothing trained (a zero cannot be drawn on the log scale)
     panels = [
         ("Trainable parameters (log)", [row.trainable_params or nan for row in rows], True),
-        ("Training step time, median (s)", [row.step_time_s or nan for row in rows], False),
-        ("Training memory increase (MiB)", [nan if row.memory_increase_bytes is None else row.memory_increase_bytes / 2**20
-                                            for row in rows], False),
-        ("Generation time per sample (s)", [row.generation_time_per_sample_s for row in rows], False),
+        ("Training step time, median (s)", [_median(row.values("step_time_s")) for row in rows], False),
+        ("Training memory increase (MiB)", [_median(row.values("memory_increase_bytes")) / 2**20 for row in rows], False),
+        ("Generation time per sample (s)", [_median(row.values("generation_time_per_sample_s")) for row in rows], False),
     ]
     figure, axes = plt.subplots(2, 2, figsize=(12, 2 + 0.45 * len(rows) * 2))
     for axis, (title, values, log_scale) in zip(axes.flat, panels):
@@ -469,12 +511,17 @@ def plot(rows: Sequence[EfficiencyRow], path: Path) -> None:
     plt.close(figure)
 
 
-def write_outputs(rows: Sequence[EfficiencyRow], settings: BenchSettings, failures: dict[str, str], output_dir: Path) -> str:
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")  # no bar: nothing trained
+
+
+def write_outputs(rows: Sequence[MethodRuns], settings: BenchSettings, failures: dict[str, str], output_dir: Path) -> str:
     """Write ``bench.md``, ``bench.png`` and ``bench.json`` to ``output_dir``; returns the markdown."""
     output_dir.mkdir(parents=True, exist_ok=True)
     report = render_report(rows, settings, failures)
     (output_dir / "bench.md").write_text(report)
-    raw = {"settings": dataclasses.asdict(settings), "rows": [dataclasses.asdict(r) for r in rows], "failures": failures}
+    raw = {"settings": dataclasses.asdict(settings), "failures": failures,
+           "runs": {r.method: [dataclasses.asdict(run) for run in r.runs] for r in rows}}
     (output_dir / "bench.json").write_text(json.dumps(raw, indent=2) + "\n")
     if rows:
         plot(rows, output_dir / "bench.png")
@@ -516,7 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--source-length", type=int, default=128)
     parser.add_argument("--target-length", type=int, default=32)
     parser.add_argument("--nodes-per-graph", type=int, default=60)
-    parser.add_argument("--steps", type=int, default=3, help="timed training steps (median reported)")
+    parser.add_argument("--steps", type=int, default=3, help="timed training steps per run (their median is the run's)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per method, in interleaved rounds (default 3)")
     parser.add_argument("--warmup-steps", type=int, default=1)
     parser.add_argument("--new-tokens", type=int, default=None, help="tokens generated per sample (default: target length)")
     parser.add_argument("--num-beams", type=int, default=1)
@@ -533,7 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from_args(args: argparse.Namespace) -> BenchSettings:
-    for name in ("batch_size", "source_length", "target_length", "nodes_per_graph", "steps", "num_beams"):
+    for name in ("batch_size", "source_length", "target_length", "nodes_per_graph", "steps", "num_beams", "repeats"):
         if getattr(args, name) < 1:
             raise SystemExit(f"transducer bench: --{name.replace('_', '-')} must be >= 1")
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -557,6 +605,7 @@ def settings_from_args(args: argparse.Namespace) -> BenchSettings:
         num_beams=args.num_beams,
         device=args.device,
         seed=args.seed,
+        repeats=args.repeats,
     )
 
 

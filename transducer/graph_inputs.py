@@ -7,6 +7,8 @@ tokenize node code texts and kind names at data-loading time, so that the model 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -89,6 +91,18 @@ def encode_graphs(
             encoded.x = data.x
         encoded_graphs.append(encoded)
     return encoded_graphs
+
+
+def encoding_key(tokenizer: Any, max_node_tokens: int = 16, max_kind_tokens: int = 8) -> str:
+    """A digest of everything :func:`encode_graphs` depends on besides the graphs: the tokenizer (its whole
+    vocabulary and rules), the token widths and the character budget. Caches of encoded graphs are keyed by it."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    rules = backend.to_str() if backend is not None else json.dumps(sorted(tokenizer.get_vocab().items()))
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (type(tokenizer).__name__, rules, str(tokenizer.pad_token_id), str(max_node_tokens), str(max_kind_tokens),
+                 str(CHARS_PER_TOKEN_BUDGET)):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()
 
 
 def _node_strings(graph: CodePropertyGraph | Data) -> tuple[Data, list[str], list[str]]:

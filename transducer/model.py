@@ -18,7 +18,7 @@ from cpg.graph import CodePropertyGraph
 from transducer.backbone import freeze, is_seq2seq, remember_loaded_weights
 from transducer.config import BACKBONE_NODE_ENCODER, TransducerConfig
 from transducer.fusion import AttentionFusion
-from transducer.graph_inputs import encode_graph, encode_graphs
+from transducer.graph_inputs import encode_graph, encode_graphs, encoding_key
 from transducer.gve import GraphVectorizationEngine
 from transducer.methods.base import AdaptedModel, read_adapter, save_adapter
 from transducer.vectorizer import NodeVectorizer, resolve_encoder
@@ -139,6 +139,10 @@ class TransducerModel(AdaptedModel):
     def encode_graphs(self, graphs: list[CodePropertyGraph | Data], progress: bool = False) -> list[Data]:
         """:meth:`encode_graph` for many graphs, each distinct node text tokenized once."""
         return encode_graphs(graphs, self.graph_tokenizer, self.config.max_node_tokens, self.config.max_kind_tokens, progress)
+
+    def graph_encoding_key(self) -> str:
+        """What :meth:`encode_graphs` output depends on besides the graphs (for caches of encoded graphs)."""
+        return encoding_key(self.graph_tokenizer, self.config.max_node_tokens, self.config.max_kind_tokens)
 
     def forward(
         self,

@@ -106,3 +106,34 @@ def test_length_grouped_sampler_keeps_every_sample_and_batches_similar_lengths()
     assert padding(grouped) < 0.1 * padding(batches(False, 0))
     first_lengths = [max(lengths[i] for i in b) for b in grouped[:20]]
     assert first_lengths != sorted(first_lengths, reverse=True)  # batch order is random, not longest first
+
+
+def test_a_warm_split_reads_its_encoded_graphs_from_the_cache(tmp_path: Path, transducer_model, monkeypatch, caplog) -> None:
+    import torch
+
+    from transducer.config import TransducerConfig
+
+    model, tokenizer = transducer_model
+    data = tmp_path / "train.jsonl"
+    sources = ["int f(int a) { int b = a + 1; return b; }", "", "void g() { for (int i = 0; i < 3; i++) h(i); }"]
+    data.write_text("".join(json.dumps({"id": str(i), "source": s, "target": "t"}) + "\n" for i, s in enumerate(sources)))
+
+    def load(encoder_model) -> list:
+        module = CodeTaskDataModule(train=str(data), cpg_cache_dir=str(tmp_path / "cache"), extraction_workers=1)
+        module.connect(tokenizer, True, encoder_model.encode_graphs, encoder_model.graph_encoding_key())
+        return module._load_split("train")
+
+    cold = load(model)
+    import tasks.datamodule
+
+    monkeypatch.setattr(tasks.datamodule.CodeTaskDataModule, "_extract_graphs", lambda *a: pytest.fail("extracted again"))
+    with caplog.at_level("INFO"):
+        warm = load(model)
+    assert "encoded graphs read from" in caplog.text and "graphs: 3 graphs" in caplog.text  # summary repeated
+    for a, b in zip(cold, warm):
+        assert set(a.graph.keys()) == set(b.graph.keys()) and a.graph.num_nodes == b.graph.num_nodes
+        assert all(torch.equal(a.graph[k], b.graph[k]) for k in a.graph.keys() if torch.is_tensor(a.graph[k]))
+
+    wider = TransducerConfig(max_node_tokens=24).build(model.backbone, tokenizer)  # another encoding: not this cache
+    with pytest.raises(pytest.fail.Exception, match="extracted again"):
+        load(wider)

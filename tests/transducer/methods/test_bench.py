@@ -8,7 +8,7 @@ import random
 import pytest
 
 from tests.transducer.methods.tiny import TINY_CONFIGS
-from transducer.bench import EfficiencyRow, main, markdown_table, ratio_columns, synthetic_cpg
+from transducer.bench import EfficiencyRow, MethodRuns, main, markdown_table, ratio_columns, synthetic_cpg
 
 
 def test_bench_writes_table_chart_and_sane_rows(tmp_path, capsys) -> None:
@@ -16,36 +16,49 @@ def test_bench_writes_table_chart_and_sane_rows(tmp_path, capsys) -> None:
         "--methods", "lora", "transducer", "--backbone-config", json.dumps(TINY_CONFIGS["t5"]),
         "--method-options", json.dumps({"transducer": {"bottleneck_dim": 8, "gnn_heads": 2}}),
         "--batch-size", "2", "--source-length", "12", "--target-length", "6", "--nodes-per-graph", "10",
-        "--steps", "1", "--warmup-steps", "0", "--output-dir", str(tmp_path),
+        "--steps", "1", "--warmup-steps", "0", "--repeats", "2", "--output-dir", str(tmp_path),
     ])  # fmt: skip
 
     report = (tmp_path / "bench.md").read_text()
     assert report in capsys.readouterr().out
     assert (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
-    rows = {row["method"]: EfficiencyRow(**row) for row in json.loads((tmp_path / "bench.json").read_text())["rows"]}
-    assert set(rows) == {"lora", "transducer"}
+    runs = json.loads((tmp_path / "bench.json").read_text())["runs"]
+    assert set(runs) == {"lora", "transducer"} and all(len(r) == 2 for r in runs.values())  # 2 repeats each
+    rows = {method: EfficiencyRow(**r[0]) for method, r in runs.items()}
     lora = rows["lora"]
     # LoRA r=8 on q and v of 2 encoder + 2 decoder blocks (decoder: self-attention and cross-attention)
     assert lora.trainable_params == 6 * 2 * 8 * (32 + 32)
     for row in rows.values():
         assert row.backbone_params == rows["lora"].backbone_params > row.trainable_params > 0
+        assert row.total_params == row.backbone_params + row.trainable_params  # adapters add their weights
+        assert row.trainable_percent == pytest.approx(100 * row.trainable_params / row.total_params)
         assert row.adapter_bytes > 4 * row.trainable_params  # float32 weights plus the config
         assert row.peak_memory_bytes >= row.memory_after_build_bytes > 0
         assert len(row.step_times_s) == 1 and 0 < row.step_time_s < 60
         assert 0 < row.generation_time_per_sample_s < 60
-        assert f"| {row.method} | {row.trainable_params:,d} |" in report
-    assert "## Relative to LoRA" in report and "| lora | 1× | 1× | 1× | 1× |" in report
+        assert f"| {row.method} | {row.trainable_params:,d} | {row.trainable_percent:.4f} |" in report
+    assert "2 repeats per method in interleaved rounds" in report
+    assert "## Relative to LoRA" in report and "| lora | 1× | 1× (1×–1×) | 1× (1×–1×) | 1× (1×–1×) |" in report
 
 
-def test_ratio_columns_and_missing_values_render() -> None:
-    base = dict(backbone_params=1000, adapter_bytes=10, memory_after_build_bytes=100, memory_source="test")
-    base = {**base, "generation_time_per_sample_s": 0.1}
-    lora = EfficiencyRow("lora", 10, peak_memory_bytes=150, step_times_s=[3.0, 2.0, 1.0], **base)
-    zero = EfficiencyRow("no_finetune", 0, peak_memory_bytes=None, step_times_s=None, **base)
-    assert (lora.step_time_s, lora.min_step_time_s) == (2.0, 1.0)
-    table = markdown_table([lora, zero], ratio_columns(lora, "LoRA"))
+def test_ratios_are_taken_within_rounds_and_summarised_with_their_range() -> None:
+    base = dict(backbone_params=1000, total_params=1010, adapter_bytes=10, memory_after_build_bytes=100,
+                memory_source="test", generation_time_per_sample_s=0.1)
+
+    def runs(method: str, trainable: int, step_medians: list[float | None]) -> MethodRuns:
+        return MethodRuns(method, [
+            EfficiencyRow(method, trainable, peak_memory_bytes=None if m is None else 150,
+                          step_times_s=None if m is None else [m, m + 1, m - 0.5], **base) for m in step_medians
+        ])
+
+    lora = runs("lora", 10, [2.0, 4.0, 3.0])  # a slow second round hits both methods
+    transducer = runs("transducer", 5, [1.0, 2.2, 1.5])
+    zero = runs("no_finetune", 0, [None, None, None])
+    assert transducer.ratios("step_time_s", lora) == pytest.approx([0.5, 0.55, 0.5])
+    table = markdown_table([lora, transducer, zero], ratio_columns(lora, "LoRA"))
+    assert table.splitlines()[-2] == "| 0.5× | 0.5× (0.5×–0.55×) | 1× (1×–1×) | 1× (1×–1×) |"
     assert table.splitlines()[-1] == "| 0× | n/a | n/a | n/a |"
-    assert zero.memory_increase_bytes is None and lora.memory_increase_bytes == 50
+    assert zero.runs[0].memory_increase_bytes is None and lora.runs[0].memory_increase_bytes == 50
 
 
 def test_synthetic_cpg_is_a_tree_plus_statement_edges() -> None:
