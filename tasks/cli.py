@@ -22,7 +22,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from tasks.callbacks import ExportArtifacts, PredictionsWriter, best_checkpoint_path
 from tasks.datamodule import CodeTaskDataModule
 from tasks.module import AdaptationModule
-from tasks.resume import BatchSeeds, checkpoint_run_state
+from tasks.resume import RunFolderRecord, checkpoint_run_state
 from tasks.summary import run_summary
 from tasks.task import Task, resolve_task
 
@@ -184,7 +184,7 @@ def main(args: list[str] | None = None) -> TransducerCLI:
             AdaptationModule,
             CodeTaskDataModule,
             args=None if args == sys.argv[1:] else args,
-            trainer_defaults={"callbacks": [BatchSeeds(), ExportArtifacts(), PredictionsWriter()]},
+            trainer_defaults={"callbacks": [RunFolderRecord(), ExportArtifacts(), PredictionsWriter()]},
             save_config_kwargs={"overwrite": True},
             seed_everything_default=42,
         )

@@ -6,7 +6,6 @@ metrics. Generation receives only the source (and its graph), never the target.
 
 from __future__ import annotations
 
-import random
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from tasks.distributed import gather_records
 from tasks.metrics import compute_metrics, write_predictions
 from tasks.task import Task, resolve_task
 from transducer.backbone import BackboneConfig, is_seq2seq
+from transducer.memory import apply_memory_levers, check_precision_for_levers
 from transducer.methods import load_adapted_model
 from transducer.methods.base import AdaptedModel, MethodConfig, backbone_record, check_backbone
 
@@ -90,13 +90,19 @@ class AdaptationModule(pl.LightningModule):
             )
         else:
             self.adapted_model = method.build(backbone_model, self.tokenizer)
+        self.memory_levers = backbone.memory_levers
+        if self.memory_levers.frozen_dtype is not None and not self.generation.mixed_precision:
+            raise ValueError(f"backbone.frozen_dtype {self.memory_levers.frozen_dtype!r} needs "
+                             "generation.mixed_precision true (frozen low-precision weights run under autocast)")
+        apply_memory_levers(self.adapted_model, backbone_model, self.memory_levers)
         self.strict_loading = False  # checkpoints hold only the trainable weights
         #: name under which test outputs are written (``predictions_<name>.jsonl``, ``metrics_<name>.json``)
         self.test_output_name = "test"
         #: seconds spent generating (validation, test and predict)
         self.generation_seconds = 0.0
         self._records: list[dict[str, Any]] = []
-        self._rng_to_restore: dict[str, Any] | None = None
+        self._run_seed: int | None = None
+        self._restored = False
 
     # --- steps -----------------------------------------------------------------------------------------------
     def forward(self, batch: dict[str, Any]) -> Any:
@@ -205,11 +211,7 @@ class AdaptationModule(pl.LightningModule):
             "method": self.method_config.method_name,
             **backbone_record(self.adapted_model.backbone),
         }
-        checkpoint["rng_states"] = {
-            "torch": torch.get_rng_state(),
-            "python": random.getstate(),
-            "numpy": _numpy_rng_state(),
-        }
+        checkpoint["run_seed"] = self._run_seed
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         saved = checkpoint.get(CHECKPOINT_META_KEY)
@@ -219,7 +221,11 @@ class AdaptationModule(pl.LightningModule):
         method = self.method_config.method_name
         if saved["method"] != method:
             raise ValueError(f"checkpoint holds method {saved['method']!r} but the config builds {method!r}")
-        self._rng_to_restore = checkpoint.get("rng_states")
+        self._run_seed = checkpoint.get("run_seed", self._run_seed)
+        self._restored = True
+
+    def setup(self, stage: str) -> None:
+        check_precision_for_levers(self.memory_levers, self.trainer.precision)
 
     def on_fit_start(self) -> None:
         # `from_pretrained` returns backbones in eval mode and Lightning keeps the modes it finds, so without this
@@ -227,17 +233,19 @@ class AdaptationModule(pl.LightningModule):
         # mode, as a standard fine-tune (or PEFT run) of the backbone does; evaluation loops switch to eval and back.
         self.adapted_model.train()
 
-    def on_train_start(self) -> None:
-        # Restored here, after the sanity check, so the first resumed step draws what the uninterrupted run drew.
-        if self._rng_to_restore is not None:
-            torch.set_rng_state(self._rng_to_restore["torch"])
-            random.setstate(self._rng_to_restore["python"])
-            name, keys, position, has_gauss, cached = self._rng_to_restore["numpy"]
-            np.random.set_state((name, keys.numpy(), position, has_gauss, cached))
-            self._rng_to_restore = None
+        if self._run_seed is None:
+            self._run_seed = torch.initial_seed()  # the seed `seed_everything` set; saved in checkpoints
 
-
-def _numpy_rng_state() -> tuple[Any, ...]:
-    """NumPy's RNG state with its key array as a tensor, so checkpoints load with ``weights_only=True``."""
-    name, keys, position, has_gauss, cached = np.random.get_state()
-    return name, torch.from_numpy(keys.copy()), int(position), int(has_gauss), float(cached)
+    def on_train_batch_start(self, batch: dict[str, Any], batch_idx: int) -> None:
+        # Exact resume: Lightning's checkpoints restore no random generator, so every training batch seeds torch
+        # (CPU and CUDA) from where training is (run seed, rank, epoch, batch index): a resumed run draws the
+        # dropout masks the uninterrupted run drew, whatever ran before it.
+        trainer = self.trainer
+        if self._restored:
+            # Resuming from a checkpoint written at an epoch's closing validation, Lightning (2.6.6) sets its
+            # logging step one past the global step (``_TrainingEpochLoop.reset``), so the resumed rows would be
+            # logged one step late. With one optimizer both count optimizer steps: make them agree again.
+            trainer.fit_loop.epoch_loop._batches_that_stepped = trainer.global_step
+            self._restored = False
+        words = np.random.SeedSequence([self._run_seed or 0, trainer.global_rank, trainer.current_epoch, batch_idx])
+        torch.manual_seed(int(words.generate_state(1, dtype=np.uint64)[0] >> 1))

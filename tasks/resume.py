@@ -1,11 +1,9 @@
-"""Exact resume of ``transducer fit --ckpt_path``: per-batch random seeds, and one run folder across sittings.
+"""One run folder across the sittings of ``transducer fit --ckpt_path`` (the random state of an exact resume is
+:class:`~tasks.module.AdaptationModule`'s per-batch seeding).
 
-Lightning's checkpoints restore weights, optimizer, scheduler and loop counters, but not the random generators, so a
-resumed run draws other dropout masks than the uninterrupted run would have. :class:`BatchSeeds` makes every
-training batch's randomness a function of where training is (run seed, rank, epoch, batch index), so it does not
-matter what ran before. It also records the run folder in checkpoints; :func:`resumed_logger` then points the CSV
-logger of the resumed sitting at that folder, and :class:`ContinuingCSVLogger` keeps the earlier sitting's rows, so
-``metrics.csv`` and ``loss_curve.png`` cover the whole run.
+:class:`RunFolderRecord` records the run folder in checkpoints; the CLI then points the CSV logger of the resumed
+sitting at that folder (:func:`checkpoint_run_state`), and :class:`ContinuingCSVLogger` keeps the earlier sitting's
+rows, so ``metrics.csv`` and ``loss_curve.png`` cover the whole run.
 """
 
 from __future__ import annotations
@@ -16,54 +14,33 @@ from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
-import numpy as np
 import torch
 from lightning.fabric.loggers.csv_logs import _ExperimentWriter
 from lightning.pytorch.loggers import CSVLogger
 from lightning.pytorch.loggers.logger import rank_zero_experiment
 
 
-class BatchSeeds(pl.Callback):
-    """Seed torch's generators (CPU and CUDA) before every training batch from ``(seed, rank, epoch, batch index)``.
-
-    ``seed`` is the run's seed (``torch.initial_seed()`` after ``seed_everything``), saved in checkpoints with the
-    run folder and restored from them, so a resumed run reuses both even if its command line seeds differently.
-    """
+class RunFolderRecord(pl.Callback):
+    """Records the run folder (the logger's version folder) in checkpoints, so that ``fit --ckpt_path`` can
+    continue logging into it."""
 
     def __init__(self) -> None:
-        self.seed: int | None = None
         self.run_dir: str | None = None
-        self.restored = False
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if stage == "fit":
-            self.seed = torch.initial_seed() if self.seed is None else self.seed
             self.run_dir = str(trainer.log_dir or trainer.default_root_dir)  # every rank (broadcast from rank 0)
 
-    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int) -> None:
-        if self.restored:
-            # Resuming from a checkpoint written at an epoch's closing validation, Lightning (2.6.6) sets its logging
-            # step one past the global step (``_TrainingEpochLoop.reset``), so the resumed sitting's rows would be
-            # logged one step late. With one optimizer both count optimizer steps: make them agree again.
-            trainer.fit_loop.epoch_loop._batches_that_stepped = trainer.global_step
-            self.restored = False
-        words = np.random.SeedSequence([self.seed or 0, trainer.global_rank, trainer.current_epoch, batch_idx])
-        torch.manual_seed(int(words.generate_state(1, dtype=np.uint64)[0] >> 1))
-
     def state_dict(self) -> dict[str, Any]:
-        return {"seed": self.seed, "run_dir": self.run_dir}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.seed = state_dict.get("seed", self.seed)
-        self.restored = True
+        return {"run_dir": self.run_dir}
 
 
 def checkpoint_run_state(checkpoint_path: str | Path) -> tuple[str | None, int]:
     """``(run folder, global step)`` recorded in a checkpoint (``None`` for checkpoints written without
-    :class:`BatchSeeds`)."""
+    :class:`RunFolderRecord`)."""
     checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
     for key, state in checkpoint.get("callbacks", {}).items():
-        if key.split("{")[0] == BatchSeeds.__qualname__ and isinstance(state, dict):
+        if key.split("{")[0] == RunFolderRecord.__qualname__ and isinstance(state, dict):
             return state.get("run_dir"), int(checkpoint.get("global_step", 0))
     return None, int(checkpoint.get("global_step", 0))
 

@@ -61,6 +61,15 @@ class BackboneConfig:
     config: dict[str, Any] | None = None
     tokenizer: str | None = None
     dtype: str = "float32"
+    #: memory levers (:mod:`transducer.memory`): frozen weights in ``bfloat16``/``float16``, gradient checkpointing
+    frozen_dtype: str | None = None
+    gradient_checkpointing: bool = False
+
+    @property
+    def memory_levers(self) -> Any:
+        from transducer.memory import MemoryLevers
+
+        return MemoryLevers(self.frozen_dtype, self.gradient_checkpointing)
 
     def load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         return load_backbone(self.name_or_path, self.config, self.tokenizer, self.dtype)

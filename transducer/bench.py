@@ -13,6 +13,11 @@ applies the method and measures:
 - generation time per sample: ``--num-beams`` search (default greedy) with ``min_new_tokens = max_new_tokens``
   so that every method generates exactly the same number of tokens.
 
+A method can carry memory levers (:mod:`transducer.memory`) as suffixes, each measured as its own row:
+``transducer+bf16`` (frozen weights in bf16), ``transducer+checkpointing`` (gradient checkpointing of the
+backbone), ``transducer+bf16+checkpointing``. ``--precision bf16-mixed`` runs every method's steps and generation
+under bf16 autocast (needed by ``+bf16``).
+
 Every method sees the same synthetic batch: random token ids (seq2seq: source ``--source-length`` and target
 ``--target-length`` tokens; decoder-only: their concatenation, loss on the target only) and, for methods that
 use graphs, random code property graphs of ``--nodes-per-graph`` nodes with AST/CFG/DDG/CDG edges.
@@ -92,6 +97,7 @@ class BenchSettings:
     device: str = "cpu"
     seed: int = 0
     repeats: int = 3
+    precision: str = "fp32"
 
     def load_backbone(self) -> tuple[Any, Any]:
         from transducer.backbone import BYTE_TOKENIZER, load_backbone
@@ -270,16 +276,46 @@ def _directory_bytes(directory: Path) -> int:
     return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())
 
 
-def measure_method(method: str, settings: BenchSettings) -> EfficiencyRow:
-    """Build ``method`` on a fresh backbone and measure it (in this process: run one method per process)."""
+#: method-name suffixes and the memory levers they turn on
+LEVER_SUFFIXES = {"bf16": {"frozen_dtype": "bfloat16"}, "checkpointing": {"gradient_checkpointing": True}}
+
+
+def parse_method_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """``"transducer+bf16+checkpointing"`` -> ``("transducer", {frozen_dtype: bfloat16, gradient_checkpointing: True})``."""
+    from transducer.methods import METHODS
+
+    method, *suffixes = spec.split("+")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r} in {spec!r}; available: {', '.join(METHODS)}")
+    unknown = [s for s in suffixes if s not in LEVER_SUFFIXES]
+    if unknown:
+        raise ValueError(f"unknown memory lever {unknown[0]!r} in {spec!r}; available: {', '.join(LEVER_SUFFIXES)}")
+    levers: dict[str, Any] = {}
+    for suffix in suffixes:
+        levers.update(LEVER_SUFFIXES[suffix])
+    return method, levers
+
+
+def measure_method(spec: str, settings: BenchSettings) -> EfficiencyRow:
+    """Build the method of ``spec`` (with its memory levers) on a fresh backbone and measure it (in this process:
+    run one method per process)."""
+    from contextlib import nullcontext
+
+    from transducer.memory import MemoryLevers, apply_memory_levers, check_precision_for_levers
     from transducer.methods import build_method
 
+    method, lever_options = parse_method_spec(spec)
+    levers = MemoryLevers(**lever_options)
+    check_precision_for_levers(levers, settings.precision)
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)
     backbone, tokenizer = settings.load_backbone()
     backbone_params = sum(p.numel() for p in backbone.parameters())
     vocab_size = backbone.get_input_embeddings().num_embeddings
     model = build_method(method, backbone, tokenizer, **settings.method_options.get(method, {})).to(settings.device)
+    apply_memory_levers(model, backbone, levers)
+    autocast = (torch.autocast(settings.device, dtype=torch.bfloat16) if settings.precision == "bf16-mixed"
+                else nullcontext())
     trainable_params, total_params = model.trainable_parameters()
     with tempfile.TemporaryDirectory() as directory:
         model.save_pretrained(directory)
@@ -295,7 +331,9 @@ def measure_method(method: str, settings: BenchSettings) -> EfficiencyRow:
         for _ in range(settings.warmup_steps + settings.steps):
             start = time.perf_counter()
             optimizer.zero_grad(set_to_none=True)
-            model(**batch["train"]).loss.backward()
+            with autocast:
+                loss = model(**batch["train"]).loss
+            loss.backward()
             optimizer.step()
             _synchronize(settings.device)
             times.append(time.perf_counter() - start)
@@ -306,16 +344,18 @@ def measure_method(method: str, settings: BenchSettings) -> EfficiencyRow:
     model.eval()
     generation = {"max_new_tokens": settings.new_tokens, "min_new_tokens": settings.new_tokens,
                   "num_beams": settings.num_beams, "do_sample": False}  # fmt: skip
-    model.generate(**batch["generate"], **{**generation, "max_new_tokens": 1, "min_new_tokens": 1})  # warmup
+    with autocast:
+        model.generate(**batch["generate"], **{**generation, "max_new_tokens": 1, "min_new_tokens": 1})  # warmup
     _synchronize(settings.device)
     start = time.perf_counter()
-    output = model.generate(**batch["generate"], **generation)
+    with autocast:
+        output = model.generate(**batch["generate"], **generation)
     _synchronize(settings.device)
     generation_time = (time.perf_counter() - start) / settings.batch_size
     if output.shape[1] < settings.new_tokens:
         raise RuntimeError(f"{method} generated {output.shape[1]} tokens per sample, expected {settings.new_tokens}")
     return EfficiencyRow(
-        method=method,
+        method=spec,
         trainable_params=trainable_params,
         backbone_params=backbone_params,
         total_params=total_params,
@@ -464,7 +504,8 @@ def render_report(rows: Sequence[MethodRuns], settings: BenchSettings, failures:
         f"- backbone: {settings.backbone_label()}",
         f"- batch: {settings.batch_size} samples × {settings.source_length} source + {settings.target_length} target "
         f"tokens; graphs: {settings.nodes_per_graph} nodes per sample (methods that use graphs)",
-        f"- device: {settings.device} (torch threads: {torch.get_num_threads()}); memory: {memory}",
+        f"- device: {settings.device} (torch threads: {torch.get_num_threads()}), precision {settings.precision}; "
+        f"memory: {memory}",
         f"- step time: median of {settings.steps} AdamW steps after {settings.warmup_steps} warmup; generation: "
         f"num_beams={settings.num_beams}, exactly {settings.new_tokens} new tokens per sample",
         f"- {settings.repeats} repeats per method in interleaved rounds: median (min–max) over repeats; ratios are "
@@ -540,6 +581,14 @@ def _json_argument(value: str) -> Any:
         raise argparse.ArgumentTypeError(f"not JSON (nor a JSON file): {value!r}: {error}") from error
 
 
+def _method_spec(value: str) -> str:
+    try:
+        parse_method_spec(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from transducer.methods import METHODS
 
@@ -548,8 +597,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare the cost of every adaptation method (trainable parameters, adapter size, training "
         "memory, step time, generation time) on one backbone and one synthetic batch.",
     )
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS), metavar="METHOD",
-                        help=f"methods to measure (default: all): {', '.join(METHODS)}")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), type=_method_spec, metavar="METHOD",
+                        help=f"methods to measure (default: all): {', '.join(METHODS)}; memory levers as suffixes, "
+                        f"e.g. transducer+bf16+checkpointing ({', '.join(LEVER_SUFFIXES)})")
     backbone = parser.add_mutually_exclusive_group()
     backbone.add_argument("--backbone-config", type=_json_argument, default=None,
                           help="backbone config as JSON (or a JSON file) with model_type, built with random weights "
@@ -569,6 +619,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--new-tokens", type=int, default=None, help="tokens generated per sample (default: target length)")
     parser.add_argument("--num-beams", type=int, default=1)
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--precision", choices=("fp32", "bf16-mixed"), default="fp32",
+                        help="autocast of every method's steps and generation (+bf16 levers need bf16-mixed)")
     parser.add_argument("--output-dir", type=Path, default=Path("outputs/bench"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-config", type=Path, default=None,
@@ -586,7 +638,10 @@ def settings_from_args(args: argparse.Namespace) -> BenchSettings:
             raise SystemExit(f"transducer bench: --{name.replace('_', '-')} must be >= 1")
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("transducer bench: --device cuda given but torch sees no CUDA device")
-    unknown = sorted(set(args.method_options) - set(args.methods))
+    measured = {parse_method_spec(spec)[0] for spec in args.methods}
+    if args.precision == "fp32" and any("+bf16" in spec for spec in args.methods):
+        raise SystemExit("transducer bench: +bf16 (frozen weights in bf16) needs --precision bf16-mixed")
+    unknown = sorted(set(args.method_options) - measured)
     if unknown:
         raise SystemExit(f"transducer bench: --method-options for methods not measured: {unknown}")
     return BenchSettings(
@@ -606,6 +661,7 @@ def settings_from_args(args: argparse.Namespace) -> BenchSettings:
         device=args.device,
         seed=args.seed,
         repeats=args.repeats,
+        precision=args.precision,
     )
 
 

@@ -41,6 +41,21 @@ def test_bench_writes_table_chart_and_sane_rows(tmp_path, capsys) -> None:
     assert "## Relative to LoRA" in report and "| lora | 1× | 1× (1×–1×) | 1× (1×–1×) | 1× (1×–1×) |" in report
 
 
+def test_memory_lever_rows_are_measured_as_their_own_methods(tmp_path) -> None:
+    main([
+        "--methods", "lora", "transducer+bf16+checkpointing", "--backbone-config", json.dumps(TINY_CONFIGS["t5"]),
+        "--batch-size", "2", "--source-length", "12", "--target-length", "6", "--nodes-per-graph", "10",
+        "--steps", "1", "--warmup-steps", "0", "--repeats", "1", "--precision", "bf16-mixed", "--output-dir", str(tmp_path),
+    ])  # fmt: skip
+    runs = json.loads((tmp_path / "bench.json").read_text())["runs"]
+    assert set(runs) == {"lora", "transducer+bf16+checkpointing"}
+    assert "precision bf16-mixed" in (tmp_path / "bench.md").read_text()
+    with pytest.raises(SystemExit):  # argparse: unknown lever
+        main(["--methods", "transducer+int4", "--output-dir", str(tmp_path)])
+    with pytest.raises(SystemExit, match="needs --precision bf16-mixed"):
+        main(["--methods", "transducer+bf16", "--output-dir", str(tmp_path)])
+
+
 def test_ratios_are_taken_within_rounds_and_summarised_with_their_range() -> None:
     base = dict(backbone_params=1000, total_params=1010, adapter_bytes=10, memory_after_build_bytes=100,
                 memory_source="test", generation_time_per_sample_s=0.1)
