@@ -160,7 +160,12 @@ def _batch(args: argparse.Namespace, language: str) -> None:
 def _dataset(path: Path, jsonl_field: str | None) -> list[str]:
     if not path.is_file():
         raise CliError(f"no such file: {path}")
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    # split on "\n" only, as the training readers do (str.splitlines would also split on \f, \v, U+2028, ...)
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        lines = handle.read().split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = [line.removesuffix("\r") for line in lines]
     if jsonl_field is None and path.suffix.lower() != ".jsonl":
         return lines
     field = jsonl_field or "source"

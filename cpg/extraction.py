@@ -13,6 +13,7 @@ import gc
 import multiprocessing
 import os
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -154,7 +155,7 @@ def _extract_many(
     make_key = KeyMaker(spec.name, backend, options)
     result = ExtractionResult(graphs=[None] * len(codes), shard=shard)
     selected = range(len(codes)) if shard is None else range(shard[0], len(codes), shard[1])
-    cache = GraphCache(cache_dir) if cache_dir is not None else None
+    cache = _open_cache(cache_dir) if cache_dir is not None else None
     bar = tqdm(total=len(selected), desc=f"CPG {spec.name}", unit="graph", disable=not progress)
     with bar, cache if cache is not None else nullcontext():  # closing the cache writes the new graphs to disk
         misses: list[tuple[int, bytes | None, str | bytes]] = []
@@ -193,17 +194,34 @@ def _check(language: str, backend: str, max_nodes: int, max_text_chars: int) -> 
 
 
 def _prepare(code: str | bytes) -> tuple[str, list[str]]:
-    """Decode bytes (with replacement and a warning when not UTF-8)."""
+    """Decode bytes (with replacement and a warning when not UTF-8), replace lone surrogates (which JSON can
+    carry but UTF-8 cannot encode) with U+FFFD and a warning, and drop a leading byte-order mark."""
+    warnings: list[str] = []
     if isinstance(code, bytes):
         try:
-            return code.decode("utf-8"), []
+            code = code.decode("utf-8")
         except UnicodeDecodeError as error:
-            return code.decode("utf-8", "replace"), [
-                f"input is not valid UTF-8 ({error.reason} at byte {error.start}); decoded with replacement characters"
-            ]
-    if not isinstance(code, str):
+            warnings.append(f"input is not valid UTF-8 ({error.reason} at byte {error.start}); decoded with "
+                            "replacement characters")
+            code = code.decode("utf-8", "replace")
+    elif not isinstance(code, str):
         raise TypeError(f"code must be str or bytes, got {type(code).__name__}")
-    return code, []
+    try:
+        code.encode("utf-8")
+    except UnicodeEncodeError as error:
+        warnings.append(f"input holds a lone surrogate code point (at character {error.start}); replaced with U+FFFD")
+        code = code.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return code.removeprefix("\ufeff"), warnings
+
+
+def _open_cache(cache_dir: str | Path) -> GraphCache | None:
+    """The graph cache in ``cache_dir``, or ``None`` with a warning when the folder cannot be used."""
+    try:
+        return GraphCache(cache_dir)
+    except OSError as error:
+        warnings.warn(f"graph cache {cache_dir} cannot be used ({type(error).__name__}: {error}); extracting "
+                      "without a cache", RuntimeWarning, stacklevel=3)
+        return None
 
 
 def _empty(spec: LanguageSpec, backend: str, warning: str) -> CodePropertyGraph:

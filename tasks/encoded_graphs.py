@@ -9,6 +9,7 @@ graph encoder (tokenizer and widths; :meth:`transducer.model.TransducerModel.gra
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,17 +37,23 @@ def split_key(examples: Iterable[tuple[str, str]], extraction: dict[str, object]
 
 def save(path: Path, graphs: list[Data], log_lines: list[str]) -> bool:
     """Write ``graphs`` (and the extraction log lines to repeat on a warm run) atomically; ``False`` when the
-    graphs cannot be collated into one store (e.g. only some carry ``x``), which leaves the cache untouched."""
+    graphs cannot be collated into one store (e.g. only some carry ``x``) or the folder cannot be written, which
+    leaves the cache untouched (the run goes on without it)."""
     try:
         data, slices = InMemoryDataset.collate(graphs) if len(graphs) > 1 else (None, None)
     except (RuntimeError, ValueError, KeyError, AttributeError, TypeError):
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
     store = {"count": len(graphs), "log": log_lines,
              "data": data.to_dict() if data is not None else [g.to_dict() for g in graphs], "slices": slices}
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    torch.save(store, temporary)
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(store, temporary)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        return False
     return True
 
 

@@ -1,0 +1,46 @@
+"""Inputs real datasets carry: lone surrogates from JSON, byte-order marks, unusable cache folders, and batch files
+with characters that ``str.splitlines`` would treat as line breaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cpg
+from cpg.cli import _dataset
+
+METHOD = "int f(int a) { int b = a + 1; return b; }"
+
+
+def _edges(graph) -> set[tuple[int, int, str]]:
+    return {(e.src, e.dst, e.type.name) for e in graph.edges}
+
+
+def test_a_lone_surrogate_is_replaced_with_a_warning_not_an_empty_graph() -> None:
+    graph = cpg.extract('String f() { String s = "\ud800"; return s; }', "java")
+    assert graph.num_nodes > 5 and graph.edge_counts()["DDG"] >= 1
+    assert any("lone surrogate" in w for w in graph.warnings)
+
+
+def test_a_byte_order_mark_does_not_change_the_graph() -> None:
+    plain = cpg.extract(METHOD, "java")
+    for marked in ("\ufeff" + METHOD, ("\ufeff" + METHOD).encode("utf-8")):
+        graph = cpg.extract(marked, "java")
+        assert graph.num_nodes == plain.num_nodes and _edges(graph) == _edges(plain)
+        assert not graph.warnings
+
+
+def test_an_unusable_cache_folder_warns_and_extracts_without_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    with pytest.warns(RuntimeWarning, match="cannot be used"):
+        result = cpg.extract_many([METHOD, METHOD], "java", cache_dir=blocker / "cache", num_workers=1)
+    assert [g.num_nodes > 0 for g in result.graphs] == [True, True]
+
+
+def test_batch_files_split_on_newlines_only(tmp_path: Path) -> None:
+    path = tmp_path / "methods.java"
+    lines = ["int f() {\f return 1; }", "int g() { return 2; } // \u2028 comment", "int h() { return 3; }"]
+    path.write_bytes(("\r\n".join(lines) + "\n").encode("utf-8"))
+    assert _dataset(path, None) == lines
