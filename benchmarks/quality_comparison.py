@@ -7,6 +7,8 @@ Protocol (``Protocol`` below; every figure of the report comes from it):
   ``dev_size`` pairs is carved from train (seeded) for choosing each method's learning rate.
 - Learning rate: for each method, every rate of its grid (``LEARNING_RATE_GRIDS``) trains for ``grid_steps`` steps
   on train minus the dev slice and is scored on the dev slice (corpus BLEU); the best rate (ties: the smaller) wins.
+  While the best is the largest (or smallest) rate tried, the grid grows by the next rate on that side of the
+  1-3-10 sequence, up to ``grid_extensions`` extra points, so that no method is held at the edge of its grid.
 - Batches: ``batch_size`` pairs, grouped by length (``group_by_length``: the same examples, less padding).
 - Final run: the chosen rate trains on all train pairs for ``final_epochs`` epochs (the same budget for every
   method), then generates for the 499 validation pairs (beam ``num_beams``); no fine-tuning and the copy baseline
@@ -26,11 +28,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import random
 import re
 import time
 import traceback
 from dataclasses import asdict, dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +70,7 @@ class Protocol:
 
     dev_size: int = 64
     grid_steps: int = 60
+    grid_extensions: int = 2
     final_epochs: int = 1
     batch_size: int = 16
     eval_batch_size: int = 32
@@ -228,24 +233,55 @@ def copy_baseline(valid_path: Path) -> dict[str, Any]:
     return {"method": COPY_BASELINE, "metrics": result.corpus, "trainable_parameters": 0}
 
 
+def next_rate(rate: float, up: bool) -> float:
+    """The neighbour of ``rate`` in the 1-3-10 sequence (1e-3 -> 3e-3 -> 1e-2 upwards)."""
+    exponent = math.floor(math.log10(rate) + 1e-9)
+    mantissa = round(rate / 10**exponent, 6)
+    steps = {1.0: (3.0, 0.3), 3.0: (10.0, 1.0)}
+    if mantissa not in steps:
+        raise ValueError(f"learning rate {rate:g} is not of the 1-3-10 sequence")
+    return float(f"{steps[mantissa][0 if up else 1] * 10**exponent:.3g}")
+
+
+def learning_rate_grid(initial: tuple[float, ...], score: Callable[[float], dict[str, Any]], extensions: int) -> list[dict[str, Any]]:
+    """Score every rate of ``initial``; while the best is at an edge of the rates tried, also score the next rate
+    beyond that edge (at most ``extensions`` more). Returns the points in rate order."""
+    points = {rate: score(rate) for rate in initial}
+    for _ in range(extensions if points else 0):
+        best = max(points.values(), key=lambda p: (p["metrics"]["corpus_bleu"], -p["learning_rate"]))["learning_rate"]
+        if best == max(points):
+            rate = next_rate(best, up=True)
+        elif best == min(points):
+            rate = next_rate(best, up=False)
+        else:
+            break
+        points[rate] = score(rate)
+    return [points[rate] for rate in sorted(points)]
+
+
 def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path, work_dir: Path) -> dict[str, Any]:
     """Learning-rate grid on the dev slice, then the final run; every finished step is written to ``results``."""
     folder = results / method
     folder.mkdir(parents=True, exist_ok=True)
     final_path = folder / "result.json"
-    if final_path.exists():
-        return json.loads(final_path.read_text())
-    grid = []
-    for rate in LEARNING_RATE_GRIDS[method]:
+
+    def grid_point(rate: float) -> dict[str, Any]:
         point_path = folder / f"grid_lr{rate:g}.json"
         if not point_path.exists():
             print(f"[{method}] learning rate {rate:g}: {protocol.grid_steps} steps, scored on the dev slice", flush=True)
             point = train_and_evaluate(method, rate, paths["grid_train"], paths["dev"], protocol, backbone,
                                        work_dir / method / f"grid_lr{rate:g}", steps=protocol.grid_steps)
             point_path.write_text(json.dumps(point, indent=2) + "\n")
-        grid.append(json.loads(point_path.read_text()))
+        return json.loads(point_path.read_text())
+
+    grid = learning_rate_grid(LEARNING_RATE_GRIDS[method], grid_point, protocol.grid_extensions)
     best = max(grid, key=lambda p: (p["metrics"]["corpus_bleu"], -p["learning_rate"])) if grid else None
     rate = best["learning_rate"] if best else 0.0
+    if final_path.exists():  # finished: rerun only if a grown grid now chooses another rate
+        finished = json.loads(final_path.read_text())
+        if finished["learning_rate"] == rate:
+            return finished
+        print(f"[{method}] the grid now chooses {rate:g}, not {finished['learning_rate']:g}: final run again", flush=True)
     print(f"[{method}] final run" + (f" with learning rate {rate:g}" if best else " (nothing to train)"), flush=True)
     run_dir = work_dir / method / "final"
     result = train_and_evaluate(method, rate, paths["train"] if best else None, paths["valid"], protocol, backbone,

@@ -47,6 +47,13 @@ TASK_DATA: dict[str, dict[str, Any]] = {
         "test": {"format": "codexglue_translation", "source_path": "data/codexglue-java-cs/test.java-cs.txt.java",
                  "target_path": "data/codexglue-java-cs/test.java-cs.txt.cs"},
     },
+    # CoNaLa (intent -> Python); the transducer runs graph-free here: the source is English, not code
+    "code_generation": {
+        "task": "code_generation",
+        "train": {"format": "conala", "path": "data/conala/conala-train.json"},
+        "validation": {"format": "conala", "path": "data/conala/conala-dev.json"},
+        "test": {"format": "conala", "path": "data/conala/conala-test.json"},
+    },
 }
 
 # method file name -> (model.method, learning rate)

@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from cpg import DEFAULT_MAX_NODES
 from cpg.cache import default_cache_dir
+from cpg.graph import CodePropertyGraph
 from tasks import encoded_graphs as encoded_graphs_cache
 from tasks.collate import Collator, Sample
 from tasks.data import Example, load_examples
@@ -197,6 +198,11 @@ class CodeTaskDataModule(pl.LightningDataModule):
         rank_zero_info(f"[{split}] {self.accounting[split].summary(self.max_source_length, self.max_target_length)}")
         if self.graph_encoder is None:
             return [Sample(e.id, e.source, e.target, None) for e in examples]
+        if not self.task.source_is_code:
+            rank_zero_info(f"[{split}] task {self.task.name!r} has natural-language sources: no graph to extract, so "
+                           "the method runs graph-free (every sample gets the empty graph)")
+            empty = self.graph_encoder([CodePropertyGraph("text", "none")])[0]
+            return [Sample(e.id, e.source, e.target, empty) for e in examples]
         started = time.perf_counter()
         cache_file = self._encoded_cache_file(examples, split)
         cached = encoded_graphs_cache.load(cache_file) if cache_file is not None and cache_file.is_file() else None

@@ -23,6 +23,8 @@ class Task:
             checkpointing and early stopping follow.
         source_prefix: text prepended to every source before tokenization (e.g. an instruction for a
             decoder-only backbone).
+        source_is_code: ``False`` for natural-language sources (code generation): no graph can be extracted, so
+            methods that use graphs run graph-free (every sample gets the empty graph, and the run says so).
     """
 
     name: str
@@ -30,6 +32,7 @@ class Task:
     target_language: str | None = None
     metrics: tuple[str, ...] = ("bleu", "sacrebleu", "exact_match")
     source_prefix: str = ""
+    source_is_code: bool = True
 
     def __post_init__(self) -> None:
         self.metrics = tuple(self.metrics)
@@ -57,6 +60,12 @@ BUILTIN_TASKS: dict[str, Task] = {
             source_language="java",
             target_language="c_sharp",
             metrics=("corpus_bleu", "exact_match", "codebleu", "bleu"),
+        ),
+        Task(
+            "code_generation",
+            target_language="python",
+            metrics=("exact_match", "corpus_bleu", "codebleu", "bleu"),
+            source_is_code=False,
         ),
     )
 }

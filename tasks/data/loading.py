@@ -9,7 +9,14 @@ from typing import Any
 
 from tasks.data.example import Example
 from tasks.data.hf import read_hf_dataset
-from tasks.data.readers import read_atlas, read_codesearchnet, read_codexglue_translation, read_jsonl
+from tasks.data.readers import (
+    read_atlas,
+    read_codealpaca,
+    read_codesearchnet,
+    read_codexglue_translation,
+    read_conala,
+    read_jsonl,
+)
 
 #: format name -> reader; a spec's other keys are that reader's keyword arguments
 FORMATS: dict[str, Callable[..., list[Example]]] = {
@@ -17,6 +24,8 @@ FORMATS: dict[str, Callable[..., list[Example]]] = {
     "codexglue_translation": read_codexglue_translation,
     "codesearchnet": read_codesearchnet,
     "atlas": read_atlas,
+    "conala": read_conala,
+    "codealpaca": read_codealpaca,
     "hf": read_hf_dataset,
 }
 

@@ -117,6 +117,46 @@ def read_atlas(source_path: StrPath, target_path: StrPath, *, encoding: str = "u
     return [Example(source, target, str(index), "java") for index, (source, target) in enumerate(pairs)]
 
 
+def read_conala(path: StrPath, *, use_rewritten_intent: bool = True, encoding: str = "utf-8") -> list[Example]:
+    """Read CoNaLa (Yin et al., MSR 2018) JSON: a list of ``{intent, rewritten_intent, snippet, question_id}``
+    records, natural-language intent -> Python snippet.
+
+    The source is ``rewritten_intent`` (the curated intent with quoted variable names) where a record has one and
+    ``use_rewritten_intent`` is on, else ``intent``. Ids are ``<question_id>-<record number>`` (a question has
+    several records). Sources are text, so examples carry no language.
+    """
+    path = Path(path)
+    records = _json_array(path, encoding)
+    examples = []
+    for index, record in enumerate(records):
+        where = f"{path}: record {index}"
+        intent = record.get("rewritten_intent") if use_rewritten_intent else None
+        source = intent if isinstance(intent, str) and intent.strip() else _required(record, "intent", where, str)
+        target = _required(record, "snippet", where, str)
+        examples.append(Example(source, target, f"{record.get('question_id', 'q')}-{index}", None))
+    return examples
+
+
+def read_codealpaca(path: StrPath, *, encoding: str = "utf-8") -> list[Example]:
+    """Read CodeAlpaca-style instruction data (Chaudhary 2023; CodeAlpaca-Py as Weyssow et al. 2023 use it): a
+    JSON list or JSONL of ``{instruction, input, output}`` records. The source is the instruction, followed by
+    the input on a new line when there is one; the target is the output. Ids are record numbers."""
+    path = Path(path)
+    if path.suffix.lower() == ".jsonl":
+        records = [(f"{path}:{number}", record) for number, record in _json_records(path, encoding)]
+    else:
+        records = [(f"{path}: record {i}", record) for i, record in enumerate(_json_array(path, encoding))]
+    examples = []
+    for index, (where, record) in enumerate(records):
+        instruction = _required(record, "instruction", where, str)
+        extra = record.get("input") or ""
+        if not isinstance(extra, str):
+            raise DataFormatError(f"{where}: field 'input' must be a string, got {type(extra).__name__}")
+        source = f"{instruction}\n{extra}" if extra.strip() else instruction
+        examples.append(Example(source, _required(record, "output", where, str), str(index), None))
+    return examples
+
+
 def example_from_record(
     record: Mapping[str, Any],
     *,
@@ -166,6 +206,19 @@ def read_text_lines(path: Path, encoding: str = "utf-8") -> list[str]:
     if lines[-1] == "":
         lines.pop()
     return [line.removesuffix("\r") for line in lines]
+
+
+def _json_array(path: Path, encoding: str) -> list[dict[str, Any]]:
+    """The objects of a file holding one JSON array of objects."""
+    try:
+        data = json.loads(Path(path).read_text(encoding=encoding))
+    except json.JSONDecodeError as error:
+        raise DataFormatError(f"{path}: not valid JSON (line {error.lineno}: {error.msg})") from error
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise DataFormatError(f"{path}: expected a JSON array of objects")
+    if not data:
+        raise DataFormatError(f"{path}: holds no records")
+    return data
 
 
 def _json_records(path: Path, encoding: str) -> list[tuple[int, dict[str, Any]]]:

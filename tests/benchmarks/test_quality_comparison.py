@@ -4,6 +4,7 @@ and resuming without rerunning finished work."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def _args(root: Path, *extra: str) -> list[str]:
     return ["--data", str(root / "data"), "--backbone", str(root / "backbone"), "--results", str(root / "results"),
             "--work-dir", str(root / "work"), "--dev-size", "6", "--grid-steps", "2", "--batch-size", "8",
-            "--eval-batch-size", "8", "--max-new-tokens", "6", "--warmup-steps", "1", "--no-benchmarks-md", *extra]
+            "--eval-batch-size", "8", "--max-new-tokens", "6", "--warmup-steps", "1", "--grid-extensions", "0",
+            "--no-benchmarks-md", *extra]
 
 
 def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
@@ -68,3 +70,20 @@ def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
     other.save_pretrained(root / "other-backbone")
     with pytest.raises(SystemExit):  # nor results on other weights of the same architecture
         main([*_args(root, "--methods", "transducer"), "--backbone", str(root / "other-backbone")])
+
+
+def test_the_grid_grows_past_an_edge_best_and_stops_inside() -> None:
+    from benchmarks.quality_comparison import learning_rate_grid, next_rate
+
+    assert [next_rate(r, up=True) for r in (1e-4, 3e-4, 3e-3)] == [3e-4, 1e-3, 1e-2]
+    assert [next_rate(r, up=False) for r in (1e-3, 3e-3)] == [3e-4, 1e-3]
+    scored = []
+
+    def score(rate: float) -> dict:  # dev BLEU peaks at 1e-2
+        scored.append(rate)
+        return {"learning_rate": rate, "metrics": {"corpus_bleu": -abs(math.log10(rate) + 2)}}
+
+    points = learning_rate_grid((3e-4, 1e-3, 3e-3), score, extensions=2)
+    assert [p["learning_rate"] for p in points] == [3e-4, 1e-3, 3e-3, 1e-2, 3e-2]  # 1e-2 is now inside
+    assert learning_rate_grid((1e-3, 3e-3, 1e-2), score, extensions=2)[-1]["learning_rate"] == 3e-2
+    assert len(learning_rate_grid((3e-4, 1e-3, 3e-3), score, extensions=0)) == 3

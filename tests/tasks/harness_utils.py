@@ -44,6 +44,14 @@ TASK_EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ('void testMax() { int m = calc.max(2, 5); "<AssertPlaceHolder>"; } int max(int a, int b) { return a > b ? a : b; }',
          "assertEquals(5, m);"),
     ],
+    "code_generation": [
+        ("add two numbers 'a' and 'b'", "a + b"),
+        ("sort list 'xs' in place", "xs.sort()"),
+        ("get the length of string 's'", "len(s)"),
+        ("reverse list 'xs'", "xs[::-1]"),
+        ("convert string 's' to upper case", "s.upper()"),
+        ("join list 'words' with spaces", "' '.join(words)"),
+    ],
     "code_translation": [
         ("public int add(int a, int b) { return a + b; }", "public int Add(int a, int b) { return a + b; }"),
         ("public String getName() { return name; }", "public string GetName() { return name; }"),

@@ -16,14 +16,15 @@ def _single_run_dir(root: Path) -> Path:
     return runs[-1]
 
 
-@pytest.mark.parametrize("task", ["code_summarization", "assert_generation", "code_translation"])
+@pytest.mark.parametrize("task", ["code_summarization", "assert_generation", "code_translation", "code_generation"])
 def test_fit_test_predict_and_adapter_reload(tmp_path: Path, task: str) -> None:
     config = make_config(tmp_path, task)
     run_cli("fit", "--config", str(config))
 
     run = _single_run_dir(tmp_path / "out")
     metrics = json.loads((run / "metrics_test.json").read_text())
-    expected = {"code_summarization": "bleu", "assert_generation": "exact_match", "code_translation": "codebleu"}[task]
+    expected = {"code_summarization": "bleu", "assert_generation": "exact_match", "code_translation": "codebleu",
+                "code_generation": "codebleu"}[task]
     assert expected in metrics and isinstance(metrics[expected], float)
     records = read_jsonl(run / "predictions_test.jsonl")
     assert len(records) == 3 and {"id", "prediction", "reference", expected} <= set(records[0])
@@ -105,3 +106,12 @@ def test_validate_writes_outputs_and_commands_end_with_a_summary(tmp_path: Path,
     metrics = json.loads((validated / "metrics_validation.json").read_text())
     assert "bleu" in metrics and metrics["data"]["examples"] == 3
     assert str(validated / "metrics_validation.json") in capsys.readouterr().out
+
+
+def test_code_generation_runs_the_transducer_graph_free_and_says_so(tmp_path: Path, caplog) -> None:
+    config = make_config(tmp_path, "code_generation")
+    with caplog.at_level("INFO"):
+        cli = run_cli("fit", "--config", str(config), "--test_after_fit", "false")
+    assert "natural-language sources: no graph to extract" in caplog.text and "graphs:" not in caplog.text
+    samples = cli.datamodule.samples["train"]
+    assert all(s.graph.num_nodes == 0 for s in samples)

@@ -247,3 +247,33 @@ def test_load_examples_errors_are_actionable(tmp_path):
         load_examples({"format": "atlas", "source": "x"})
     with pytest.raises(ValueError, match=r"limit must be a positive"):
         load_examples({"format": "jsonl", "path": "x"}, limit=0)
+
+
+def test_conala_prefers_the_rewritten_intent_and_numbers_repeated_questions(tmp_path):
+    from tasks.data import load_examples
+
+    path = tmp_path / "conala-train.json"
+    path.write_text(json.dumps([
+        {"intent": "How to sort a list?", "rewritten_intent": "sort list `xs`", "snippet": "xs.sort()", "question_id": 7},
+        {"intent": "How to sort a list?", "rewritten_intent": None, "snippet": "sorted(xs)", "question_id": 7},
+    ]))
+    examples = load_examples({"format": "conala", "path": str(path)})
+    assert [(e.source, e.target, e.id) for e in examples] == [
+        ("sort list `xs`", "xs.sort()", "7-0"), ("How to sort a list?", "sorted(xs)", "7-1")]
+    assert examples[0].language is None  # English sources: no graph language
+    path.write_text(json.dumps([{"intent": "x"}]))
+    with pytest.raises(DataFormatError, match="snippet"):
+        load_examples({"format": "conala", "path": str(path)})
+
+
+def test_codealpaca_json_and_jsonl_join_instruction_and_input(tmp_path):
+    from tasks.data import load_examples
+
+    records = [{"instruction": "Reverse a string.", "input": "s = 'abc'", "output": "s[::-1]"},
+               {"instruction": "Print hello.", "input": "", "output": "print('hello')"}]
+    (tmp_path / "a.json").write_text(json.dumps(records))
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    for name in ("a.json", "a.jsonl"):
+        examples = load_examples({"format": "codealpaca", "path": str(tmp_path / name)})
+        assert [e.source for e in examples] == ["Reverse a string.\ns = 'abc'", "Print hello."]
+        assert [e.target for e in examples] == ["s[::-1]", "print('hello')"]
