@@ -43,10 +43,11 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "transducer"
 
-#: method -> learning rates tried on the dev slice (no_finetune trains nothing)
+#: method -> learning rates tried on the dev slice (no_finetune and icl train nothing)
 LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {  # in run order: the graph question first
     "no_finetune": (),
     "transducer": (3e-4, 1e-3, 3e-3),
+    "icl": (),
     "transducer_no_graph": (3e-4, 1e-3, 3e-3),
     "lora": (3e-4, 1e-3, 3e-3),
     "full_finetune": (1e-4, 3e-4, 1e-3),
@@ -284,8 +285,10 @@ def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone
         print(f"[{method}] the grid now chooses {rate:g}, not {finished['learning_rate']:g}: final run again", flush=True)
     print(f"[{method}] final run" + (f" with learning rate {rate:g}" if best else " (nothing to train)"), flush=True)
     run_dir = work_dir / method / "final"
-    result = train_and_evaluate(method, rate, paths["train"] if best else None, paths["valid"], protocol, backbone,
-                                run_dir, analyse=method == REFERENCE)
+    # icl trains nothing but takes its demonstrations from the train split
+    train_path = paths["train"] if best or method == "icl" else None
+    result = train_and_evaluate(method, rate, train_path, paths["valid"], protocol, backbone, run_dir,
+                                analyse=method == REFERENCE)
     result["grid"] = [{"learning_rate": p["learning_rate"], "dev_corpus_bleu": p["metrics"]["corpus_bleu"]} for p in grid]
     predictions = [json.loads(line) for line in (run_dir / "predictions_test.jsonl").read_text().splitlines()]
     with (folder / "predictions.jsonl").open("w", encoding="utf-8") as handle:

@@ -76,6 +76,8 @@ METHODS: dict[str, tuple[dict[str, Any], float]] = {
     "frozen_decoder": ({"class_path": "transducer.methods.FrozenDecoderConfig"}, 5e-5),
     "full_finetune": ({"class_path": "transducer.methods.FullFinetuneConfig"}, 5e-5),
     "no_finetune": ({"class_path": "transducer.methods.NoFinetuneConfig"}, 3e-4),
+    # in-context learning: 4 demonstrations from train, most similar by BM25 (nothing trains)
+    "icl": ({"class_path": "transducer.methods.IclConfig", "init_args": {"k": 4, "selection": "bm25"}}, 3e-4),
 }
 
 

@@ -7,6 +7,7 @@ Tokenizer, backbone family and graph encoding belong to the model, so the data m
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -137,15 +138,18 @@ class CodeTaskDataModule(pl.LightningDataModule):
         self.graph_encoding_key: str | None = None
 
     def connect(self, tokenizer: Any, seq2seq: bool, graph_encoder: Callable[..., list[Any]] | None,
-                graph_encoding_key: str | None = None) -> None:
+                graph_encoding_key: str | None = None, demonstrations: Any | None = None) -> None:
         """Take the model's tokenizer, backbone family and graph encoder (``encode_graphs(graphs, progress=...)``
         of the adapted model; ``None``: the method uses no graphs). With ``graph_encoding_key`` (what the encoder's
-        output depends on), encoded splits are cached next to the graph cache (:mod:`tasks.encoded_graphs`)."""
+        output depends on), encoded splits are cached next to the graph cache (:mod:`tasks.encoded_graphs`).
+        ``demonstrations`` (an :class:`~transducer.methods.icl.IclConfig`) turns the sources of every split but
+        train into few-shot prompts built from the train split (:mod:`tasks.icl`)."""
         self.collator = Collator(
             tokenizer, seq2seq, self.max_source_length, self.max_target_length, self.task.source_prefix
         )
         self.graph_encoder = graph_encoder
         self.graph_encoding_key = graph_encoding_key
+        self.demonstrations = demonstrations
 
     def prepare_data(self) -> None:
         """Fill the graph cache for the running stage's splits. Lightning calls this on one process per node before
@@ -181,16 +185,21 @@ class CodeTaskDataModule(pl.LightningDataModule):
         if module is None or not hasattr(module, "adapted_model"):
             raise RuntimeError("CodeTaskDataModule needs `connect(...)` before setup when used without a trainer")
         adapted = module.adapted_model
+        from transducer.methods.icl import IclConfig
+
+        demonstrations = module.method_config if isinstance(module.method_config, IclConfig) else None
         if adapted.uses_graph:
             key = adapted.graph_encoding_key() if hasattr(adapted, "graph_encoding_key") else None
             self.connect(module.tokenizer, module.seq2seq, adapted.encode_graphs, key)
         else:
-            self.connect(module.tokenizer, module.seq2seq, None)
+            self.connect(module.tokenizer, module.seq2seq, None, demonstrations=demonstrations)
 
     def _load_split(self, split: str) -> list[Sample]:
         examples = self._examples(split)
         if split == "train":
             self._train_sources = source_keys(examples)
+        elif self.demonstrations is not None:
+            examples = self._prompted(examples, split)
         self.accounting[split] = account_split(
             examples, self.collator.tokenizer, self.task.source_prefix, self.max_source_length, self.max_target_length,
             None if split == "train" else self._training_sources(),
@@ -225,6 +234,24 @@ class CodeTaskDataModule(pl.LightningDataModule):
             self.timings["graph_encoding_s"] = self.timings.get("graph_encoding_s", 0.0) + encoded - extracted
             rank_zero_info(f"[{split}] graphs ready in {extracted - started:.1f} s, node texts tokenized in {encoded - extracted:.1f} s")
         return [Sample(e.id, e.source, e.target, g) for e, g in zip(examples, encoded_graphs)]
+
+    def _prompted(self, examples: list[Example], split: str) -> list[Example]:
+        """``examples`` with each source replaced by its few-shot prompt (the ``icl`` method)."""
+        from tasks.icl import DemonstrationPrompter
+
+        if self.files["train"] is None:
+            raise ValueError("method icl takes its demonstrations from data.train; configure data.train")
+        settings = self.demonstrations
+        tokenizer = self.collator.tokenizer
+        prefix_tokens = len(tokenizer(self.task.source_prefix, add_special_tokens=False)["input_ids"])
+        prompter = DemonstrationPrompter(
+            self._examples("train"), tokenizer, self.max_source_length - prefix_tokens,
+            k=settings.k, selection=settings.selection, example_template=settings.example_template,
+            query_template=settings.query_template, seed=settings.seed,
+        )
+        prompted = [dataclasses.replace(e, source=prompter.prompt(e)) for e in examples]
+        rank_zero_info(f"[{split}] in-context prompts: {prompter.summary()}")
+        return prompted
 
     def _encoded_cache_file(self, examples: list[Example], split: str) -> Path | None:
         """Where this split's encoded graphs are cached (``None``: the encoder gave no key, so no caching)."""

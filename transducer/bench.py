@@ -18,6 +18,9 @@ A method can carry memory levers (:mod:`transducer.memory`) as suffixes, each me
 backbone), ``transducer+bf16+checkpointing``. ``--precision bf16-mixed`` runs every method's steps and generation
 under bf16 autocast (needed by ``+bf16``).
 
+``icl`` trains nothing and is measured like ``no_finetune`` on the same batch: its extra cost is its longer
+prompts (``k`` demonstrations in front of each source), which the synthetic batch does not model.
+
 Every method sees the same synthetic batch: random token ids (seq2seq: source ``--source-length`` and target
 ``--target-length`` tokens; decoder-only: their concatenation, loss on the target only) and, for methods that
 use graphs, random code property graphs of ``--nodes-per-graph`` nodes with AST/CFG/DDG/CDG edges.

@@ -21,6 +21,7 @@ from transducer.methods.base import AdaptedModel, BackboneMismatchError, MethodC
 from transducer.methods.frozen_decoder import FrozenDecoderConfig
 from transducer.methods.full_finetune import FullFinetuneConfig
 from transducer.methods.ia3 import IA3MethodConfig
+from transducer.methods.icl import IclConfig
 from transducer.methods.layer_freezing import LayerFreezingConfig
 from transducer.methods.linear_adapter import LinearAdapterConfig
 from transducer.methods.lora import LoraMethodConfig
@@ -30,6 +31,7 @@ from transducer.methods.prompt_tuning import PromptTuningMethodConfig
 
 BASELINES: tuple[type[MethodConfig], ...] = (
     NoFinetuneConfig,
+    IclConfig,
     FullFinetuneConfig,
     LoraMethodConfig,
     IA3MethodConfig,
@@ -100,6 +102,7 @@ __all__ = [
     "AdaptedModel",
     "BackboneMismatchError",
     "FrozenDecoderConfig",
+    "IclConfig",
     "FullFinetuneConfig",
     "IA3MethodConfig",
     "LayerFreezingConfig",
