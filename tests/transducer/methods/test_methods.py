@@ -52,7 +52,8 @@ TRAINABLE: dict[str, Callable[[str, str], bool]] = {
         r"model\.(encoder\.(block\.\d+\.|final_layer_norm\.)|decoder\.block\.\d+\.layer\.1\.)", name) is not None,
 }
 
-TRAINED_METHODS = [name for name in METHODS if name != "no_finetune"]
+UNTRAINED_METHODS = ("no_finetune", "icl")  # icl only changes the prompts (tests/tasks/test_icl.py)
+TRAINED_METHODS = [name for name in METHODS if name not in UNTRAINED_METHODS]
 #: methods that need an encoder-decoder backbone
 SEQ2SEQ_ONLY = {"frozen_decoder"}
 
@@ -114,13 +115,14 @@ def test_one_step_trains_exactly_the_method_parameters(fresh, method: str, famil
     assert model.trainable_parameters()[0] == sum(p.numel() for n, p in model.named_parameters() if n in trainable)
 
 
+@pytest.mark.parametrize("method", UNTRAINED_METHODS)
 @pytest.mark.parametrize("family", FAMILIES)
-def test_no_finetune_trains_nothing_and_saves_no_weights(fresh, family: str, tmp_path) -> None:
-    model = build(fresh, "no_finetune", family)
+def test_untrained_methods_train_nothing_and_save_no_weights(fresh, family: str, method: str, tmp_path) -> None:
+    model = build(fresh, method, family)
     assert model.trainable_parameters()[0] == 0
     assert torch.isfinite(model(**training_batch(family)).loss)
     model.save_pretrained(tmp_path)
-    assert json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())["method"] == "no_finetune"
+    assert json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())["method"] == method
     reloaded = load_adapted_model(tmp_path, *fresh(family))
     assert reloaded.trainable_parameters()[0] == 0
 
@@ -137,7 +139,7 @@ def test_linear_adapter_is_square_and_starts_as_the_identity(fresh) -> None:
 @pytest.mark.parametrize(("method", "family"), combinations(list(METHODS)))
 def test_save_load_round_trip_reproduces_outputs(fresh, method: str, family: str, tmp_path) -> None:
     model = build(fresh, method, family)
-    if method != "no_finetune":
+    if method not in UNTRAINED_METHODS:
         train_steps(model)
     model.eval()
     batch = with_graphs(model, training_batch(family))
