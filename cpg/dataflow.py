@@ -7,7 +7,8 @@ nearest enclosing CFG node of its own unit.
 
 - **DDG** ``def -> use``: a definition of variable ``v`` at node ``d`` reaches a use of ``v`` at node ``u`` along
   the CFG with no redefinition of ``v`` in between (classic reaching definitions; a redefinition kills the
-  earlier ones). Definitions: parameters, declarations with an initializer, assignments (compound ones also
+  earlier ones unless it is conditional within its statement: in the right operand of ``&&``/``||``/``??``/
+  ``and``/``or`` or a branch of a conditional expression, it generates a definition and kills none). Definitions: parameters, declarations with an initializer, assignments (compound ones also
   use), ``++``/``--``, for-each variables, catch parameters, ``with ... as``/``except ... as`` targets, walrus.
   Variables are matched by name within one unit (no flow into nested functions or lambdas); writing ``a.b`` or
   ``a[i]`` only uses ``a`` (no field sensitivity); Python comprehension variables define nothing. A use in the
@@ -29,8 +30,10 @@ _NOT_INITIALIZERS = frozenset({"bracketed_argument_list"})
 
 def definitions_and_uses(
     table: SyntaxTable, units: list[Unit]
-) -> tuple[dict[int, set[bytes]], dict[int, set[bytes]]]:
-    """Variables defined and used at each CFG node (keys are node ids, names are source bytes)."""
+) -> tuple[dict[int, set[bytes]], dict[int, set[bytes]], dict[int, set[bytes]]]:
+    """Variables defined and used at each CFG node (keys are node ids, names are source bytes), and the defined
+    names whose every definition at that node is conditional (evaluated on some paths only: after ``&&``, in a
+    branch of ``?:``...), which must not kill earlier definitions."""
     kinds, parents, fields, children = table.kinds, table.parents, table.fields, table.children
     spec = table.spec
     positions = spec.positions
@@ -44,6 +47,7 @@ def definitions_and_uses(
 
     defs: dict[int, set[bytes]] = {}
     uses: dict[int, set[bytes]] = {}
+    certain: dict[int, set[bytes]] = {}
     for ident in table.identifiers:
         node = owner[ident]
         if node < 0:
@@ -81,9 +85,39 @@ def definitions_and_uses(
             is_def = b"++" in around or b"--" in around
         if is_def:
             defs.setdefault(node, set()).add(name)
+            if not _is_conditional(table, top, node):
+                certain.setdefault(node, set()).add(name)
         if is_use:
             uses.setdefault(node, set()).add(name)
-    return defs, uses
+    conditional = {node: names - certain.get(node, set()) for node, names in defs.items()}
+    return defs, uses, {node: names for node, names in conditional.items() if names}
+
+
+#: operators after which the right operand is evaluated on some paths only
+_SHORT_CIRCUIT = frozenset({b"&&", b"||", b"??", b"and", b"or"})
+
+
+def _is_conditional(table: SyntaxTable, node: int, owner: int) -> bool:
+    """Whether ``node`` is evaluated on some paths only within its CFG node ``owner``: it lies in the right operand
+    of a short-circuit operator or in a branch of a conditional expression."""
+    kinds, parents, children = table.kinds, table.parents, table.children
+    conditional_kinds = table.spec.conditional_kinds
+    source, starts_b, ends_b = table.parsed.source, table.starts_b, table.ends_b
+    child, ancestor = node, parents[node]
+    while ancestor >= 0 and ancestor != owner:
+        mode = conditional_kinds.get(kinds[ancestor])
+        if mode == "short_circuit":
+            left, right = table.field_child(ancestor, "left"), table.field_child(ancestor, "right")
+            if child == right and left is not None and source[ends_b[left] : starts_b[right]].strip() in _SHORT_CIRCUIT:
+                return True
+        elif mode == "branches":
+            condition = table.field_child(ancestor, "condition")
+            if condition is None and len(children[ancestor]) == 3:  # Python: ``a if c else b`` has no fields
+                condition = children[ancestor][1]
+            if child != condition:
+                return True
+        child, ancestor = ancestor, parents[ancestor]
+    return False
 
 
 def _positions(unit: Unit) -> tuple[dict[int, int], list[list[int]], list[list[int]]]:
@@ -99,13 +133,16 @@ def _positions(unit: Unit) -> tuple[dict[int, int], list[list[int]], list[list[i
 
 
 def data_dependencies(
-    unit: Unit, defs: dict[int, set[bytes]], uses: dict[int, set[bytes]], entries: set[int]
+    unit: Unit, defs: dict[int, set[bytes]], uses: dict[int, set[bytes]], entries: set[int],
+    conditional: dict[int, set[bytes]] | None = None,
 ) -> list[tuple[int, int]]:
     """Reaching-definition edges ``(def node, use node)`` of one unit (bitsets over its definitions).
 
     A node that is the entry of *another* unit (a nested function statement) has no definitions or uses here:
-    its parameters belong to its own unit.
+    its parameters belong to its own unit. Names in ``conditional[node]`` are defined there on some paths only:
+    they generate a definition but kill none.
     """
+    conditional = conditional or {}
     nodes = unit.nodes
     count = len(nodes)
     own = [node == unit.entry or node not in entries for node in nodes]
@@ -130,8 +167,10 @@ def data_dependencies(
     for k, names in enumerate(defined):
         if names:
             killed = 0
+            maybe = conditional.get(nodes[k], ())
             for name in names:
-                killed |= var_mask[name]
+                if name not in maybe:
+                    killed |= var_mask[name]
             keep[k] = ~(killed & ~gen[k])
     _, preds, _ = _positions(unit)
     reach_in = [0] * count

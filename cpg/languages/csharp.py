@@ -108,4 +108,5 @@ CSHARP = LanguageSpec(
         {"using_directive", "extern_alias_directive", "namespace_declaration", "file_scoped_namespace_declaration",
          "attribute_list", *_TYPE_DECLARATIONS}
     ),  # fmt: skip
+    conditional_kinds={"binary_expression": "short_circuit", "conditional_expression": "branches"},
 )

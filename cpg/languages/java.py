@@ -79,4 +79,5 @@ JAVA = LanguageSpec(
         {"package_declaration", "import_declaration", "module_declaration", "class_declaration",
          "interface_declaration", "enum_declaration", "record_declaration", "annotation_type_declaration"}
     ),  # fmt: skip
+    conditional_kinds={"binary_expression": "short_circuit", "ternary_expression": "branches"},
 )

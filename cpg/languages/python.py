@@ -60,4 +60,5 @@ PYTHON = LanguageSpec(
     pattern_kinds=frozenset(
         {"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern", "dictionary_splat_pattern"}
     ),
+    conditional_kinds={"boolean_operator": "short_circuit", "conditional_expression": "branches"},
 )

@@ -75,6 +75,10 @@ class LanguageSpec:
     wrapper: tuple[bytes, bytes] | None = None
     #: top-level node types that show code is already a whole compilation unit (so it is not wrapped)
     unit_kinds: frozenset[str] = field(default_factory=frozenset)
+    #: expressions that evaluate some operands only on some paths: ``short_circuit`` (the ``right`` operand of
+    #: ``&&``/``||``/``??``/``and``/``or``) or ``branches`` (every operand but the ``condition`` of a ``?:``);
+    #: a definition there does not kill earlier ones
+    conditional_kinds: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         bad_roles = set(self.roles.values()) - ROLES
