@@ -20,6 +20,8 @@ nearest enclosing CFG node of its own unit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cpg.cfg import Unit
 from cpg.syntax import SyntaxTable
 
@@ -28,12 +30,24 @@ _COMPOUND = frozenset(b"+-*/%&|^<>?@")
 _NOT_INITIALIZERS = frozenset({"bracketed_argument_list"})
 
 
-def definitions_and_uses(
-    table: SyntaxTable, units: list[Unit]
-) -> tuple[dict[int, set[bytes]], dict[int, set[bytes]], dict[int, set[bytes]]]:
-    """Variables defined and used at each CFG node (keys are node ids, names are source bytes), and the defined
-    names whose every definition at that node is conditional (evaluated on some paths only: after ``&&``, in a
-    branch of ``?:``...), which must not kill earlier definitions."""
+@dataclass
+class NodeVariables:
+    """Per CFG node (keys are node ids; names are source bytes): variables ``defs`` defined and ``uses`` used;
+    ``conditional``: defined names whose every definition at the node is evaluated on some paths only (after
+    ``&&``, in a branch of ``?:``...), which must not kill earlier definitions; ``covered``: used names whose
+    every use at the node comes after a (certain) definition of it at the same node, in evaluation order (the
+    condition of ``for (int i = 0; i < n; i++)`` reads the ``i`` its initializer just defined), so no definition
+    from outside the node reaches them."""
+
+    defs: dict[int, set[bytes]]
+    uses: dict[int, set[bytes]]
+    conditional: dict[int, set[bytes]]
+    covered: dict[int, set[bytes]]
+
+
+def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables:
+    """The variables each CFG node defines and uses (:class:`NodeVariables`). A definition takes effect at the
+    end of its declarator, assignment or update (``x = x + 1`` reads the old ``x``); a use at its position."""
     kinds, parents, fields, children = table.kinds, table.parents, table.fields, table.children
     spec = table.spec
     positions = spec.positions
@@ -48,6 +62,8 @@ def definitions_and_uses(
     defs: dict[int, set[bytes]] = {}
     uses: dict[int, set[bytes]] = {}
     certain: dict[int, set[bytes]] = {}
+    effective: dict[tuple[int, bytes], list[int]] = {}  # (node, name) -> where its certain definitions take effect
+    read_at: dict[tuple[int, bytes], list[int]] = {}  # (node, name) -> where it is read
     for ident in table.identifiers:
         node = owner[ident]
         if node < 0:
@@ -87,10 +103,17 @@ def definitions_and_uses(
             defs.setdefault(node, set()).add(name)
             if not _is_conditional(table, top, node):
                 certain.setdefault(node, set()).add(name)
+                effective.setdefault((node, name), []).append(ends_b[parent] if parent >= 0 else ends_b[ident])
         if is_use:
             uses.setdefault(node, set()).add(name)
+            read_at.setdefault((node, name), []).append(starts_b[ident])
     conditional = {node: names - certain.get(node, set()) for node, names in defs.items()}
-    return defs, uses, {node: names for node, names in conditional.items() if names}
+    covered: dict[int, set[bytes]] = {}
+    for (node, name), reads in read_at.items():
+        first_definition = min(effective.get((node, name), [len(source) + 1]))
+        if all(first_definition <= read for read in reads):
+            covered.setdefault(node, set()).add(name)
+    return NodeVariables(defs, uses, {n: names for n, names in conditional.items() if names}, covered)
 
 
 #: operators after which the right operand is evaluated on some paths only
@@ -132,17 +155,14 @@ def _positions(unit: Unit) -> tuple[dict[int, int], list[list[int]], list[list[i
     return position, preds, succs
 
 
-def data_dependencies(
-    unit: Unit, defs: dict[int, set[bytes]], uses: dict[int, set[bytes]], entries: set[int],
-    conditional: dict[int, set[bytes]] | None = None,
-) -> list[tuple[int, int]]:
+def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -> list[tuple[int, int]]:
     """Reaching-definition edges ``(def node, use node)`` of one unit (bitsets over its definitions).
 
     A node that is the entry of *another* unit (a nested function statement) has no definitions or uses here:
-    its parameters belong to its own unit. Names in ``conditional[node]`` are defined there on some paths only:
-    they generate a definition but kill none.
+    its parameters belong to its own unit. A conditional definition generates a definition but kills none; a
+    covered use is reached only by its own node's definition (through a loop).
     """
-    conditional = conditional or {}
+    defs, uses, conditional, covered = variables.defs, variables.uses, variables.conditional, variables.covered
     nodes = unit.nodes
     count = len(nodes)
     own = [node == unit.entry or node not in entries for node in nodes]
@@ -196,6 +216,8 @@ def data_dependencies(
             continue
         for name in names:
             bits = incoming & var_mask.get(name, 0)
+            if name in covered.get(node, ()):
+                bits &= gen[k]  # only this node's own definition (reaching it around a loop)
             while bits:
                 low = bits & -bits
                 edges.append((def_node[low.bit_length() - 1], node))

@@ -50,12 +50,12 @@ def extract_treesitter(code: str, spec: LanguageSpec, max_nodes: int, max_text_c
 def _flow_edges(table: SyntaxTable, units: list[Unit]) -> list[Edge]:
     if not units:
         return []
-    defs, uses, conditional = definitions_and_uses(table, units)
+    variables = definitions_and_uses(table, units)
     entries = {unit.entry for unit in units}
     edges: list[Edge] = []
     for edge_type, pairs in (
         (EdgeType.CFG, [pair for unit in units for pair in unit.edges]),
-        (EdgeType.DDG, [pair for unit in units for pair in data_dependencies(unit, defs, uses, entries, conditional)]),
+        (EdgeType.DDG, [pair for unit in units for pair in data_dependencies(unit, variables, entries)]),
         (EdgeType.CDG, [pair for unit in units for pair in control_dependencies(unit)]),
     ):
         edges += [Edge(src, dst, edge_type) for src, dst in dict.fromkeys(pairs)]

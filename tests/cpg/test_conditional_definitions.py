@@ -43,3 +43,18 @@ def test_an_unconditional_definition_in_a_condition_still_kills() -> None:
     ddg = edge_texts(extract("int f(int a) { int b = 0; if ((b = g()) > 0 && a > 0) a = 1; return b; }", "java"),
                      EdgeType.DDG)
     assert ("int b = 0;", "return b;") not in ddg  # the left operand of && is always evaluated
+
+
+def test_a_use_after_its_own_statement_defines_the_variable_sees_only_that_definition() -> None:
+    # issue 11, item 2: the second loop's header reads the i its own initializer defines, not the first loop's
+    code = "int f(int n) { int s = 0; for (int i = 0; i < n; i++) s += i; for (int i = 0; i < n; i++) s -= i; return s; }"
+    ddg = edge_texts(extract(code, "java"), EdgeType.DDG)
+    first, second = "for (int i = 0; i < n; i++) s += i;", "for (int i = 0; i < n; i++) s -= i;"
+    assert (first, second) not in {(a, b) for a, b in ddg if a != b}
+    assert ("int s = 0;", "s += i;") in ddg and ("s += i;", "s -= i;") in ddg  # other flows stay
+    assert (second, "s -= i;") in ddg and (second, second) in ddg  # its own i, also around the loop
+
+
+def test_an_assignment_reads_the_old_value_before_it_defines() -> None:
+    ddg = edge_texts(extract("int f(int x) { x = x + 1; return x; }", "java"), EdgeType.DDG)
+    assert ("int f(int x) { x = x + 1; return x; }", "x = x + 1;") in ddg and ("x = x + 1;", "return x;") in ddg
