@@ -9,7 +9,7 @@ nearest enclosing CFG node of its own unit.
   the CFG with no redefinition of ``v`` in between (classic reaching definitions; a redefinition kills the
   earlier ones unless it is conditional within its statement: in the right operand of ``&&``/``||``/``??``/
   ``and``/``or`` or a branch of a conditional expression, it generates a definition and kills none). Definitions: parameters, declarations with an initializer, assignments (compound ones also
-  use), ``++``/``--``, for-each variables, catch parameters, ``with ... as``/``except ... as`` targets, walrus.
+  use), ``++``/``--``, C# ``out``/``ref`` arguments, for-each variables, catch parameters, ``with ... as``/``except ... as`` targets, walrus.
   Variables are matched by name within one unit (no flow into nested functions or lambdas); writing ``a.b`` or
   ``a[i]`` only uses ``a`` (no field sensitivity); Python comprehension variables define nothing. A use in the
   node that defines the same variable is only linked to its own definition through a loop.
@@ -95,6 +95,10 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
                 operator = source[ends_b[top] : starts_b[right]].strip()
                 is_def = True
                 is_use = len(operator) >= 2 and operator[-2] in _COMPOUND
+        elif position == "argument":  # C#: ``out x`` defines x, ``ref x`` defines and uses it
+            modifier = source[starts_b[parent] : starts_b[top]].strip()
+            is_def = modifier in (b"out", b"ref")
+            is_use = modifier != b"out"
         else:  # "update": ``x++``/``--x`` define and use ``x``; ``-x``/``!x`` only use it
             around = source[starts_b[parent] : starts_b[top]] + source[ends_b[top] : ends_b[parent]]
             is_use = True

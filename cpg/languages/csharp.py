@@ -69,6 +69,7 @@ CSHARP = LanguageSpec(
         ("member_access_expression", "name"): "ignore",
         ("member_binding_expression", "name"): "ignore",
         ("argument", "name"): "ignore",
+        ("argument", None): "argument",
         ("attribute", "name"): "ignore",
         ("generic_name", None): "ignore",
         ("qualified_name", None): "ignore",

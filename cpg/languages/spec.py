@@ -40,8 +40,9 @@ ROLES = frozenset(
 #: - ``def_if_init``: a declarator name; a definition only when the declarator has an initializer.
 #: - ``assign``: an assignment target; ``x = ...`` defines, ``x += ...`` defines and uses.
 #: - ``update``: the operand of a unary operator; ``x++``/``--x`` define and use, ``-x``/``!x`` only use.
+#: - ``argument``: a call argument; ``out x`` defines, ``ref x`` defines and uses, a plain ``x`` uses (C#).
 #: - ``ignore``: not a variable (method or field names, labels, keyword-argument names, type names).
-POSITION_KINDS = frozenset({"def", "def_if_init", "assign", "update", "ignore"})
+POSITION_KINDS = frozenset({"def", "def_if_init", "assign", "update", "argument", "ignore"})
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,12 @@ def test_a_use_after_its_own_statement_defines_the_variable_sees_only_that_defin
 def test_an_assignment_reads_the_old_value_before_it_defines() -> None:
     ddg = edge_texts(extract("int f(int x) { x = x + 1; return x; }", "java"), EdgeType.DDG)
     assert ("int f(int x) { x = x + 1; return x; }", "x = x + 1;") in ddg and ("x = x + 1;", "return x;") in ddg
+
+
+def test_csharp_out_and_ref_arguments_define() -> None:
+    # issue 11, item 6 (out/ref): TryParse's out argument defines m, a ref argument defines and reads t
+    code = "int F(string s) { int m = 0; int t = 1; if (int.TryParse(s, out m)) G(ref t); return m + t; }"
+    ddg = edge_texts(extract(code, "c_sharp"), EdgeType.DDG)
+    assert ("if (int.TryParse(s, out m)) G(ref t);", "return m + t;") in ddg  # m from the out argument
+    assert ("int m = 0;", "return m + t;") not in ddg  # killed: out always assigns
+    assert ("int t = 1;", "G(ref t);") in ddg and ("G(ref t);", "return m + t;") in ddg
