@@ -8,11 +8,14 @@ nearest enclosing CFG node of its own unit.
 - **DDG** ``def -> use``: a definition of variable ``v`` at node ``d`` reaches a use of ``v`` at node ``u`` along
   the CFG with no redefinition of ``v`` in between (classic reaching definitions; a redefinition kills the
   earlier ones unless it is conditional within its statement: in the right operand of ``&&``/``||``/``??``/
-  ``and``/``or`` or a branch of a conditional expression, it generates a definition and kills none). Definitions: parameters, declarations with an initializer, assignments (compound ones also
-  use), ``++``/``--``, C# ``out``/``ref`` arguments, for-each variables, catch parameters, ``with ... as``/``except ... as`` targets, walrus.
+  ``and``/``or`` or a branch of a conditional expression, it generates a definition and kills none).
+  Definitions: parameters, declarations with an initializer, assignments (compound ones also use),
+  ``++``/``--``, C# ``out``/``ref`` arguments, for-each variables, catch parameters, ``with ... as``/
+  ``except ... as`` targets, walrus.
   Variables are matched by name within one unit (no flow into nested functions or lambdas); writing ``a.b`` or
-  ``a[i]`` only uses ``a`` (no field sensitivity); Python comprehension variables define nothing. A use in the
-  node that defines the same variable is only linked to its own definition through a loop.
+  ``a[i]`` only uses ``a`` (no field sensitivity); Python comprehension variables define nothing. A use that
+  follows, in evaluation order, a definition of the same variable in its own node (``i < n`` after
+  ``int i = 0``) is only linked to that node's definition, around a loop.
 - **CDG** ``branch -> statement``: Ferrante-Ottenstein-Warren control dependence from post-dominators: ``s``
   depends on ``b`` when one successor of ``b`` always leads to ``s`` and another may avoid it (the statements of
   an ``if`` branch, a loop body, a case, code after an early ``return`` inside an ``if``).
