@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from cpg.syntax import SyntaxTable
 
+_YIELD_BREAK = re.compile(rb"yield\s+break\b")
 _DEFAULT_CASE = re.compile(rb"\s*(default\b|case\s+_\s*:)")
 
 
@@ -102,6 +103,7 @@ class _Builder:
             "break": self._break,
             "continue": self._continue,
             "goto": self._goto,
+            "yield": self._yield,
         }
 
     def build(self, entry: int, statements: list[int], exit_id: int) -> Unit:
@@ -311,6 +313,13 @@ class _Builder:
             if context.continue_to is not None and (name is None or context.label == name):
                 self.edges.append((index, context.continue_to))
                 return []
+        return [index]
+
+    def _yield(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """C# ``yield break`` ends the iterator like ``return``; ``yield return x`` goes on."""
+        if _YIELD_BREAK.match(self.table.source_bytes(index)):
+            return self._return(index, preds, label)
+        self._node(index, preds)
         return [index]
 
     def _goto(self, index: int, preds: list[int], label: bytes | None) -> list[int]:

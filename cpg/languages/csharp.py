@@ -45,6 +45,7 @@ CSHARP = LanguageSpec(
         "break_statement": "break",
         "continue_statement": "continue",
         "goto_statement": "goto",
+        "yield_statement": "yield",
     },
     function_kinds=frozenset(
         {"method_declaration", "constructor_declaration", "destructor_declaration", "operator_declaration",

@@ -30,7 +30,7 @@ from typing import Any
 ROLES = frozenset(
     {
         "block", "if", "elif", "else", "loop", "do", "switch", "case", "arm", "try", "catch", "finally",
-        "scoped", "labeled", "return", "throw", "break", "continue", "goto",
+        "scoped", "labeled", "return", "throw", "break", "continue", "goto", "yield",
     }
 )  # fmt: skip
 

@@ -67,3 +67,11 @@ def test_csharp_out_and_ref_arguments_define() -> None:
     assert ("if (int.TryParse(s, out m)) G(ref t);", "return m + t;") in ddg  # m from the out argument
     assert ("int m = 0;", "return m + t;") not in ddg  # killed: out always assigns
     assert ("int t = 1;", "G(ref t);") in ddg and ("G(ref t);", "return m + t;") in ddg
+
+
+def test_csharp_yield_break_ends_the_iterator() -> None:
+    # issue 11, item 6 (yield break): no fall-through to the next statement; yield return goes on
+    code = "IEnumerable<int> F(int n) { if (n < 0) yield break; yield return n; Log(n); }"
+    cfg = edge_texts(extract(code, "c_sharp"), EdgeType.CFG)
+    assert ("yield break;", "yield return n;") not in cfg and ("yield break;", "") in cfg
+    assert ("yield return n;", "Log(n);") in cfg
