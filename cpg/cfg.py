@@ -12,8 +12,12 @@ module root when it holds top-level statements (a Python script). A unit's CFG n
 Edges cover sequence, ``if``/``elif``/``else``, loops with back edges (and Python loop ``else``), ``do``,
 ``break``/``continue`` (labeled too), ``switch``/``match`` with fall-through where the language has it,
 ``try``/``catch``/``else``/``finally`` (every statement of a try body may jump to each handler), ``goto`` to a
-label, and ``return``/``throw`` to the exit. Simplifications: a ``return`` inside ``try ... finally`` goes
-straight to the exit, ``throw`` always reaches the exit (and, through the try rule, the handlers).
+label, and ``return``/``throw`` to the exit. A ``finally`` runs on every way out of its ``try``: a
+``return``/``throw``/``break``/``continue`` that leaves the try goes to the ``finally``, whose end then goes on
+to that jump's target (and to the statement after the try when the try or a handler can end normally).
+Simplifications: ``throw`` always reaches the exit (through any enclosing ``finally``; through the try rule it
+also reaches the handlers); the end of a ``finally`` links to every target of the jumps that entered it (no
+path-sensitive duplication of the block).
 """
 
 from __future__ import annotations
@@ -36,6 +40,19 @@ class Unit:
     exit: int
     nodes: list[int]
     edges: list[tuple[int, int]]
+
+
+#: where a jump goes: the unit's exit, or the break / continue target of a context
+_Target = tuple[str, "_Context | None"]
+
+
+@dataclass
+class _FinallyFrame:
+    """A ``try`` with ``finally`` being built: jumps that leave it (``return``, ``throw``, ``break``/``continue``
+    to a context outside it) go to its ``finally`` first and continue from there."""
+
+    depth: int  # contexts at or beyond this index are inside the try
+    jumps: list[tuple[list[int], _Target]] = field(default_factory=list)
 
 
 @dataclass
@@ -79,6 +96,7 @@ class _Builder:
         self.nodes: list[int] = []
         self.edges: list[tuple[int, int]] = []
         self.contexts: list[_Context] = []
+        self.finally_frames: list[_FinallyFrame] = []
         self.labels: dict[bytes, int] = {}
         self.gotos: list[tuple[int, bytes | None]] = []
         self.pending_label: bytes | None = None
@@ -245,11 +263,10 @@ class _Builder:
         return exits
 
     def _try(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """Body, ``else``, handlers (reached from every statement of the body), then ``finally``, which every way
+        out of the try passes through: falling off the end, an exception, and each ``return``/``throw``/
+        ``break``/``continue`` that leaves it, which goes on from the end of the ``finally`` to its target."""
         table = self.table
-        self._node(index, preds)
-        start = len(self.nodes)
-        exits = self._build_optional(table.body_of(index), [index])
-        raising = [index, *self.nodes[start:]]
         handlers: list[int] = []
         else_clause = finally_clause = None
         for child in self.children[index]:
@@ -260,15 +277,32 @@ class _Builder:
                 else_clause = child
             elif role == "finally":
                 finally_clause = child
+        frame = _FinallyFrame(depth=len(self.contexts)) if finally_clause is not None else None
+        if frame is not None:
+            self.finally_frames.append(frame)
+        self._node(index, preds)
+        start = len(self.nodes)
+        exits = self._build_optional(table.body_of(index), [index])
+        raising = [index, *self.nodes[start:]]
         if else_clause is not None:
             exits = self._build_optional(table.body_of(else_clause), exits)
         for handler in handlers:
             self._node(handler, raising)
             exits = exits + self._build_optional(table.body_of(handler), [handler])
-        if finally_clause is not None:
-            self._node(finally_clause, exits + ([] if handlers else raising))
-            exits = self._build_optional(table.body_of(finally_clause), [finally_clause])
-        return exits
+        if frame is None:
+            return exits
+        self.finally_frames.pop()
+        unhandled = [] if handlers else raising  # an exception no handler takes runs finally, then propagates
+        jumps = frame.jumps + ([(unhandled, ("exit", None))] if unhandled else [])
+        self._node(finally_clause, list(dict.fromkeys(exits + [s for sources, _ in jumps for s in sources])))
+        finally_exits = self._build_optional(table.body_of(finally_clause), [finally_clause])
+        seen: set[tuple[str, int]] = set()
+        for _, target in jumps:
+            key = (target[0], id(target[1]))
+            if key not in seen:
+                seen.add(key)
+                self._jump(finally_exits, target)
+        return finally_exits if exits else []
 
     def _scoped(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         self._node(index, preds)
@@ -292,9 +326,26 @@ class _Builder:
         self.contexts.pop()
         return exits + context.breaks
 
+    def _jump(self, sources: list[int], target: _Target) -> None:
+        """Link ``sources`` to ``target``, through the ``finally`` of every enclosing ``try`` that the jump leaves
+        (the innermost one records it; its ``finally`` passes it on when built)."""
+        kind, context = target
+        frame = self.finally_frames[-1] if self.finally_frames else None
+        if frame is not None and (kind == "exit" or self._depth(context) < frame.depth):
+            frame.jumps.append((sources, target))
+        elif kind == "exit":
+            self._link(sources, self.exit)
+        elif kind == "break":
+            context.breaks.extend(sources)
+        else:
+            self._link(sources, context.continue_to)
+
+    def _depth(self, context: _Context | None) -> int:
+        return next(i for i, c in enumerate(self.contexts) if c is context)
+
     def _return(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         self._node(index, preds)
-        self.edges.append((index, self.exit))
+        self._jump([index], ("exit", None))
         return []
 
     def _break(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
@@ -302,7 +353,7 @@ class _Builder:
         name = self._label_of(index)
         for context in reversed(self.contexts):
             if (context.label == name) if name is not None else context.breakable:
-                context.breaks.append(index)
+                self._jump([index], ("break", context))
                 return []
         return [index]  # a break outside any loop (a cut-out snippet): fall through
 
@@ -311,7 +362,7 @@ class _Builder:
         name = self._label_of(index)
         for context in reversed(self.contexts):
             if context.continue_to is not None and (name is None or context.label == name):
-                self.edges.append((index, context.continue_to))
+                self._jump([index], ("continue", context))
                 return []
         return [index]
 
