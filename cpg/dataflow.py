@@ -100,8 +100,12 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
                 is_use = len(operator) >= 2 and operator[-2] in _COMPOUND
         elif position == "argument":  # C#: ``out x`` defines x, ``ref x`` defines and uses it
             modifier = source[starts_b[parent] : starts_b[top]].strip()
-            is_def = modifier in (b"out", b"ref")
-            is_use = modifier != b"out"
+            if modifier in (b"out", b"ref"):
+                is_def, is_use = True, modifier == b"ref"
+            elif _deconstruction_target(table, parent):  # (a, b) = (b, a)
+                is_def = True
+            else:
+                is_use = True
         else:  # "update": ``x++``/``--x`` define and use ``x``; ``-x``/``!x`` only use it
             around = source[starts_b[parent] : starts_b[top]] + source[ends_b[top] : ends_b[parent]]
             is_use = True
@@ -121,6 +125,21 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
         if all(first_definition <= read for read in reads):
             covered.setdefault(node, set()).add(name)
     return NodeVariables(defs, uses, {n: names for n, names in conditional.items() if names}, covered)
+
+
+def _deconstruction_target(table: SyntaxTable, argument: int) -> bool:
+    """Whether a C# ``argument`` is an element of a tuple on the left of an assignment (``(a, b) = (b, a)``),
+    tuples nested inside such a tuple included."""
+    kinds, parents = table.kinds, table.parents
+    tuple_node = parents[argument]
+    while tuple_node >= 0 and kinds[tuple_node] == "tuple_expression":
+        above = parents[tuple_node]
+        if above >= 0 and kinds[above] == "assignment_expression":
+            return table.field_child(above, "left") == tuple_node
+        if above < 0 or kinds[above] != "argument":
+            return False
+        tuple_node = parents[above]
+    return False
 
 
 #: operators after which the right operand is evaluated on some paths only

@@ -63,6 +63,7 @@ CSHARP = LanguageSpec(
         ("foreach_statement", "left"): "def",
         ("declaration_expression", "name"): "def",
         ("declaration_pattern", "name"): "def",
+        ("tuple_pattern", "name"): "def",  # var (p, q) = ...; foreach (var (k, v) in d)
         ("lambda_expression", "parameters"): "def",
         ("assignment_expression", "left"): "assign",
         ("postfix_unary_expression", None): "update",

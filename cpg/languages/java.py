@@ -44,6 +44,8 @@ JAVA = LanguageSpec(
     positions={
         ("variable_declarator", "name"): "def_if_init",
         ("formal_parameter", "name"): "def",
+        ("instanceof_expression", "name"): "def",  # o instanceof String s
+        ("type_pattern", None): "def",  # case Integer i when i > 0
         ("catch_formal_parameter", "name"): "def",
         ("enhanced_for_statement", "name"): "def",
         ("resource", "name"): "def",

@@ -75,3 +75,18 @@ def test_csharp_yield_break_ends_the_iterator() -> None:
     cfg = edge_texts(extract(code, "c_sharp"), EdgeType.CFG)
     assert ("yield break;", "yield return n;") not in cfg and ("yield break;", "") in cfg
     assert ("yield return n;", "Log(n);") in cfg
+
+
+def test_pattern_and_deconstruction_bindings_define() -> None:
+    # issue 11, item 4 (Java patterns, C# deconstruction)
+    java = edge_texts(extract("void f(Object o) { if (o instanceof String s) use(s); }", "java"), EdgeType.DDG)
+    assert ("if (o instanceof String s) use(s);", "use(s);") in java
+    switch = "int f(Object o) { switch (o) { case Integer i when i > 0: return i; default: return 0; } }"
+    assert any(dst == "return i;" and "case Integer i" in src for src, dst in
+               edge_texts(extract(switch, "java"), EdgeType.DDG))
+    code = ("void F(int a, int b, Dictionary<int, int> d) { (a, b) = (b, a); var (p, q) = G(a); "
+            "foreach (var (k, v) in d) Use(k, v, p, q, b); }")
+    ddg = edge_texts(extract(code, "c_sharp"), EdgeType.DDG)
+    assert ("(a, b) = (b, a);", "var (p, q) = G(a);") in ddg  # a defined by the deconstruction
+    assert ("var (p, q) = G(a);", "Use(k, v, p, q, b);") in ddg
+    assert any(dst == "Use(k, v, p, q, b);" and src.startswith("foreach") for src, dst in ddg)
