@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from cpg.syntax import SyntaxTable
 
+_GOTO_CASE = re.compile(rb"goto\s+(default|case\s+(.+?))\s*;\s*$", re.DOTALL)
 _YIELD_BREAK = re.compile(rb"yield\s+break\b")
 _DEFAULT_CASE = re.compile(rb"\s*(default\b|case\s+_\s*:)")
 
@@ -63,6 +64,8 @@ class _Context:
     continue_to: int | None
     breakable: bool
     breaks: list[int] = field(default_factory=list)
+    #: a switch's ``goto case X;`` / ``goto default;`` statements (C#) and the label they name
+    case_gotos: list[tuple[int, bytes]] | None = None
 
 
 def build_units(table: SyntaxTable) -> list[Unit]:
@@ -225,27 +228,41 @@ class _Builder:
 
     def _switch(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         self._node(index, preds)
-        context = _Context(label, continue_to=None, breakable=True)
+        context = _Context(label, continue_to=None, breakable=True, case_gotos=[])
         self.contexts.append(context)
         body = self.table.field_child(index, "body")
         exits: list[int] = []
         fall: list[int] = []
         has_default = False
+        sections: list[tuple[set[bytes], int]] = []  # each case's labels and where its nodes start
         for case in self.children[body] if body is not None else ():
             role = self.roles.get(self.kinds[case])
             if role not in ("case", "arm"):
                 continue
-            has_default = has_default or _DEFAULT_CASE.match(self.table.source_bytes(case)[:32]) is not None
+            is_default = _DEFAULT_CASE.match(self.table.source_bytes(case)[:32]) is not None
+            has_default = has_default or is_default
+            sections.append((self._case_labels(case, is_default), len(self.nodes)))
             ends = self._case(case, [index, *(node for node in fall if node != index)], None)
             if role == "arm":
                 exits += ends
             else:
                 fall = ends
         self.contexts.pop()
+        entries = {key: self.nodes[start] for keys, start in sections if start < len(self.nodes) for key in keys}
+        for node, key in context.case_gotos or ():
+            self.edges.append((node, entries.get(key, self.exit)))  # an unknown label: leave the method
         exits += fall
         if not has_default:
             exits.append(index)
         return exits + context.breaks
+
+    def _case_labels(self, case: int, is_default: bool) -> set[bytes]:
+        """What ``goto case``/``goto default`` would name a case by: its label values, or ``default``."""
+        labels = {b"default"} if is_default else set()
+        for child in self.children[case]:
+            if self.kinds[child] in self.table.spec.case_label_kinds:
+                labels.add(b" ".join(self.table.source_bytes(child).split()))
+        return labels
 
     def _case(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         """The statements of one case; labels and patterns (``case 1:``, ``when ...``) are no statements."""
@@ -374,6 +391,14 @@ class _Builder:
         return [index]
 
     def _goto(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """``goto label;`` (resolved at the end of the unit), and C# ``goto case X;``/``goto default;`` (resolved
+        by the enclosing switch)."""
         self._node(index, preds)
-        self.gotos.append((index, self._label_of(index)))
+        case = _GOTO_CASE.match(self.table.source_bytes(index))
+        switch = next((c for c in reversed(self.contexts) if c.case_gotos is not None), None)
+        if case is not None and switch is not None:
+            key = b"default" if case.group(1) == b"default" else b" ".join(case.group(2).split())
+            switch.case_gotos.append((index, key))
+        else:
+            self.gotos.append((index, self._label_of(index)))
         return []

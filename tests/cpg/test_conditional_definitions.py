@@ -90,3 +90,11 @@ def test_pattern_and_deconstruction_bindings_define() -> None:
     assert ("(a, b) = (b, a);", "var (p, q) = G(a);") in ddg  # a defined by the deconstruction
     assert ("var (p, q) = G(a);", "Use(k, v, p, q, b);") in ddg
     assert any(dst == "Use(k, v, p, q, b);" and src.startswith("foreach") for src, dst in ddg)
+
+
+def test_csharp_goto_case_and_goto_default_jump_to_their_section() -> None:
+    # issue 11, item 6 (goto case / goto default)
+    code = "int F(int n) { switch (n) { case 1: n++; goto case 3; case 2: goto default; case 3: return n; default: return 0; } }"
+    cfg = edge_texts(extract(code, "c_sharp"), EdgeType.CFG)
+    assert ("goto case 3;", "return n;") in cfg and ("goto case 3;", "") not in cfg
+    assert ("goto default;", "return 0;") in cfg
