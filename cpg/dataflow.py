@@ -62,6 +62,9 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
     for index, parent in enumerate(parents):
         owner[index] = index if index in cfg_nodes else (owner[parent] if parent >= 0 else -1)
 
+    scopes_of = _enclosing_scopes(table, owner)
+    bound = _scope_bindings(table, scopes_of)
+
     defs: dict[int, set[bytes]] = {}
     uses: dict[int, set[bytes]] = {}
     certain: dict[int, set[bytes]] = {}
@@ -110,6 +113,11 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
             around = source[starts_b[parent] : starts_b[top]] + source[ends_b[top] : ends_b[parent]]
             is_use = True
             is_def = b"++" in around or b"--" in around
+        scopes = scopes_of.get(ident)
+        if scopes and (is_def or is_use):
+            if any(bound[scope] is None or name in bound[scope] for scope in scopes):
+                continue  # a name of the nested scope, not a variable of this method
+            is_def, is_use = False, True  # a variable of this method, captured: read where the scope is built
         if is_def:
             defs.setdefault(node, set()).add(name)
             if not _is_conditional(table, top, node):
@@ -125,6 +133,43 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
         if all(first_definition <= read for read in reads):
             covered.setdefault(node, set()).add(name)
     return NodeVariables(defs, uses, {n: names for n, names in conditional.items() if names}, covered)
+
+
+def _enclosing_scopes(table: SyntaxTable, owner: list[int]) -> dict[int, list[int]]:
+    """For each identifier inside nested scopes of its CFG node (``spec.scopes``), those scope nodes."""
+    kinds, parents, scope_kinds = table.kinds, table.parents, table.spec.scopes
+    result: dict[int, list[int]] = {}
+    if not scope_kinds:
+        return result
+    for ident in table.identifiers:
+        node, ancestor, found = owner[ident], parents[ident], []
+        while ancestor >= 0 and ancestor != node:
+            if kinds[ancestor] in scope_kinds:
+                found.append(ancestor)
+            ancestor = parents[ancestor]
+        if found and node >= 0:
+            result[ident] = found
+    return result
+
+
+def _scope_bindings(table: SyntaxTable, scopes_of: dict[int, list[int]]) -> dict[int, set[bytes] | None]:
+    """The names each scope binds (``None``: every name in it)."""
+    kinds, parents, fields = table.kinds, table.parents, table.fields
+    pattern_kinds, source = table.spec.pattern_kinds, table.parsed.source
+    bound: dict[int, set[bytes] | None] = {}
+    for ident, scopes in scopes_of.items():
+        top, parent, field_name = ident, parents[ident], fields[ident]
+        while parent >= 0 and kinds[parent] in pattern_kinds:
+            top, field_name, parent = parent, fields[parent], parents[parent]
+        for scope in scopes:
+            binders = table.spec.scopes[kinds[scope]]
+            if binders is None:
+                bound[scope] = None
+                continue
+            names = bound.setdefault(scope, set())
+            if parent >= 0 and ((kinds[parent], field_name) in binders or (kinds[parent], None) in binders):
+                names.add(source[table.starts_b[ident] : table.ends_b[ident]])
+    return bound
 
 
 def _deconstruction_target(table: SyntaxTable, argument: int) -> bool:

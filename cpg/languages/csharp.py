@@ -112,4 +112,6 @@ CSHARP = LanguageSpec(
          "attribute_list", *_TYPE_DECLARATIONS}
     ),  # fmt: skip
     conditional_kinds={"binary_expression": "short_circuit", "conditional_expression": "branches"},
+    scopes={"query_expression": (("from_clause", "name"), ("let_clause", None), ("join_clause", "name"),
+                                  ("query_continuation", "name"))},
 )

@@ -82,4 +82,5 @@ JAVA = LanguageSpec(
          "interface_declaration", "enum_declaration", "record_declaration", "annotation_type_declaration"}
     ),  # fmt: skip
     conditional_kinds={"binary_expression": "short_circuit", "ternary_expression": "branches"},
+    scopes={"class_body": None},  # an anonymous class's fields are not the method's variables
 )

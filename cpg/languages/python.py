@@ -61,4 +61,9 @@ PYTHON = LanguageSpec(
         {"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern", "dictionary_splat_pattern"}
     ),
     conditional_kinds={"boolean_operator": "short_circuit", "conditional_expression": "branches"},
+    scopes={
+        kind: (("for_in_clause", "left"),)
+        for kind in ("list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression")
+    } | {"lambda": (("lambda_parameters", None), ("default_parameter", "name"), ("typed_parameter", None),
+                    ("typed_default_parameter", "name"), ("list_splat_pattern", None), ("dictionary_splat_pattern", None))},
 )

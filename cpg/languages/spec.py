@@ -80,6 +80,11 @@ class LanguageSpec:
     #: ``&&``/``||``/``??``/``and``/``or``) or ``branches`` (every operand but the ``condition`` of a ``?:``);
     #: a definition there does not kill earlier ones
     conditional_kinds: Mapping[str, str] = field(default_factory=dict)
+    #: expressions with a scope of their own inside a statement (comprehensions, Python lambdas, LINQ queries,
+    #: anonymous class bodies) -> the ``(parent type, field)`` positions whose identifiers it binds; ``None``: it
+    #: binds every name in it. Bound names are not the enclosing method's; other names read there are captured
+    #: uses of its variables
+    scopes: Mapping[str, tuple[tuple[str, str | None], ...] | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         bad_roles = set(self.roles.values()) - ROLES

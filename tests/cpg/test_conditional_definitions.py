@@ -98,3 +98,26 @@ def test_csharp_goto_case_and_goto_default_jump_to_their_section() -> None:
     cfg = edge_texts(extract(code, "c_sharp"), EdgeType.CFG)
     assert ("goto case 3;", "return n;") in cfg and ("goto case 3;", "") not in cfg
     assert ("goto default;", "return 0;") in cfg
+
+
+@pytest.mark.parametrize(("language", "code", "outer_def", "outer_use", "false_edge"), [
+    ("python", "def f(xs):\n    x = 1\n    ys = [x for x in xs]\n    return x\n", "x = 1", "return x",
+     ("x = 1", "ys = [x for x in xs]")),
+    ("python", "def f(xs):\n    x = 1\n    g = lambda x: x + 1\n    return x\n", "x = 1", "return x",
+     ("x = 1", "g = lambda x: x + 1")),
+    ("java", "int f(int z) { Object o = new Object() { int z = 5; }; return z; }",
+     "int f(int z) { Object o = new Object() { int z = 5; }; return z; }", "return z;",
+     ("Object o = new Object() { int z = 5; };", "return z;")),
+    ("c_sharp", "int F(int[] xs, int x) { x = 2; var q = from x in xs select x; return x; }", "x = 2;", "return x;",
+     ("x = 2;", "var q = from x in xs select x;")),
+])
+def test_names_of_nested_scopes_are_not_the_methods_variables(language, code, outer_def, outer_use, false_edge) -> None:
+    # issue 11, item 3: comprehension variables, lambda parameters, anonymous-class fields, LINQ range variables
+    ddg = edge_texts(extract(code, language), EdgeType.DDG)
+    assert (outer_def, outer_use) in ddg and false_edge not in ddg
+
+
+def test_an_outer_variable_read_in_a_comprehension_is_a_captured_use() -> None:
+    ddg = edge_texts(extract("def f(xs):\n    k = 2\n    ys = [x * k for x in xs]\n    return ys\n", "python"),
+                     EdgeType.DDG)
+    assert ("k = 2", "ys = [x * k for x in xs]") in ddg
