@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from cpg.cache import EXTRACTOR_VERSION
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "transducer"
 
@@ -61,6 +63,8 @@ LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {  # in run order: the graph
     "transducer_minilm": (3e-4, 1e-3, 3e-3),
 }
 COPY_BASELINE = "copy_source"
+#: methods whose results depend on the graph extractor: a result made by another extractor version is redone
+GRAPH_METHODS = frozenset({"transducer", "transducer_small", "transducer_minilm"})
 METRICS = ("corpus_bleu", "exact_match", "codebleu", "codebleu_ngram_match", "codebleu_weighted_ngram_match",
            "codebleu_syntax_match", "codebleu_dataflow_match")  # fmt: skip
 
@@ -171,6 +175,7 @@ def train_and_evaluate(
     result: dict[str, Any] = {
         "method": method, "learning_rate": learning_rate, "steps": trainer.global_step, "trainable_parameters": trainable,
         "total_parameters": total, "metrics": _read_metrics(run_dir), "timings": timings,
+        "extractor_version": EXTRACTOR_VERSION,
     }
     if analyse:
         result["graph_ablation"] = graph_ablation(module, data, run_dir, protocol)
@@ -266,9 +271,15 @@ def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone
     folder.mkdir(parents=True, exist_ok=True)
     final_path = folder / "result.json"
 
+    def current(path: Path) -> bool:
+        """Whether ``path`` holds a finished result that this code would produce (same graph extractor)."""
+        if not path.exists():
+            return False
+        return method not in GRAPH_METHODS or json.loads(path.read_text()).get("extractor_version") == EXTRACTOR_VERSION
+
     def grid_point(rate: float) -> dict[str, Any]:
         point_path = folder / f"grid_lr{rate:g}.json"
-        if not point_path.exists():
+        if not current(point_path):
             print(f"[{method}] learning rate {rate:g}: {protocol.grid_steps} steps, scored on the dev slice", flush=True)
             point = train_and_evaluate(method, rate, paths["grid_train"], paths["dev"], protocol, backbone,
                                        work_dir / method / f"grid_lr{rate:g}", steps=protocol.grid_steps)
@@ -278,7 +289,7 @@ def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone
     grid = learning_rate_grid(LEARNING_RATE_GRIDS[method], grid_point, protocol.grid_extensions)
     best = max(grid, key=lambda p: (p["metrics"]["corpus_bleu"], -p["learning_rate"])) if grid else None
     rate = best["learning_rate"] if best else 0.0
-    if final_path.exists():  # finished: rerun only if a grown grid now chooses another rate
+    if current(final_path):  # finished: rerun only if a grown grid now chooses another rate
         finished = json.loads(final_path.read_text())
         if finished["learning_rate"] == rate:
             return finished

@@ -48,8 +48,10 @@ from struct import Struct
 
 from cpg.graph import CodePropertyGraph, GraphColumns
 
-#: bump when extraction output changes for the same input (invalidates every cache entry)
-EXTRACTOR_VERSION = "1"
+#: bump when extraction output changes for the same input (invalidates every cache entry). 2: finally on every
+#: way out of a try, conditional definitions, uses covered by their own statement's definition, nested scopes,
+#: patterns and deconstruction, C# out/ref, yield break, goto case (issue 11)
+EXTRACTOR_VERSION = "2"
 #: a writer writes a pack once this many bytes of new entries are buffered
 PACK_BYTES = 64 << 20
 #: :meth:`GraphCache.close` merges the packs smaller than this ...
