@@ -32,6 +32,10 @@ DEFAULT_MAX_NODES = 2000
 #: node text is cut to this many characters (spans stay exact): a root's text would otherwise be the whole
 #: snippet, and all texts together grow with depth x size
 DEFAULT_MAX_TEXT_CHARS = 256
+#: inputs are cut to this many bytes and lines before parsing (with a warning): cost and memory stay bounded
+#: whatever the input (a method or file this long is generated code; the graph keeps max_nodes nodes anyway)
+MAX_CODE_BYTES = 256 * 1024
+MAX_CODE_LINES = 10_000
 #: snippets per ``joern-parse``/``joern-export`` run in :func:`extract_many` (bounds Joern's memory)
 JOERN_BATCH_SIZE = 5000
 
@@ -211,7 +215,22 @@ def _prepare(code: str | bytes) -> tuple[str, list[str]]:
     except UnicodeEncodeError as error:
         warnings.append(f"input holds a lone surrogate code point (at character {error.start}); replaced with U+FFFD")
         code = code.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return code.removeprefix("\ufeff"), warnings
+    return _bounded(code.removeprefix("\ufeff"), warnings), warnings
+
+
+def _bounded(code: str, warnings: list[str]) -> str:
+    """``code`` cut to :data:`MAX_CODE_LINES` lines and :data:`MAX_CODE_BYTES` bytes (warnings say so)."""
+    if code.count("\n", 0, MAX_CODE_BYTES * 4) >= MAX_CODE_LINES:
+        cut = -1
+        for _ in range(MAX_CODE_LINES):
+            cut = code.index("\n", cut + 1)
+        warnings.append(f"input cut to its first {MAX_CODE_LINES:,} lines before parsing; the graph is partial")
+        code = code[:cut]
+    if len(code) > MAX_CODE_BYTES // 4 and len(encoded := code.encode("utf-8")) > MAX_CODE_BYTES:
+        warnings.append(f"input cut to {MAX_CODE_BYTES:,} of its {len(encoded):,} bytes before parsing; the graph is "
+                        "partial")
+        code = encoded[:MAX_CODE_BYTES].decode("utf-8", "ignore")
+    return code
 
 
 def _open_cache(cache_dir: str | Path) -> GraphCache | None:
