@@ -126,6 +126,12 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
         if is_use:
             uses.setdefault(node, set()).add(name)
             read_at.setdefault((node, name), []).append(starts_b[ident])
+    for unit in units:  # names a function defines without declaring them (C# setters' value)
+        head = table.source_bytes(unit.entry).split(b"{", 1)[0].split(b"=>", 1)[0].split()  # ``private set``
+        for name in {n for word in head for n in spec.implicit_definitions.get((kinds[unit.entry], word), ())}:
+            defs.setdefault(unit.entry, set()).add(name)
+            certain.setdefault(unit.entry, set()).add(name)
+            effective.setdefault((unit.entry, name), []).append(starts_b[unit.entry])
     conditional = {node: names - certain.get(node, set()) for node, names in defs.items()}
     covered: dict[int, set[bytes]] = {}
     for (node, name), reads in read_at.items():

@@ -110,10 +110,14 @@ class SyntaxTable:
         return [child for child in self.children[index] if fields[child] == name]
 
     def body_of(self, index: int) -> int | None:
-        """The ``body`` field child, else the first child that is a block (Python ``except``, C# ``lock``)."""
+        """The ``body`` field child, else an expression body in the ``value`` field (C# ``int P => x + 1;``), else
+        the first child that is a block (Python ``except``, C# ``lock``)."""
         body = self.field_child(index, "body")
         if body is not None:
             return body
+        value = self.field_child(index, "value")
+        if value is not None and self.kinds[value] == "arrow_expression_clause":
+            return value
         roles = self.spec.roles
         for child in self.children[index]:
             if roles.get(self.kinds[child]) == "block":

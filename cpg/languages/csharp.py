@@ -50,7 +50,7 @@ CSHARP = LanguageSpec(
     function_kinds=frozenset(
         {"method_declaration", "constructor_declaration", "destructor_declaration", "operator_declaration",
          "conversion_operator_declaration", "accessor_declaration", "local_function_statement", "lambda_expression",
-         "anonymous_method_expression"}
+         "anonymous_method_expression", "property_declaration", "indexer_declaration"}
     ),  # fmt: skip
     module_kinds=frozenset({"compilation_unit"}),
     skip_kinds=frozenset({"comment", "preproc_region", "preproc_endregion", "preproc_pragma"}),
@@ -114,4 +114,6 @@ CSHARP = LanguageSpec(
     conditional_kinds={"binary_expression": "short_circuit", "conditional_expression": "branches"},
     scopes={"query_expression": (("from_clause", "name"), ("let_clause", None), ("join_clause", "name"),
                                   ("query_continuation", "name"))},
+    #: a setter's (or init accessor's) ``value`` is defined where it starts
+    implicit_definitions={("accessor_declaration", b"set"): (b"value",), ("accessor_declaration", b"init"): (b"value",)},
 )

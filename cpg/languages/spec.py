@@ -85,6 +85,9 @@ class LanguageSpec:
     #: binds every name in it. Bound names are not the enclosing method's; other names read there are captured
     #: uses of its variables
     scopes: Mapping[str, tuple[tuple[str, str | None], ...] | None] = field(default_factory=dict)
+    #: ``(function type, a word of its head) -> names`` the function defines at its entry without declaring them
+    #: (C# ``private set { ... value ... }``)
+    implicit_definitions: Mapping[tuple[str, bytes], tuple[bytes, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         bad_roles = set(self.roles.values()) - ROLES

@@ -121,3 +121,11 @@ def test_an_outer_variable_read_in_a_comprehension_is_a_captured_use() -> None:
     ddg = edge_texts(extract("def f(xs):\n    k = 2\n    ys = [x * k for x in xs]\n    return ys\n", "python"),
                      EdgeType.DDG)
     assert ("k = 2", "ys = [x * k for x in xs]") in ddg
+
+
+def test_csharp_expression_bodied_members_get_a_cfg_and_setters_define_value() -> None:
+    # issue 11, item 6 (expression-bodied properties, setter value)
+    code = "class A { int x; int P => x + 1; int Q { get => x; private set { x = value; } } }"
+    graph = extract(code, "c_sharp")
+    assert ("int P => x + 1;", "=> x + 1") in edge_texts(graph, EdgeType.CFG)
+    assert ("private set { x = value; }", "x = value;") in edge_texts(graph, EdgeType.DDG)
