@@ -9,6 +9,9 @@ snippet with columns counted in characters.
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
+
 from bisect import bisect_right
 
 from cpg.cfg import Unit, build_units
@@ -34,8 +37,9 @@ def extract_treesitter(code: str, spec: LanguageSpec, max_nodes: int, max_text_c
     if table.truncated:
         warnings.append(f"truncated: the snippet has more than max_nodes={max_nodes} nodes; kept the first ones")
     try:
-        units = build_units(table)
-        flow = _flow_edges(table, units)
+        with _recursion_room(len(table)):
+            units = build_units(table)
+            flow = _flow_edges(table, units)
     except RecursionError:
         warnings.append("control and data flow skipped: statements are nested too deeply")
         units, flow = [], []
@@ -45,6 +49,23 @@ def extract_treesitter(code: str, spec: LanguageSpec, max_nodes: int, max_text_c
     edges += [Edge(unit.entry, unit.exit, ast) for unit in units]
     edges += flow
     return CodePropertyGraph(spec.name, "treesitter", nodes, edges, warnings, table.truncated)
+
+
+#: Python frames the CFG builder may stack per syntax node (statement -> role handler -> block -> statement ...)
+FRAMES_PER_NODE = 8
+
+
+@contextmanager
+def _recursion_room(num_nodes: int):
+    """Raise Python's recursion limit for the CFG builder, which recurses once per nesting level: nesting is
+    bounded by the node count (itself bounded by ``max_nodes`` and the input limits), so every snippet within the
+    bounds gets its flow edges (198 nested ``if``s lost them all at the default limit of 1,000)."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, FRAMES_PER_NODE * num_nodes + 1_000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _flow_edges(table: SyntaxTable, units: list[Unit]) -> list[Edge]:

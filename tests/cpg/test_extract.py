@@ -69,13 +69,13 @@ def test_node_text_is_capped_but_spans_stay_exact():
     assert max(len(n.text) for n in graph.nodes) == 10
 
 
-def test_deep_nesting_keeps_the_ast_and_warns():
+def test_deep_nesting_keeps_the_ast_and_its_flow():
     def nested(depth: int) -> str:
         return "void f(int a) { " + "if (a > 0) { " * depth + "a++;" + " }" * depth + " }"
 
     graph = extract(nested(1500), "java")
     assert graph.num_nodes > 1500 and graph.edge_counts()["AST"] == graph.num_nodes - 1
-    assert any("nested too deeply" in w for w in graph.warnings) and graph.edge_counts()["CFG"] == 0
+    assert not any("nested too deeply" in w for w in graph.warnings) and graph.edge_counts()["CFG"] > 500
     # entry -> if 1, if i -> if i+1 (59), if 60 -> a++, a++ -> exit, and each if's false branch -> exit (60)
     assert extract(nested(60), "java").edge_counts()["CFG"] == 1 + 59 + 1 + 1 + 60
 

@@ -57,3 +57,12 @@ def test_huge_inputs_are_cut_before_parsing_with_a_warning(shape: str) -> None:
     assert time.perf_counter() - started < 10
     assert graph.truncated and any("before parsing" in w for w in graph.warnings)
     assert graph.num_nodes > 1000  # a partial graph of the first max_nodes nodes
+
+
+def test_deep_nesting_keeps_its_flow_edges() -> None:
+    # issue 11, item 7: 198 nested ifs used to lose every CFG/DDG/CDG edge to Python's recursion limit
+    depth = 600
+    code = "int f(int a) { " + "if (a > 0) { " * depth + "a--; " + "} " * depth + "return a; }"
+    graph = cpg.extract(code, "java", max_nodes=10_000)
+    counts = graph.edge_counts()
+    assert counts["CDG"] == depth and counts["CFG"] > 2 * depth and not graph.warnings
