@@ -101,6 +101,10 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
                 operator = source[ends_b[top] : starts_b[right]].strip()
                 is_def = True
                 is_use = len(operator) >= 2 and operator[-2] in _COMPOUND
+        elif position == "capture":  # Python match patterns
+            is_def, is_use = _capture(table, parent, ident)
+            if not (is_def or is_use):
+                continue
         elif position == "argument":  # C#: ``out x`` defines x, ``ref x`` defines and uses it
             modifier = source[starts_b[parent] : starts_b[top]].strip()
             if modifier in (b"out", b"ref"):
@@ -176,6 +180,19 @@ def _scope_bindings(table: SyntaxTable, scopes_of: dict[int, list[int]]) -> dict
             if parent >= 0 and ((kinds[parent], field_name) in binders or (kinds[parent], None) in binders):
                 names.add(source[table.starts_b[ident] : table.ends_b[ident]])
     return bound
+
+
+def _capture(table: SyntaxTable, parent: int, ident: int) -> tuple[bool, bool]:
+    """``(defines, uses)`` of an identifier under a Python ``dotted_name`` or ``as_pattern`` (see ``capture``)."""
+    kinds, parents, children = table.kinds, table.parents, table.children
+    above = parents[parent]
+    in_pattern = above >= 0 and kinds[above] in ("case_pattern", "keyword_pattern")
+    if kinds[parent] == "as_pattern":
+        binds = in_pattern and children[parent][0] != ident  # ``Q() as q``
+        return binds, not binds
+    if in_pattern and len(children[parent]) == 1:  # a bare name: a capture pattern
+        return True, False
+    return False, False  # a class name in a class pattern, a value pattern's dotted name, an import
 
 
 def _deconstruction_target(table: SyntaxTable, argument: int) -> bool:

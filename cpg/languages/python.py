@@ -53,7 +53,9 @@ PYTHON = LanguageSpec(
         ("for_in_clause", "left"): "ignore",
         ("global_statement", None): "ignore",
         ("nonlocal_statement", None): "ignore",
-        ("dotted_name", None): "ignore",
+        ("dotted_name", None): "capture",  # a bare name in a match pattern binds it; elsewhere (imports) ignored
+        ("keyword_pattern", None): "ignore",  # the attribute name in ``case Point(x=px)``
+        ("as_pattern", None): "capture",  # ``case Q() as q`` binds q; ``except E as e`` reads E
         ("aliased_import", "alias"): "ignore",
         ("type", None): "ignore",
     },

@@ -41,8 +41,10 @@ ROLES = frozenset(
 #: - ``assign``: an assignment target; ``x = ...`` defines, ``x += ...`` defines and uses.
 #: - ``update``: the operand of a unary operator; ``x++``/``--x`` define and use, ``-x``/``!x`` only use.
 #: - ``argument``: a call argument; ``out x`` defines, ``ref x`` defines and uses, a plain ``x`` uses (C#).
+#: - ``capture``: a name in a Python ``match`` pattern: a bare name or ``as`` target binds it (a definition), a
+#:   class name in ``Point(...)`` is ignored; outside patterns a dotted name is ignored and an ``as`` left side used.
 #: - ``ignore``: not a variable (method or field names, labels, keyword-argument names, type names).
-POSITION_KINDS = frozenset({"def", "def_if_init", "assign", "update", "argument", "ignore"})
+POSITION_KINDS = frozenset({"def", "def_if_init", "assign", "update", "argument", "capture", "ignore"})
 
 
 @dataclass(frozen=True)

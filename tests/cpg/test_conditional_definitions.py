@@ -129,3 +129,13 @@ def test_csharp_expression_bodied_members_get_a_cfg_and_setters_define_value() -
     graph = extract(code, "c_sharp")
     assert ("int P => x + 1;", "=> x + 1") in edge_texts(graph, EdgeType.CFG)
     assert ("private set { x = value; }", "x = value;") in edge_texts(graph, EdgeType.DDG)
+
+
+def test_python_match_captures_define_and_keyword_names_are_no_variables() -> None:
+    # issue 11, items 3 and 4 (Python match)
+    code = ("def f(p):\n    x = 0\n    match p:\n        case Point(x=px):\n            return px\n"
+            "        case [a, b]:\n            return a + b\n        case Q() as q:\n            return q\n    return x\n")
+    ddg = edge_texts(extract(code, "python"), EdgeType.DDG)
+    match = next(src for src, _ in ddg if src.startswith("match p:"))
+    assert {(match, "return px"), (match, "return a + b"), (match, "return q")} <= ddg
+    assert ("x = 0", match) not in ddg and ("x = 0", "return x") in ddg  # ``x=`` names an attribute
