@@ -56,6 +56,9 @@ TASK_DATA: dict[str, dict[str, Any]] = {
     },
 }
 
+#: backbone options a method needs besides the name (qlora: a quantized backbone)
+BACKBONE_OPTIONS: dict[str, dict[str, Any]] = {"qlora": {"quantization": "nf4"}}
+
 # method file name -> (model.method, learning rate)
 METHODS: dict[str, tuple[dict[str, Any], float]] = {
     "transducer": ({"class_path": "transducer.config.TransducerConfig"}, 3e-4),
@@ -65,6 +68,8 @@ METHODS: dict[str, tuple[dict[str, Any], float]] = {
         "attention_heads": 1}}, 3e-4),
     "transducer_no_graph": ({"class_path": "transducer.methods.TransducerNoGraphConfig"}, 3e-4),
     "lora": ({"class_path": "transducer.methods.LoraMethodConfig", "init_args": {"r": 8, "lora_alpha": 32}}, 3e-4),
+    # LoRA on the backbone quantized to 4-bit NF4 (bitsandbytes, CUDA); on CPU set model.backbone.quantization: int8
+    "qlora": ({"class_path": "transducer.methods.QLoraMethodConfig", "init_args": {"r": 8, "lora_alpha": 32}}, 3e-4),
     "ia3": ({"class_path": "transducer.methods.IA3MethodConfig"}, 3e-4),
     "prompt_tuning": ({"class_path": "transducer.methods.PromptTuningMethodConfig",
                        "init_args": {"num_virtual_tokens": 25}}, 3e-4),
@@ -92,7 +97,7 @@ def build_config(task: str, method: str) -> dict[str, Any]:
             "default_root_dir": f"outputs/{task}/{method}",
         },
         "model": {
-            "backbone": {"name_or_path": BACKBONE},
+            "backbone": {"name_or_path": BACKBONE, **BACKBONE_OPTIONS.get(method, {})},
             "method": method_config,
             "learning_rate": learning_rate,
             "generation": {"num_beams": 2, "max_new_tokens": 150},

@@ -22,6 +22,7 @@ from tasks.metrics import compute_metrics, write_predictions
 from tasks.task import Task, resolve_task
 from transducer.backbone import BackboneConfig, is_seq2seq
 from transducer.memory import apply_memory_levers, check_precision_for_levers
+from transducer.quantization import check_trainable_not_quantized
 from transducer.methods import load_adapted_model
 from transducer.methods.base import AdaptedModel, MethodConfig, backbone_record, check_backbone
 
@@ -90,6 +91,7 @@ class AdaptationModule(pl.LightningModule):
             )
         else:
             self.adapted_model = method.build(backbone_model, self.tokenizer)
+        check_trainable_not_quantized(self.adapted_model, method.method_name)
         self.memory_levers = backbone.memory_levers
         if self.memory_levers.frozen_dtype is not None and not self.generation.mixed_precision:
             raise ValueError(f"backbone.frozen_dtype {self.memory_levers.frozen_dtype!r} needs "

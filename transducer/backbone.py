@@ -64,6 +64,9 @@ class BackboneConfig:
     #: memory levers (:mod:`transducer.memory`): frozen weights in ``bfloat16``/``float16``, gradient checkpointing
     frozen_dtype: str | None = None
     gradient_checkpointing: bool = False
+    #: quantized frozen weights (:mod:`transducer.quantization`): ``int8`` (torchao; CPU and CUDA), ``nf4``/``bnb8``
+    #: (bitsandbytes; CUDA)
+    quantization: str | None = None
 
     @property
     def memory_levers(self) -> Any:
@@ -72,7 +75,7 @@ class BackboneConfig:
         return MemoryLevers(self.frozen_dtype, self.gradient_checkpointing)
 
     def load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-        return load_backbone(self.name_or_path, self.config, self.tokenizer, self.dtype)
+        return load_backbone(self.name_or_path, self.config, self.tokenizer, self.dtype, self.quantization)
 
     def load_tokenizer(self) -> PreTrainedTokenizerBase:
         return load_tokenizer(self.tokenizer or self.name_or_path)
@@ -83,6 +86,7 @@ def load_backbone(
     config: dict[str, Any] | None = None,
     tokenizer: str | None = None,
     dtype: str = "float32",
+    quantization: str | None = None,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load a backbone model and its tokenizer.
 
@@ -95,7 +99,15 @@ def load_backbone(
         dtype: the weights' dtype in memory (``float32``, ``bfloat16``, ``float16``), whatever dtype the folder
             stores (``transformers`` would otherwise keep a bf16 checkpoint in bf16, which trainable weights and
             AdamW should not be).
+        quantization: ``int8``, ``nf4`` or ``bnb8`` (:mod:`transducer.quantization`); the weights' digest is taken
+            before quantizing, so adapters name the checkpoint, quantized or not.
     """
+    from transducer import quantization as quant
+
+    quant.check_mode(quantization)
+    if quantization in ("nf4", "bnb8") and config is not None:
+        raise ValueError(f"backbone.quantization {quantization!r} quantizes pretrained weights at load time: give "
+                         "name_or_path (random-weight configs support 'int8')")
     if dtype not in WEIGHT_DTYPES:
         raise ValueError(f"backbone dtype must be one of {sorted(WEIGHT_DTYPES)}, got {dtype!r}")
     if (name_or_path is None) == (config is None):
@@ -110,9 +122,17 @@ def load_backbone(
     else:
         model_config = AutoConfig.from_pretrained(name_or_path)
         model_class = AutoModelForSeq2SeqLM if model_config.is_encoder_decoder else AutoModelForCausalLM
-        model = model_class.from_pretrained(name_or_path)
-    model = model.to(WEIGHT_DTYPES[dtype])
+        if quantization in ("nf4", "bnb8"):
+            model = model_class.from_pretrained(name_or_path, quantization_config=quant.bitsandbytes_config(quantization))
+        else:
+            model = model_class.from_pretrained(name_or_path)
+    if quantization not in ("nf4", "bnb8"):
+        model = model.to(WEIGHT_DTYPES[dtype])
     remember_loaded_weights(model)
+    if quantization == "int8":
+        quant.quantize_int8(model)
+    if quantization is not None:
+        quant.mark_quantized(model, quantization)
     loaded_tokenizer = load_tokenizer(tokenizer or name_or_path)
     _fill_special_token_ids(model, loaded_tokenizer)
     if len(loaded_tokenizer) > model.get_input_embeddings().num_embeddings:

@@ -15,7 +15,8 @@ applies the method and measures:
 
 A method can carry memory levers (:mod:`transducer.memory`) as suffixes, each measured as its own row:
 ``transducer+bf16`` (frozen weights in bf16), ``transducer+checkpointing`` (gradient checkpointing of the
-backbone), ``transducer+bf16+checkpointing``. ``--precision bf16-mixed`` runs every method's steps and generation
+backbone), ``transducer+bf16+checkpointing``, ``transducer+int8`` (the backbone quantized to int8 weight-only; ``qlora``
+always is). ``--precision bf16-mixed`` runs every method's steps and generation
 under bf16 autocast (needed by ``+bf16``).
 
 ``icl`` trains nothing and is measured like ``no_finetune`` on the same batch: its extra cost is its longer
@@ -102,12 +103,13 @@ class BenchSettings:
     repeats: int = 3
     precision: str = "fp32"
 
-    def load_backbone(self) -> tuple[Any, Any]:
+    def load_backbone(self, quantization: str | None = None) -> tuple[Any, Any]:
         from transducer.backbone import BYTE_TOKENIZER, load_backbone
 
         if self.backbone is not None:
-            return load_backbone(self.backbone, tokenizer=self.tokenizer)
-        return load_backbone(config=self.backbone_config, tokenizer=self.tokenizer or BYTE_TOKENIZER)
+            return load_backbone(self.backbone, tokenizer=self.tokenizer, quantization=quantization)
+        return load_backbone(config=self.backbone_config, tokenizer=self.tokenizer or BYTE_TOKENIZER,
+                             quantization=quantization)
 
     def backbone_label(self) -> str:
         if self.backbone is not None:
@@ -279,8 +281,9 @@ def _directory_bytes(directory: Path) -> int:
     return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())
 
 
-#: method-name suffixes and the memory levers they turn on
-LEVER_SUFFIXES = {"bf16": {"frozen_dtype": "bfloat16"}, "checkpointing": {"gradient_checkpointing": True}}
+#: method-name suffixes and the memory levers they turn on (``int8``: the backbone quantized, as ``qlora`` implies)
+LEVER_SUFFIXES = {"bf16": {"frozen_dtype": "bfloat16"}, "checkpointing": {"gradient_checkpointing": True},
+                  "int8": {"quantization": "int8"}}
 
 
 def parse_method_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -293,7 +296,7 @@ def parse_method_spec(spec: str) -> tuple[str, dict[str, Any]]:
     unknown = [s for s in suffixes if s not in LEVER_SUFFIXES]
     if unknown:
         raise ValueError(f"unknown memory lever {unknown[0]!r} in {spec!r}; available: {', '.join(LEVER_SUFFIXES)}")
-    levers: dict[str, Any] = {}
+    levers: dict[str, Any] = {"quantization": "int8"} if method == "qlora" else {}
     for suffix in suffixes:
         levers.update(LEVER_SUFFIXES[suffix])
     return method, levers
@@ -308,11 +311,12 @@ def measure_method(spec: str, settings: BenchSettings) -> EfficiencyRow:
     from transducer.methods import build_method
 
     method, lever_options = parse_method_spec(spec)
+    quantization = lever_options.pop("quantization", None)
     levers = MemoryLevers(**lever_options)
     check_precision_for_levers(levers, settings.precision)
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)
-    backbone, tokenizer = settings.load_backbone()
+    backbone, tokenizer = settings.load_backbone(quantization)
     backbone_params = sum(p.numel() for p in backbone.parameters())
     vocab_size = backbone.get_input_embeddings().num_embeddings
     model = build_method(method, backbone, tokenizer, **settings.method_options.get(method, {})).to(settings.device)

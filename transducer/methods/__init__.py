@@ -24,7 +24,7 @@ from transducer.methods.ia3 import IA3MethodConfig
 from transducer.methods.icl import IclConfig
 from transducer.methods.layer_freezing import LayerFreezingConfig
 from transducer.methods.linear_adapter import LinearAdapterConfig
-from transducer.methods.lora import LoraMethodConfig
+from transducer.methods.lora import LoraMethodConfig, QLoraMethodConfig
 from transducer.methods.no_finetune import NoFinetuneConfig
 from transducer.methods.prefix_tuning import PrefixTuningMethodConfig
 from transducer.methods.prompt_tuning import PromptTuningMethodConfig
@@ -34,6 +34,7 @@ BASELINES: tuple[type[MethodConfig], ...] = (
     IclConfig,
     FullFinetuneConfig,
     LoraMethodConfig,
+    QLoraMethodConfig,
     IA3MethodConfig,
     PromptTuningMethodConfig,
     PrefixTuningMethodConfig,
@@ -108,6 +109,7 @@ __all__ = [
     "LayerFreezingConfig",
     "LinearAdapterConfig",
     "LoraMethodConfig",
+    "QLoraMethodConfig",
     "MethodConfig",
     "NoFinetuneConfig",
     "PrefixTuningMethodConfig",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from peft import LoraConfig, TaskType
+from torch import nn
 
-from transducer.methods.peft_adapter import PeftMethodConfig
+from transducer.methods.peft_adapter import PeftAdaptedModel, PeftMethodConfig
 
 
 @dataclass
@@ -30,3 +31,19 @@ class LoraMethodConfig(PeftMethodConfig):
             lora_dropout=self.lora_dropout,
             target_modules=self.target_modules,
         )
+
+
+@dataclass
+class QLoraMethodConfig(LoraMethodConfig):
+    """QLoRA (Dettmers et al., 2023; Weyssow et al. 2023's memory-bound baseline): LoRA on a quantized frozen
+    backbone (``backbone.quantization``: ``nf4`` on CUDA as in the paper, ``int8`` on CPU or CUDA)."""
+
+    method_name: ClassVar[str] = "qlora"
+
+    def build(self, backbone: nn.Module, tokenizer: Any) -> PeftAdaptedModel:
+        from transducer.quantization import quantization_of
+
+        if quantization_of(backbone) is None:
+            raise ValueError("method 'qlora' needs a quantized backbone: set backbone.quantization (nf4 on CUDA, int8 "
+                             "on CPU or CUDA), or use 'lora' for full-precision weights")
+        return super().build(backbone, tokenizer)

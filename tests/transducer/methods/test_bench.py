@@ -43,12 +43,13 @@ def test_bench_writes_table_chart_and_sane_rows(tmp_path, capsys) -> None:
 
 def test_memory_lever_rows_are_measured_as_their_own_methods(tmp_path) -> None:
     main([
-        "--methods", "lora", "transducer+bf16+checkpointing", "--backbone-config", json.dumps(TINY_CONFIGS["t5"]),
+        "--methods", "lora", "transducer+bf16+checkpointing", "qlora", "--backbone-config", json.dumps(TINY_CONFIGS["t5"]),
         "--batch-size", "2", "--source-length", "12", "--target-length", "6", "--nodes-per-graph", "10",
         "--steps", "1", "--warmup-steps", "0", "--repeats", "1", "--precision", "bf16-mixed", "--output-dir", str(tmp_path),
     ])  # fmt: skip
     runs = json.loads((tmp_path / "bench.json").read_text())["runs"]
-    assert set(runs) == {"lora", "transducer+bf16+checkpointing"}
+    assert set(runs) == {"lora", "transducer+bf16+checkpointing", "qlora"}
+    assert runs["qlora"][0]["trainable_params"] == runs["lora"][0]["trainable_params"]  # LoRA on the int8 backbone
     assert "precision bf16-mixed" in (tmp_path / "bench.md").read_text()
     with pytest.raises(SystemExit):  # argparse: unknown lever
         main(["--methods", "transducer+int4", "--output-dir", str(tmp_path)])
