@@ -61,10 +61,11 @@ LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {  # in run order: the graph
     "frozen_decoder": (1e-4, 3e-4, 1e-3),
     "transducer_small": (1e-3, 3e-3, 1e-2),
     "transducer_minilm": (3e-4, 1e-3, 3e-3),
+    "transducer_soft_tokens": (3e-4, 1e-3, 3e-3),
 }
 COPY_BASELINE = "copy_source"
 #: methods whose results depend on the graph extractor: a result made by another extractor version is redone
-GRAPH_METHODS = frozenset({"transducer", "transducer_small", "transducer_minilm"})
+GRAPH_METHODS = frozenset({"transducer", "transducer_small", "transducer_minilm", "transducer_soft_tokens"})
 METRICS = ("corpus_bleu", "exact_match", "codebleu", "codebleu_ngram_match", "codebleu_weighted_ngram_match",
            "codebleu_syntax_match", "codebleu_dataflow_match")  # fmt: skip
 

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from cpg.graph import EdgeType
 from transducer.fusion import KEY_SOURCES
+
+#: where the graph enters the frozen model (see ``TransducerConfig.injection``)
+INJECTIONS = ("fusion", "soft_tokens")
 from transducer.gve import EDGE_TYPED_GNNS, GNN_TYPES, GRAPH_MODES, POOLINGS
 from transducer.methods.base import MethodConfig
 from transducer.vectorizer import ENCODER_POOLINGS
@@ -43,6 +46,10 @@ class TransducerConfig(MethodConfig):
         graph_mode: ``"gnn"``; ablations ``"no_gnn"`` (skip message passing) and ``"zero"`` (ignore the graph,
             the "transducer without graph" baseline).
     Fusion:
+        injection: where the graph enters the frozen model: ``"fusion"`` (a per-token cross-attention update of the
+            input embeddings) or ``"soft_tokens"`` (``num_soft_tokens`` graph tokens in front of the input, as in
+            G-Retriever and GALLa; :mod:`transducer.soft_tokens`).
+        num_soft_tokens: K graph tokens per sample in the ``soft_tokens`` mode.
         fusion_key_source: ``"nodes"`` (attend over every node) or ``"pooled"`` (over the pooled graph vector).
         attention_dim / attention_heads: width and heads of the low-rank cross-attention.
         dropout: dropout in message passing and on the attention weights.
@@ -66,6 +73,8 @@ class TransducerConfig(MethodConfig):
     pooling: str = "mean"
     graph_dim: int = 128
     graph_mode: str = "gnn"
+    injection: str = "fusion"
+    num_soft_tokens: int = 8
     fusion_key_source: str = "nodes"
     attention_dim: int = 128
     attention_heads: int = 4
@@ -80,12 +89,13 @@ class TransducerConfig(MethodConfig):
             "pooling": tuple(POOLINGS),
             "graph_mode": GRAPH_MODES,
             "fusion_key_source": KEY_SOURCES,
+            "injection": INJECTIONS,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TransducerConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
         for name in ("kind_vocab_size", "max_node_tokens", "max_kind_tokens", "bottleneck_dim", "gnn_heads",
-                     "graph_dim", "attention_dim", "attention_heads"):
+                     "graph_dim", "attention_dim", "attention_heads", "num_soft_tokens"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"TransducerConfig.{name} must be a positive integer, got {getattr(self, name)!r}")
         if not isinstance(self.num_layers, int) or self.num_layers < 0:
@@ -107,6 +117,8 @@ class TransducerConfig(MethodConfig):
             raise ValueError(
                 f"TransducerConfig.gnn_heads ({self.gnn_heads}) must divide bottleneck_dim ({self.bottleneck_dim})"
             )
+        if self.injection == "soft_tokens" and self.graph_mode == "zero":
+            raise ValueError("TransducerConfig.injection 'soft_tokens' needs a graph; graph_mode 'zero' has none")
         if self.attention_dim % self.attention_heads:
             raise ValueError(
                 f"TransducerConfig.attention_heads ({self.attention_heads}) must divide attention_dim ({self.attention_dim})"

@@ -19,8 +19,9 @@ from transducer.backbone import freeze, is_seq2seq, remember_loaded_weights
 from transducer.config import BACKBONE_NODE_ENCODER, TransducerConfig
 from transducer.fusion import AttentionFusion
 from transducer.graph_inputs import encode_graph, encode_graphs, encoding_key
-from transducer.gve import GraphVectorizationEngine
+from transducer.gve import GraphFeatures, GraphVectorizationEngine
 from transducer.methods.base import AdaptedModel, read_adapter, save_adapter
+from transducer.soft_tokens import GraphSoftTokens
 from transducer.vectorizer import NodeVectorizer, resolve_encoder
 
 GraphInput = Batch | Data | Sequence[Data] | None
@@ -62,29 +63,41 @@ class Transducer(nn.Module):
             graph_mode=config.graph_mode,
             kind_vocab_size=config.kind_vocab_size if config.node_kind == "learned" else 0,
         )
-        self.fusion = AttentionFusion(
-            hidden_size=hidden_size,
-            graph_dim=config.graph_dim,
-            attention_dim=config.attention_dim,
-            num_heads=config.attention_heads,
-            dropout=config.dropout,
-            key_source=config.fusion_key_source,
+        self.fusion: AttentionFusion | None = None
+        self.soft_tokens: GraphSoftTokens | None = None
+        if config.injection == "soft_tokens":
+            scale = float(token_embedding.weight.detach().float().norm(dim=1).mean())
+            self.soft_tokens = GraphSoftTokens(hidden_size, config.graph_dim, config.num_soft_tokens,
+                                               config.attention_dim, config.attention_heads, config.dropout, scale)
+        else:
+            self.fusion = AttentionFusion(
+                hidden_size=hidden_size,
+                graph_dim=config.graph_dim,
+                attention_dim=config.attention_dim,
+                num_heads=config.attention_heads,
+                dropout=config.dropout,
+                key_source=config.fusion_key_source,
+            )
+
+    def graph_features(self, graph: Batch | None, num_graphs: int, dtype: torch.dtype, device: torch.device) -> GraphFeatures:
+        """The GVE's features of ``graph`` (B graphs; zero features in ``graph_mode="zero"``)."""
+        if self.vectorizer is None:
+            return self.gve.zero_features(num_graphs, dtype, device)
+        return self.gve(
+            self.vectorizer(graph),
+            graph.edge_index,
+            graph.edge_type,
+            graph.batch,
+            num_graphs,
+            kind_hash=getattr(graph, "node_kind_hash", None),
         )
 
     def forward(self, tokens: torch.Tensor, token_mask: torch.Tensor, graph: Batch | None) -> torch.Tensor:
-        """Fused embeddings (B, L, H); ``graph`` holds B graphs (may be None in ``graph_mode="zero"``)."""
-        num_graphs = tokens.shape[0]
-        if self.vectorizer is None:
-            features = self.gve.zero_features(num_graphs, tokens.dtype, tokens.device)
-        else:
-            features = self.gve(
-                self.vectorizer(graph),
-                graph.edge_index,
-                graph.edge_type,
-                graph.batch,
-                num_graphs,
-                kind_hash=getattr(graph, "node_kind_hash", None),
-            )
+        """``fusion`` mode: fused embeddings (B, L, H); ``soft_tokens`` mode: the graph's soft tokens (B, K, H)
+        (the caller puts them in front of ``tokens``). ``graph`` holds B graphs (None in ``graph_mode="zero"``)."""
+        features = self.graph_features(graph, tokens.shape[0], tokens.dtype, tokens.device)
+        if self.soft_tokens is not None:
+            return self.soft_tokens(features).to(tokens.dtype)
         return self.fusion(tokens, token_mask, features)
 
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:
@@ -160,6 +173,11 @@ class TransducerModel(AdaptedModel):
         if labels is not None and not self.is_seq2seq:
             fuse_mask = fuse_mask & (labels == -100)
         embeds = self.fuse(input_ids, fuse_mask, graph)
+        added = embeds.shape[1] - input_ids.shape[1]  # soft tokens in front
+        if added:
+            attention_mask = torch.cat([attention_mask.new_ones(attention_mask.shape[0], added), attention_mask], dim=1)
+            if labels is not None and not self.is_seq2seq:
+                labels = torch.cat([labels.new_full((labels.shape[0], added), -100), labels], dim=1)
         return self.backbone(inputs_embeds=embeds, attention_mask=attention_mask, labels=labels)
 
     @torch.no_grad()
@@ -175,6 +193,11 @@ class TransducerModel(AdaptedModel):
         if self.backbone.generation_config.pad_token_id is None:
             generation_kwargs.setdefault("pad_token_id", self.tokenizer.pad_token_id)
         embeds = self.fuse(input_ids, attention_mask.bool(), graph)
+        added = embeds.shape[1] - input_ids.shape[1]  # soft tokens in front
+        if added:
+            attention_mask = torch.cat([attention_mask.new_ones(attention_mask.shape[0], added), attention_mask], dim=1)
+            filler = input_ids.new_full((input_ids.shape[0], added), self.tokenizer.pad_token_id)
+            input_ids = torch.cat([filler, input_ids], dim=1)
         if self.is_seq2seq:
             return self.backbone.generate(inputs_embeds=embeds, attention_mask=attention_mask, **generation_kwargs)
         # Given input_ids too, decoder-only generate runs on inputs_embeds and returns prompt + continuation
@@ -185,9 +208,13 @@ class TransducerModel(AdaptedModel):
         return output[:, input_ids.shape[1] :]
 
     def fuse(self, input_ids: torch.Tensor, fuse_mask: torch.Tensor, graph: GraphInput) -> torch.Tensor:
-        """The backbone's token embeddings of ``input_ids`` (B, L) with graph features fused where ``fuse_mask``."""
+        """The backbone's input embeddings for ``input_ids`` (B, L): in the ``fusion`` mode (B, L, H) with graph
+        features fused where ``fuse_mask``; in the ``soft_tokens`` mode (B, K + L, H), the K graph tokens first."""
         tokens = self.backbone.get_input_embeddings()(input_ids)
-        return self.transducer(tokens, fuse_mask, self._graph_batch(graph, input_ids.shape[0], input_ids.device))
+        injected = self.transducer(tokens, fuse_mask, self._graph_batch(graph, input_ids.shape[0], input_ids.device))
+        if self.config.injection == "soft_tokens":
+            return torch.cat([injected, tokens], dim=1)
+        return injected
 
     def _graph_batch(self, graph: GraphInput, batch_size: int, device: torch.device) -> Batch | None:
         if graph is None:

@@ -239,3 +239,23 @@ def test_extracted_java_graph_end_to_end():
     batch = model.tokenizer([code], return_tensors="pt")
     output = model(batch["input_ids"], batch["attention_mask"], labels=batch["input_ids"], graph=data)
     assert torch.isfinite(output.loss)
+
+
+def test_soft_tokens_mode_prepends_graph_tokens_that_carry_the_graph(tiny_backbone):
+    # issue 12: the soft_tokens injection mode; the backbone stays untouched, only the graph differs
+    model = _build(*tiny_backbone, injection="soft_tokens", num_soft_tokens=3)
+    assert model.transducer.fusion is None and model.transducer.soft_tokens is not None
+    before = {n: p.clone() for n, p in model.backbone.named_parameters()}
+    batch = _training_batch(model)
+    embeds = model.fuse(batch["input_ids"], batch["attention_mask"].bool(), _graphs(model, (0, 1)))
+    assert embeds.shape[1] == batch["input_ids"].shape[1] + 3
+    torch.testing.assert_close(embeds[:, 3:], model.backbone.get_input_embeddings()(batch["input_ids"]))
+    output = model(**batch, graph=_graphs(model, (0, 1)))
+    other = model(**batch, graph=_graphs(model, (2, 1)))
+    assert not torch.allclose(output.logits[0], other.logits[0])
+    torch.testing.assert_close(output.logits[1], other.logits[1])  # sample 1 kept its graph
+    output.loss.backward()
+    assert all(p.grad is not None for p in model.transducer.soft_tokens.parameters())
+    assert all(torch.equal(p, before[n]) for n, p in model.backbone.named_parameters())
+    generated = model.generate(**_generation_batch(model), graph=_graphs(model), max_new_tokens=2, do_sample=False)
+    assert generated.shape == ((2, 3) if model.is_seq2seq else (2, 2))

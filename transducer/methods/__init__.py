@@ -49,15 +49,17 @@ METHODS: dict[str, type[MethodConfig]]
 _LAZY_EXPORTS = {
     "TransducerConfig": "transducer.config",
     "TransducerNoGraphConfig": "transducer.methods.transducer_variants",
+    "TransducerSoftTokensConfig": "transducer.methods.transducer_variants",
 }
 
 
 @functools.cache
 def _methods() -> dict[str, type[MethodConfig]]:
     from transducer.config import TransducerConfig
-    from transducer.methods.transducer_variants import TransducerNoGraphConfig
+    from transducer.methods.transducer_variants import TransducerNoGraphConfig, TransducerSoftTokensConfig
 
-    return {config.method_name: config for config in (*BASELINES, TransducerConfig, TransducerNoGraphConfig)}
+    variants = (TransducerConfig, TransducerNoGraphConfig, TransducerSoftTokensConfig)
+    return {config.method_name: config for config in (*BASELINES, *variants)}
 
 
 def __getattr__(name: str) -> Any:
@@ -116,6 +118,7 @@ __all__ = [
     "PromptTuningMethodConfig",
     "TransducerConfig",
     "TransducerNoGraphConfig",
+    "TransducerSoftTokensConfig",
     "build_method",
     "load_adapted_model",
     "method_config",

@@ -33,6 +33,22 @@ class TransducerNoGraphConfig(TransducerConfig):
         super().__post_init__()
 
 
+@dataclass
+class TransducerSoftTokensConfig(TransducerConfig):
+    """The transducer with the graph as ``num_soft_tokens`` soft tokens in front of the input (G-Retriever/GALLa
+    style) instead of a per-token fusion of the input embeddings."""
+
+    method_name: ClassVar[str] = "transducer_soft_tokens"
+
+    injection: str = "soft_tokens"
+
+    def __post_init__(self) -> None:
+        if self.injection != "soft_tokens":
+            raise ValueError(f"transducer_soft_tokens injects soft tokens; got injection={self.injection!r}: use method "
+                             "'transducer' for the fusion mode")
+        super().__post_init__()
+
+
 def load_transducer_state(model: TransducerModel, state_dict: dict[str, torch.Tensor]) -> None:
     """Load what ``TransducerModel.save_pretrained`` wrote (the Transducer's trainable weights) into ``model``."""
     expected = model.transducer.trainable_state_dict().keys()

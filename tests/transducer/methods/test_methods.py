@@ -30,6 +30,8 @@ OPTIONS: dict[str, dict] = {
     "layer_freezing": {"top_k": 1},
     "transducer": {"bottleneck_dim": 8, "gnn_heads": 2, "graph_dim": 8, "attention_dim": 8},
     "transducer_no_graph": {"graph_dim": 8, "attention_dim": 8},
+    "transducer_soft_tokens": {"bottleneck_dim": 8, "gnn_heads": 2, "graph_dim": 8, "attention_dim": 8,
+                               "num_soft_tokens": 3},
 }
 
 _TOP_BLOCK = {
@@ -48,6 +50,7 @@ TRAINABLE: dict[str, Callable[[str, str], bool]] = {
     "layer_freezing": lambda family, name: re.match(_TOP_BLOCK[family], name) is not None,
     "transducer": lambda family, name: name.startswith("transducer."),
     "transducer_no_graph": lambda family, name: name.startswith("transducer.fusion."),
+    "transducer_soft_tokens": lambda family, name: name.startswith("transducer.") and ".fusion." not in name,
     "frozen_decoder": lambda family, name: re.match(
         r"model\.(encoder\.(block\.\d+\.|final_layer_norm\.)|decoder\.block\.\d+\.layer\.1\.)", name) is not None,
 }

@@ -1,0 +1,63 @@
+"""Graph soft tokens: the ``soft_tokens`` injection mode, as G-Retriever and GALLa put a graph into a frozen LM.
+
+``K`` learned queries attend over a graph's node features; each result, projected to the backbone's hidden size,
+becomes one input embedding placed in front of the source tokens. The token embeddings themselves are left as
+they are (the ``fusion`` mode instead adds a per-token update to them).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from transducer.gve import GraphFeatures
+
+
+class GraphSoftTokens(nn.Module):
+    """``GraphFeatures`` (nodes (B, N, G), mask (B, N)) -> soft tokens (B, K, H).
+
+    Args:
+        hidden_size: H, the backbone's embedding size.
+        graph_dim: G, the GVE's output size.
+        num_tokens: K soft tokens per graph.
+        attention_dim / num_heads: the attention's width and heads.
+        dropout: attention dropout.
+        embedding_scale: typical norm of one backbone input embedding; the soft tokens start at that scale
+            (``output`` is initialised so), so that the frozen model sees inputs of a familiar size.
+    """
+
+    def __init__(self, hidden_size: int, graph_dim: int, num_tokens: int = 8, attention_dim: int = 128,
+                 num_heads: int = 4, dropout: float = 0.1, embedding_scale: float = 1.0) -> None:
+        super().__init__()
+        if attention_dim % num_heads:
+            raise ValueError(f"num_heads ({num_heads}) must divide attention_dim ({attention_dim})")
+        self.num_heads = num_heads
+        self.attention_dropout = dropout
+        self.queries = nn.Parameter(torch.randn(num_tokens, attention_dim) / attention_dim**0.5)
+        self.graph_norm = nn.LayerNorm(graph_dim)
+        self.key = nn.Linear(graph_dim, attention_dim)
+        self.value = nn.Linear(graph_dim, attention_dim)
+        self.sink_key = nn.Parameter(torch.zeros(1, 1, attention_dim))  # lets a query attend to nothing
+        self.output = nn.Linear(attention_dim, hidden_size)
+        with torch.no_grad():
+            self.output.weight.mul_(embedding_scale / max(float(self.output.weight.norm(dim=1).mean()), 1e-6))
+
+    def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        batch, length, width = x.shape
+        return x.view(batch, length, self.num_heads, width // self.num_heads).transpose(1, 2)
+
+    def forward(self, graph: GraphFeatures) -> torch.Tensor:
+        """(B, K, H) soft tokens, one set per graph."""
+        features = self.graph_norm(graph.nodes.to(self.key.weight.dtype))
+        batch = features.shape[0]
+        keys = torch.cat([self.sink_key.expand(batch, 1, -1), self.key(features)], dim=1)
+        values = self.value(features)
+        values = torch.cat([values.new_zeros(batch, 1, values.shape[-1]), values], dim=1)
+        visible = torch.cat([graph.node_mask.new_ones(batch, 1), graph.node_mask], dim=1)  # (B, N+1)
+        queries = self.queries.unsqueeze(0).expand(batch, -1, -1)
+        attended = F.scaled_dot_product_attention(
+            self._split_heads(queries), self._split_heads(keys), self._split_heads(values),
+            attn_mask=visible[:, None, None, :], dropout_p=self.attention_dropout if self.training else 0.0,
+        )  # (B, heads, K, A / heads)
+        return self.output(attended.transpose(1, 2).reshape(batch, queries.shape[1], -1))
