@@ -2,6 +2,8 @@
 
     python benchmarks/cpg_throughput.py --limit 2000
     python benchmarks/cpg_throughput.py --data ../shared/data/codexglue-java-cs/train.java-cs.txt.cs --language cs
+    npm pack lodash@4.17.21 && tar xzf lodash-4.17.21.tgz &&
+        python benchmarks/cpg_throughput.py --language javascript --files package/*.js
 
 Cold = tree-sitter extraction (AST + CFG + DDG + CDG) plus writing the cache entry, in this process
 (``num_workers=1``). Cached = a second pass over the same cache folder. Cached graphs are lazy (their Node/Edge
@@ -51,13 +53,18 @@ def _timed(function) -> tuple[tuple[float, float], object]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="one method per line")
+    parser.add_argument("--files", nargs="+", type=Path, default=None,
+                        help="whole files as samples instead of --data lines (e.g. package/*.js of `npm pack lodash`)")
     parser.add_argument("--limit", type=int, default=None, help="use the first N methods (default: all)")
     parser.add_argument("--language", default="java")
     parser.add_argument("--repeat", type=int, default=3, help="time each pass this many times, keep the fastest")
     args = parser.parse_args(argv)
     if not args.data.is_file():
         raise SystemExit(f"no data file at {args.data}; pass --data PATH (one method per line)")
-    codes = args.data.read_text(encoding="utf-8").splitlines()[: args.limit]
+    if args.files:
+        codes = [path.read_text(encoding="utf-8") for path in sorted(args.files)][: args.limit]
+    else:
+        codes = args.data.read_text(encoding="utf-8").splitlines()[: args.limit]
     count = len(codes)
     importlib.import_module("torch_geometric.data")  # imported before timing to_pyg()
 

@@ -191,8 +191,11 @@ class _Builder:
                     self._node(alternative, current)
                     exits += self._build_optional(table.field_child(alternative, "consequence"), [alternative])
                     current = [alternative]
-                elif role == "else":
-                    exits += self._build_optional(table.body_of(alternative), current)
+                elif role == "else":  # its body, or the statement it wraps (JavaScript ``else if``)
+                    body = table.body_of(alternative)
+                    if body is None:
+                        body = next((c for c in self.children[alternative] if self.kinds[c] not in self.skip), None)
+                    exits += self._build_optional(body, current)
                     current = []
                 elif role == "if" and len(alternatives) == 1:
                     chained = alternative
@@ -267,11 +270,12 @@ class _Builder:
     def _case(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         """The statements of one case; labels and patterns (``case 1:``, ``when ...``) are no statements."""
         table = self.table
-        body = table.field_child(index, "consequence")
-        if body is None:
-            body = table.field_child(index, "body")
-        if body is not None:
-            return self._build(body, preds)
+        bodies = table.field_children(index, "consequence") or table.field_children(index, "body")
+        if bodies:  # one body, or a statement list (JavaScript's switch_case has a body field per statement)
+            exits = preds
+            for body in bodies:
+                exits = self._build(body, exits)
+            return exits
         exits = preds
         excluded = table.spec.case_label_kinds | self.skip
         for child in self.children[index]:

@@ -40,7 +40,7 @@ INSTALL_HINT = (
 )
 
 #: Joern frontend name (``joern-parse --language``) per language
-FRONTENDS = {"java": "javasrc", "c_sharp": "csharpsrc", "python": "pythonsrc"}
+FRONTENDS = {"java": "javasrc", "c_sharp": "csharpsrc", "python": "pythonsrc", "javascript": "jssrc"}
 EDGE_TYPES = {"AST": EdgeType.AST, "CFG": EdgeType.CFG, "REACHING_DEF": EdgeType.DDG, "CDG": EdgeType.CDG}
 _SNIPPET_FILE = re.compile(r"snippet_(\d+)\.\w+$")
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from cpg.languages.csharp import CSHARP
 from cpg.languages.java import JAVA
+from cpg.languages.javascript import JAVASCRIPT
 from cpg.languages.python import PYTHON
 from cpg.languages.spec import LanguageSpec
 
-_SPECS: tuple[LanguageSpec, ...] = (JAVA, CSHARP, PYTHON)
+_SPECS: tuple[LanguageSpec, ...] = (JAVA, CSHARP, PYTHON, JAVASCRIPT)
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(spec.name for spec in _SPECS)
 

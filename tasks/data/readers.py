@@ -15,7 +15,7 @@ from typing import Any
 from tasks.data.example import DataFormatError, Example
 
 #: file extension -> language name (tree-sitter / ``codebleu`` spelling)
-EXTENSION_LANGUAGES = {".java": "java", ".cs": "c_sharp", ".py": "python"}
+EXTENSION_LANGUAGES = {".java": "java", ".cs": "c_sharp", ".py": "python", ".js": "javascript"}
 
 StrPath = str | PathLike[str]
 

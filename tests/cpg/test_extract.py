@@ -15,9 +15,10 @@ JAVA = "public int f(int x) { int y = x * 2; if (y > 3) { y = 3; } return y; }"
 
 
 def test_supported_languages_and_aliases():
-    assert SUPPORTED_LANGUAGES == ("java", "c_sharp", "python")
+    assert SUPPORTED_LANGUAGES == ("java", "c_sharp", "python", "javascript")
     for alias in ("csharp", "cs", "c#", "C#", "c_sharp"):
         assert normalize_language(alias) == "c_sharp"
+    assert normalize_language("JS") == "javascript"
     assert extract("int F() { return 1; }", "C#").language == "c_sharp"
 
 
