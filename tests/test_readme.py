@@ -17,10 +17,12 @@ BLOCKS = re.findall(r"```(python|yaml)\n(.*?)```", (REPO_ROOT / "README.md").rea
 
 
 def _offline(code: str) -> str:
-    """The block with hub names and relative backbone paths pointing at the shipped backbone."""
+    """The block with hub names and relative backbone paths pointing at the shipped backbone, and the bundled
+    quickstart data by absolute path (the test runs in a temporary folder)."""
     for name in ('"Salesforce/codet5p-220m"', '"models/code-t5-mini"'):
         code = code.replace(name, repr(str(SHIPPED_BACKBONE)))
-    return code.replace("name_or_path: models/code-t5-mini", f"name_or_path: {SHIPPED_BACKBONE}")
+    code = code.replace("name_or_path: models/code-t5-mini", f"name_or_path: {SHIPPED_BACKBONE}")
+    return code.replace(" tasks/data/quickstart/", f" {REPO_ROOT / 'tasks' / 'data' / 'quickstart'}/")
 
 
 @pytest.fixture

@@ -235,7 +235,7 @@ def test_load_examples_dispatches_by_format(tmp_path):
     (tmp_path / "x.cs").write_text("b\n")
     spec = {"format": "codexglue_translation", "source_path": tmp_path / "x.java", "target_path": tmp_path / "x.cs"}
     assert load_examples(spec) == [Example("a", "b", "0", "java")]
-    assert set(FORMATS) == {"jsonl", "codexglue_translation", "codesearchnet", "atlas", "hf"}
+    assert set(FORMATS) == {"jsonl", "codexglue_translation", "codesearchnet", "atlas", "conala", "codealpaca", "hf"}
 
 
 def test_load_examples_errors_are_actionable(tmp_path):
