@@ -365,7 +365,8 @@ def render_report(results: Path, valid_path: Path, protocol: Protocol, backbone:
         f"Backbone `{shown.as_posix()}` (frozen except where the method trains it), CodeXGLUE Java→C#: trained on the "
         f"train pairs, scored on the {len(valid_path.read_text().splitlines())} validation pairs. Budget per method: {protocol.final_epochs} epoch(s) at "
         f"batch {protocol.batch_size}, {protocol.lr_schedule} schedule with {protocol.warmup_steps} warm-up steps, "
-        f"{protocol.precision}; learning rate chosen from a 3-point grid ({protocol.grid_steps} steps each) on a "
+        f"{protocol.precision}; learning rate chosen from a 3-point grid ({protocol.grid_steps} steps each; grown by up to "
+        f"{protocol.grid_extensions} points while its best is at an edge) on a "
         f"{protocol.dev_size}-pair dev slice carved from train; beam {protocol.num_beams}, up to "
         f"{protocol.max_new_tokens} new tokens.",
         "",
