@@ -74,22 +74,32 @@ class AttentionFusion(nn.Module):
         else:
             features, feature_mask = graph.pooled.unsqueeze(1), graph.node_mask.any(dim=1, keepdim=True)
         dtype = self.query.weight.dtype
-        features = self.graph_norm(features.to(dtype))
-        keys = torch.cat([self.sink_key.expand(batch_size, 1, -1), self.key(features)], dim=1)
-        values = self.value(features)
-        values = torch.cat([values.new_zeros(batch_size, 1, values.shape[-1]), values], dim=1)
-        visible = torch.cat([feature_mask.new_ones(batch_size, 1), feature_mask], dim=1)  # (B, S+1)
         queries = self.query(self.token_norm(tokens.to(dtype)))
-        attended = F.scaled_dot_product_attention(
-            self._split_heads(queries),
-            self._split_heads(keys),
-            self._split_heads(values),
-            attn_mask=visible[:, None, None, :],
-            dropout_p=self.attention_dropout if self.training else 0.0,
-        )  # (B, heads, L, A / heads)
-        update = self.output(attended.transpose(1, 2).reshape(batch_size, length, -1)).to(tokens.dtype)
+        attended = attend_to_graph(
+            queries, self.graph_norm(features.to(dtype)), feature_mask, self.key, self.value, self.sink_key,
+            self.num_heads, self.attention_dropout if self.training else 0.0,
+        )
+        update = self.output(attended).to(tokens.dtype)
         return torch.where(token_mask.unsqueeze(-1), tokens + update, tokens)
 
-    def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, S, A) -> (B, heads, S, A / heads)."""
-        return x.unflatten(-1, (self.num_heads, -1)).transpose(1, 2)
+
+def attend_to_graph(
+    queries: torch.Tensor, features: torch.Tensor, feature_mask: torch.Tensor, key: nn.Linear, value: nn.Linear,
+    sink_key: torch.Tensor, num_heads: int, dropout_p: float,
+) -> torch.Tensor:
+    """Multi-head attention of ``queries`` (B, Q, A) over graph ``features`` (B, S, G) where ``feature_mask`` (B, S),
+    plus an always-visible sink slot (key ``sink_key``, value zero) that lets a query take nothing: (B, Q, A)."""
+    batch = features.shape[0]
+    keys = torch.cat([sink_key.expand(batch, 1, -1), key(features)], dim=1)
+    values = value(features)
+    values = torch.cat([values.new_zeros(batch, 1, values.shape[-1]), values], dim=1)
+    visible = torch.cat([feature_mask.new_ones(batch, 1), feature_mask], dim=1)  # (B, S+1)
+
+    def split_heads(x: torch.Tensor) -> torch.Tensor:  # (B, S, A) -> (B, heads, S, A / heads)
+        return x.unflatten(-1, (num_heads, -1)).transpose(1, 2)
+
+    attended = F.scaled_dot_product_attention(
+        split_heads(queries), split_heads(keys), split_heads(values), attn_mask=visible[:, None, None, :],
+        dropout_p=dropout_p,
+    )  # (B, heads, Q, A / heads)
+    return attended.transpose(1, 2).flatten(2)

@@ -8,9 +8,9 @@ they are (the ``fusion`` mode instead adds a per-token update to them).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from transducer.fusion import attend_to_graph
 from transducer.gve import GraphFeatures
 
 
@@ -43,21 +43,12 @@ class GraphSoftTokens(nn.Module):
         with torch.no_grad():
             self.output.weight.mul_(embedding_scale / max(float(self.output.weight.norm(dim=1).mean()), 1e-6))
 
-    def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
-        batch, length, width = x.shape
-        return x.view(batch, length, self.num_heads, width // self.num_heads).transpose(1, 2)
-
     def forward(self, graph: GraphFeatures) -> torch.Tensor:
         """(B, K, H) soft tokens, one set per graph."""
         features = self.graph_norm(graph.nodes.to(self.key.weight.dtype))
-        batch = features.shape[0]
-        keys = torch.cat([self.sink_key.expand(batch, 1, -1), self.key(features)], dim=1)
-        values = self.value(features)
-        values = torch.cat([values.new_zeros(batch, 1, values.shape[-1]), values], dim=1)
-        visible = torch.cat([graph.node_mask.new_ones(batch, 1), graph.node_mask], dim=1)  # (B, N+1)
-        queries = self.queries.unsqueeze(0).expand(batch, -1, -1)
-        attended = F.scaled_dot_product_attention(
-            self._split_heads(queries), self._split_heads(keys), self._split_heads(values),
-            attn_mask=visible[:, None, None, :], dropout_p=self.attention_dropout if self.training else 0.0,
-        )  # (B, heads, K, A / heads)
-        return self.output(attended.transpose(1, 2).reshape(batch, queries.shape[1], -1))
+        queries = self.queries.unsqueeze(0).expand(features.shape[0], -1, -1)
+        attended = attend_to_graph(
+            queries, features, graph.node_mask, self.key, self.value, self.sink_key, self.num_heads,
+            self.attention_dropout if self.training else 0.0,
+        )
+        return self.output(attended)
