@@ -69,6 +69,8 @@ METHODS: dict[str, tuple[dict[str, Any], float]] = {
     "transducer_no_graph": ({"class_path": "transducer.methods.TransducerNoGraphConfig"}, 3e-4),
     # the graph as 8 soft tokens in front of the input (G-Retriever/GALLa style) instead of a per-token fusion
     "transducer_soft_tokens": ({"class_path": "transducer.methods.TransducerSoftTokensConfig"}, 3e-4),
+    # the graph as 8 key/value prefix positions in every decoder self-attention layer (Pass-Tuning style)
+    "transducer_prefix": ({"class_path": "transducer.methods.TransducerPrefixConfig"}, 3e-4),
     "lora": ({"class_path": "transducer.methods.LoraMethodConfig", "init_args": {"r": 8, "lora_alpha": 32}}, 3e-4),
     # LoRA on the backbone quantized to 4-bit NF4 (bitsandbytes, CUDA); on CPU set model.backbone.quantization: int8
     "qlora": ({"class_path": "transducer.methods.QLoraMethodConfig", "init_args": {"r": 8, "lora_alpha": 32}}, 3e-4),

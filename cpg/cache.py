@@ -4,10 +4,11 @@ Key: SHA-256 (32 bytes) of (extractor version, language, backend, options such a
 ``max_text_chars``, code), so any change to the input or to what the extractor would produce selects another
 entry.
 
-**Entry** (little-endian): a 16-byte header (``b"CPG\\x02"``, CRC-32 of the body, byte lengths of the body's two
-parts); then the body: an int32 array (counts of kinds, warnings, nodes and edges, the truncated flag, a
-"separated" flag; per node its kind id; 4 span ints per node; src, dst, type per edge) and all strings (language,
-backend, kind names, warnings, node texts) as UTF-8, joined by NUL characters — or, when some string holds a NUL,
+**Entry** (little-endian): a 16-byte header (``b"CPG\\x03"``, CRC-32 of the body, byte lengths of the body's two
+parts); then the body: an int32 array (counts of kinds, edge labels, warnings, nodes and edges, the truncated
+flag, a "separated" flag; per node its kind id; 4 span ints per node; src, dst, type per edge; a label id per edge)
+and all strings (language, backend, kind names, edge labels, warnings, node texts) as UTF-8, joined by NUL
+characters — or, when some string holds a NUL,
 not separated, with every string's length stored in the int array after the flags. A read checks the lengths and
 the checksum, so a truncated or corrupt entry is a miss (extracted again and written anew), never a wrong graph.
 Hits come back as lazy graphs (:meth:`CodePropertyGraph.from_columns`): no per-node objects are built until
@@ -50,8 +51,9 @@ from cpg.graph import CodePropertyGraph, GraphColumns
 
 #: bump when extraction output changes for the same input (invalidates every cache entry). 2: finally on every
 #: way out of a try, conditional definitions, uses covered by their own statement's definition, nested scopes,
-#: patterns and deconstruction, C# out/ref, yield break, goto case (issue 11)
-EXTRACTOR_VERSION = "2"
+#: patterns and deconstruction, C# out/ref, yield break, goto case (issue 11). 3: CFG edge labels, DDG variable
+#: names, CALL and ARGUMENT edges
+EXTRACTOR_VERSION = "3"
 #: a writer writes a pack once this many bytes of new entries are buffered
 PACK_BYTES = 64 << 20
 #: :meth:`GraphCache.close` merges the packs smaller than this ...
@@ -61,9 +63,9 @@ MAX_SMALL_PACKS = 16
 
 _log = logging.getLogger(__name__)
 
-_MAGIC = b"CPG\x02"
+_MAGIC = b"CPG\x03"
 _HEADER = Struct("<4sIII")  # magic, crc32(body), len(ints) in bytes, len(strings) in bytes
-_COUNTS = Struct("<6i")  # the ints start with: kinds, warnings, nodes, edges, truncated, separated
+_COUNTS = Struct("<7i")  # the ints start with: kinds, labels, warnings, nodes, edges, truncated, separated
 _SWAP = sys.byteorder == "big"
 
 _PACK_MAGIC = b"CPGPACK\x01"
@@ -103,10 +105,11 @@ def cache_key(code: str, language: str, backend: str, options: dict[str, object]
 def encode(graph: CodePropertyGraph) -> bytes:
     """The cache entry bytes of ``graph``."""
     columns = graph.columns()
-    strings = [graph.language, graph.backend, *columns.kinds, *graph.warnings, *columns.texts]
+    strings = [graph.language, graph.backend, *columns.kinds, *columns.labels, *graph.warnings, *columns.texts]
     joined = "\0".join(strings)
     separated = joined.count("\0") == len(strings) - 1  # no string holds a NUL: split on NUL when reading
-    ints = array("i", (len(columns.kinds), len(graph.warnings), len(columns.texts), len(columns.edges) // 3))
+    ints = array("i", (len(columns.kinds), len(columns.labels), len(graph.warnings), len(columns.texts),
+                       len(columns.edges) // 3))
     ints.extend((int(graph.truncated), int(separated)))
     if not separated:
         ints.extend(map(len, strings))
@@ -114,6 +117,7 @@ def encode(graph: CodePropertyGraph) -> bytes:
     ints.extend(columns.node_kinds)
     ints.extend(columns.spans)
     ints.extend(columns.edges)
+    ints.extend(columns.edge_labels)
     if _SWAP:
         ints.byteswap()
     packed = ints.tobytes()
@@ -146,31 +150,34 @@ def decode(data: bytes) -> CodePropertyGraph | None:
     if not _is_intact(data):
         return None
     ints_size = _HEADER.unpack_from(data)[2]
-    kinds, warnings, nodes, edges, truncated, separated = _COUNTS.unpack_from(data, _HEADER.size)
+    kinds, labels, warnings, nodes, edges, truncated, separated = _COUNTS.unpack_from(data, _HEADER.size)
     ints = array("i")
     ints.frombytes(memoryview(data)[_HEADER.size : _HEADER.size + ints_size])
     if _SWAP:
         ints.byteswap()
-        kinds, warnings, nodes, edges, truncated, separated = ints[: _COUNTS.size // 4]
+        kinds, labels, warnings, nodes, edges, truncated, separated = ints[: _COUNTS.size // 4]
     text = str(memoryview(data)[_HEADER.size + ints_size :], "utf-8", "surrogatepass")
     lengths_at = _COUNTS.size // 4  # the string lengths, stored when the strings are not NUL-separated
-    kinds_at = lengths_at + (0 if separated else 2 + kinds + warnings + nodes)
+    kinds_at = lengths_at + (0 if separated else 2 + kinds + labels + warnings + nodes)
     spans_at = kinds_at + nodes
     edges_at = spans_at + 4 * nodes
-    node_kinds = ints[kinds_at:spans_at]
-    spans_and_edges = ints[spans_at:edges_at], ints[edges_at : edges_at + 3 * edges]
-    if separated and not warnings:  # the common case: kind names and node texts stay one string until used
-        language, backend, *joined = text.split("\0", 2)
-        columns = GraphColumns.from_joined(joined[0] if joined else "", kinds, node_kinds, *spans_and_edges)
+    labels_at = edges_at + 3 * edges
+    node_kinds, spans, edge_ints = ints[kinds_at:spans_at], ints[spans_at:edges_at], ints[edges_at:labels_at]
+    edge_labels = ints[labels_at : labels_at + edges]
+    if separated and not warnings:  # the common case: kind names, labels and node texts stay one string until used
+        language, backend, joined = text.split("\0", 2)
+        columns = GraphColumns.from_joined(joined, kinds, labels, node_kinds, spans, edge_ints, edge_labels)
         return CodePropertyGraph.from_columns(language, backend, columns, [], bool(truncated))
     if separated:
         strings = text.split("\0")
     else:
         ends = list(accumulate(ints[lengths_at:kinds_at]))
         strings = [text[begin:end] for begin, end in zip([0, *ends], ends)]
-    columns = GraphColumns(strings[2 : 2 + kinds], node_kinds, strings[2 + kinds + warnings :], *spans_and_edges)
+    labels_end = 2 + kinds + labels
+    columns = GraphColumns(strings[2 : 2 + kinds], node_kinds, strings[labels_end + warnings :], spans, edge_ints,
+                           strings[2 + kinds : labels_end], edge_labels)  # fmt: skip
     return CodePropertyGraph.from_columns(
-        strings[0], strings[1], columns, strings[2 + kinds : 2 + kinds + warnings], bool(truncated)
+        strings[0], strings[1], columns, strings[labels_end : labels_end + warnings], bool(truncated)
     )
 
 

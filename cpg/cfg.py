@@ -10,11 +10,15 @@ module root when it holds top-level statements (a Python script). A unit's CFG n
 - its **exit**: one synthetic node per unit, reached from ``return``/``throw`` and from falling off the end.
 
 Edges cover sequence, ``if``/``elif``/``else``, loops with back edges (and Python loop ``else``), ``do``,
-``break``/``continue`` (labeled too), ``switch``/``match`` with fall-through where the language has it,
+``break``/``continue`` (labeled too), ``switch``/``match`` with fall-through where the language has it (Go:
+only by ``fallthrough``; a ``select`` always runs one of its arms), loops without a condition (Go ``for {}``)
+that only a jump leaves, calls that never return (Go ``panic``) as jumps to the exit,
 ``try``/``catch``/``else``/``finally`` (every statement of a try body may jump to each handler), ``goto`` to a
-label, and ``return``/``throw`` to the exit. A ``finally`` runs on every way out of its ``try``: a
-``return``/``throw``/``break``/``continue`` that leaves the try goes to the ``finally``, whose end then goes on
-to that jump's target (and to the statement after the try when the try or a handler can end normally).
+label, ``return``/``throw`` to the exit, C preprocessor conditionals (``#if``/``#elif`` are branch nodes,
+each branch a path of its own), PHP ``break N``/``continue N``, and Ruby ``begin``/``rescue`` bodies (no node of
+their own), ``retry``/``redo`` and blocks that ``next``/``break`` leave. A ``finally`` runs on every way out of
+its ``try``: a ``return``/``throw``/``break``/``continue`` that leaves the try goes to the ``finally``, whose
+end then goes on to that jump's target (and to the statement after the try when the try or a handler can end normally).
 Simplifications: ``throw`` always reaches the exit (through any enclosing ``finally``; through the try rule it
 also reaches the handlers); the end of a ``finally`` links to every target of the jumps that entered it (no
 path-sensitive duplication of the block).
@@ -31,6 +35,10 @@ from cpg.syntax import SyntaxTable
 _GOTO_CASE = re.compile(rb"goto\s+(default|case\s+(.+?))\s*;\s*$", re.DOTALL)
 _YIELD_BREAK = re.compile(rb"yield\s+break\b")
 _DEFAULT_CASE = re.compile(rb"\s*(default\b|case\s+_\s*:)")
+_WORD = re.compile(rb"\w+")
+_JUMP_LEVEL = re.compile(rb"\w+\s*\(?\s*(\d+)")
+#: roles of the clauses that make a ``begin`` sequence a ``try``
+_CLAUSES = frozenset({"catch", "else", "finally"})
 
 
 @dataclass
@@ -66,6 +74,10 @@ class _Context:
     breaks: list[int] = field(default_factory=list)
     #: a switch's ``goto case X;`` / ``goto default;`` statements (C#) and the label they name
     case_gotos: list[tuple[int, bytes]] | None = None
+    #: a switch's pending Go ``fallthrough`` statements, which go on into its next arm
+    fallthroughs: list[int] = field(default_factory=list)
+    #: a loop's pending Ruby ``redo`` statements, which go back to the first statement of its body
+    redos: list[int] = field(default_factory=list)
 
 
 def build_units(table: SyntaxTable) -> list[Unit]:
@@ -103,6 +115,8 @@ class _Builder:
         self.labels: dict[bytes, int] = {}
         self.gotos: list[tuple[int, bytes | None]] = []
         self.pending_label: bytes | None = None
+        self.label_kinds = table.spec.identifier_kinds | table.spec.label_kinds
+        self.retries: list[int | None] = []  # where a ``retry`` in the handlers being built goes
         self.exit = -1
         self.handlers: dict[str, Callable[[int, list[int], bytes | None], list[int]]] = {
             "block": self._block,
@@ -125,14 +139,26 @@ class _Builder:
             "continue": self._continue,
             "goto": self._goto,
             "yield": self._yield,
+            "fallthrough": self._fallthrough,
+            "variant": self._variant,
+            "begin": self._begin,
+            "retry": self._retry,
+            "redo": self._redo,
         }
 
     def build(self, entry: int, statements: list[int], exit_id: int) -> Unit:
         self.exit = exit_id
         self.nodes.append(entry)
+        outer = None
+        if self.kinds[entry] in self.table.spec.loop_body_kinds:  # a Ruby block: ``next``/``break`` leave it
+            outer = _Context(None, continue_to=exit_id, breakable=True)
+            self.contexts.append(outer)
         exits = [entry]
         for statement in statements:
             exits = self._build(statement, exits)
+        if outer is not None:
+            exits += outer.breaks
+            self._restart(outer, 1)
         self._link(exits, exit_id)
         for node, name in self.gotos:
             self.edges.append((node, self.labels.get(name, exit_id) if name is not None else exit_id))
@@ -142,7 +168,7 @@ class _Builder:
     # -- helpers ---------------------------------------------------------------------------------------------
     def _build(self, index: int, preds: list[int]) -> list[int]:
         label, self.pending_label = self.pending_label, None
-        role = self.roles.get(self.kinds[index])
+        role = statement_role(self.table, index)
         if role is None:
             self._node(index, preds)
             return [index]
@@ -159,11 +185,45 @@ class _Builder:
         self.edges.extend((pred, target) for pred in preds)
 
     def _label_of(self, index: int) -> bytes | None:
-        """The identifier child of a jump or labeled statement (``break outer;``), if any."""
+        """The identifier (or ``label_kinds``) child of a jump or labeled statement (``break outer;``), if any."""
         for child in self.children[index]:
-            if self.kinds[child] in self.table.spec.identifier_kinds:
+            if self.kinds[child] in self.label_kinds:
                 return self.table.source_bytes(child)
         return None
+
+    def _body(self, index: int, preds: list[int]) -> list[int]:
+        """A clause's body, or the statements it holds when it has none (a Ruby ``else``/``ensure``, the statement
+        a JavaScript ``else`` wraps)."""
+        body = self.table.body_of(index)
+        if body is not None:
+            return self._build(body, preds)
+        exits = preds
+        for child in self.children[index]:
+            if self.kinds[child] not in self.skip:
+                exits = self._build(child, exits)
+        return exits
+
+    def _level(self, jump: int) -> int:
+        """How many loops/switches a PHP ``break 2;``/``continue 2;`` counts (``spec.numbered_jumps``), else 1."""
+        if not self.table.spec.numbered_jumps:
+            return 1
+        number = _JUMP_LEVEL.match(self.table.source_bytes(jump))
+        return max(int(number.group(1)), 1) if number else 1
+
+    def _restart(self, context: _Context, start: int) -> None:
+        """Link a loop's ``redo`` statements to the first node built from ``start`` on (its body's first statement)."""
+        if context.redos:
+            self._link(context.redos, self.nodes[start] if len(self.nodes) > start else context.continue_to)
+
+    def _endless(self, loop: int) -> bool:
+        """Whether a loop has no condition (see ``spec.condition_clauses``): it ends only by a jump."""
+        table = self.table
+        header = [c for c in self.children[loop] if table.fields[c] != "body" and self.kinds[c] not in self.skip]
+        if not header:
+            return True  # Go ``for { ... }``
+        clause = header[0]
+        return (len(header) == 1 and self.kinds[clause] in table.spec.condition_clauses
+                and table.field_child(clause, "condition") is None)  # fmt: skip
 
     # -- roles -----------------------------------------------------------------------------------------------
     def _block(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
@@ -181,7 +241,7 @@ class _Builder:
         current, node = preds, index
         while True:
             self._node(node, current)
-            exits += self._build_optional(table.field_child(node, "consequence"), [node])
+            exits += self._build_optional(consequence_of(table, node), [node])
             current = [node]
             alternatives = table.field_children(node, "alternative")
             chained = None
@@ -189,13 +249,10 @@ class _Builder:
                 role = self.roles.get(self.kinds[alternative])
                 if role == "elif":
                     self._node(alternative, current)
-                    exits += self._build_optional(table.field_child(alternative, "consequence"), [alternative])
+                    exits += self._build_optional(consequence_of(table, alternative), [alternative])
                     current = [alternative]
-                elif role == "else":  # its body, or the statement it wraps (JavaScript ``else if``)
-                    body = table.body_of(alternative)
-                    if body is None:
-                        body = next((c for c in self.children[alternative] if self.kinds[c] not in self.skip), None)
-                    exits += self._build_optional(body, current)
+                elif role == "else":  # its body, or the statements it holds (JavaScript ``else if``, Ruby)
+                    exits += self._body(alternative, current)
                     current = []
                 elif role == "if" and len(alternatives) == 1:
                     chained = alternative
@@ -207,15 +264,17 @@ class _Builder:
             node = chained
 
     def _else(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
-        return self._build_optional(self.table.body_of(index), preds)
+        return self._body(index, preds)
 
     def _loop(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         self._node(index, preds)
         context = _Context(label, continue_to=index, breakable=True)
         self.contexts.append(context)
+        start = len(self.nodes)
         self._link(self._build_optional(self.table.body_of(index), [index]), index)
+        self._restart(context, start)
         self.contexts.pop()
-        exits = [index]
+        exits = [] if self._endless(index) else [index]
         alternative = self.table.field_child(index, "alternative")  # Python ``while ... else``
         if alternative is not None:
             exits = self._build_optional(self.table.body_of(alternative), exits)
@@ -224,7 +283,9 @@ class _Builder:
     def _do(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         context = _Context(label, continue_to=index, breakable=True)
         self.contexts.append(context)
+        start = len(self.nodes)
         body_exits = self._build_optional(self.table.body_of(index), preds + [index])
+        self._restart(context, start)
         self.contexts.pop()
         self._node(index, body_exits)
         return [index] + context.breaks
@@ -238,16 +299,17 @@ class _Builder:
         fall: list[int] = []
         has_default = False
         sections: list[tuple[set[bytes], int]] = []  # each case's labels and where its nodes start
-        for case in self.children[body] if body is not None else ():
+        for case in self._cases(body if body is not None else index):
             role = self.roles.get(self.kinds[case])
-            if role not in ("case", "arm"):
+            if role not in ("case", "arm", "else"):  # a Ruby ``case``'s ``else`` is its default arm
                 continue
-            is_default = _DEFAULT_CASE.match(self.table.source_bytes(case)[:32]) is not None
+            is_default = role == "else" or _DEFAULT_CASE.match(self.table.source_bytes(case)[:32]) is not None
             has_default = has_default or is_default
             sections.append((self._case_labels(case, is_default), len(self.nodes)))
             ends = self._case(case, [index, *(node for node in fall if node != index)], None)
-            if role == "arm":
+            if role != "case":
                 exits += ends
+                fall, context.fallthroughs = context.fallthroughs, []
             else:
                 fall = ends
         self.contexts.pop()
@@ -255,9 +317,19 @@ class _Builder:
         for node, key in context.case_gotos or ():
             self.edges.append((node, entries.get(key, self.exit)))  # an unknown label: leave the method
         exits += fall
-        if not has_default:
+        if not has_default and self.kinds[index] not in self.table.spec.exhaustive_switches:
             exits.append(index)
         return exits + context.breaks
+
+    def _cases(self, container: int) -> list[int]:
+        """The children of a switch body, those inside preprocessor conditionals (``variant``) included."""
+        found: list[int] = []
+        for child in self.children[container]:
+            if self.roles.get(self.kinds[child]) == "variant":
+                found += self._cases(child)
+            else:
+                found.append(child)
+        return found
 
     def _case_labels(self, case: int, is_default: bool) -> set[bytes]:
         """What ``goto case``/``goto default`` would name a case by: its label values, or ``default``."""
@@ -268,7 +340,8 @@ class _Builder:
         return labels
 
     def _case(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
-        """The statements of one case; labels and patterns (``case 1:``, ``when ...``) are no statements."""
+        """The statements of one case; labels, patterns and ``value`` fields (``case 1:``, ``when ...``) are no
+        statements."""
         table = self.table
         bodies = table.field_children(index, "consequence") or table.field_children(index, "body")
         if bodies:  # one body, or a statement list (JavaScript's switch_case has a body field per statement)
@@ -279,17 +352,19 @@ class _Builder:
         exits = preds
         excluded = table.spec.case_label_kinds | self.skip
         for child in self.children[index]:
-            if self.kinds[child] not in excluded:
+            if self.kinds[child] not in excluded and table.fields[child] != "value":
                 exits = self._build(child, exits)
         return exits
 
     def _try(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         """Body, ``else``, handlers (reached from every statement of the body), then ``finally``, which every way
         out of the try passes through: falling off the end, an exception, and each ``return``/``throw``/
-        ``break``/``continue`` that leaves it, which goes on from the end of the ``finally`` to its target."""
+        ``break``/``continue`` that leaves it, which goes on from the end of the ``finally`` to its target. A
+        ``begin`` has no node of its own: its body is its children that are no clauses."""
         table = self.table
         handlers: list[int] = []
         else_clause = finally_clause = None
+        body: list[int] = []
         for child in self.children[index]:
             role = self.roles.get(self.kinds[child])
             if role == "catch":
@@ -298,25 +373,35 @@ class _Builder:
                 else_clause = child
             elif role == "finally":
                 finally_clause = child
+            elif self.kinds[child] not in self.skip:
+                body.append(child)
         frame = _FinallyFrame(depth=len(self.contexts)) if finally_clause is not None else None
         if frame is not None:
             self.finally_frames.append(frame)
-        self._node(index, preds)
+        header = self.roles.get(self.kinds[index]) != "begin"
+        if header:
+            self._node(index, preds)
+            preds = [index]
+            body = [child for child in (table.body_of(index),) if child is not None]
         start = len(self.nodes)
-        exits = self._build_optional(table.body_of(index), [index])
-        raising = [index, *self.nodes[start:]]
+        exits = preds
+        for statement in body:
+            exits = self._build(statement, exits)
+        raising = ([index] if header else []) + self.nodes[start:]
         if else_clause is not None:
-            exits = self._build_optional(table.body_of(else_clause), exits)
+            exits = self._body(else_clause, exits)
+        self.retries.append(self.nodes[start] if len(self.nodes) > start else None)
         for handler in handlers:
             self._node(handler, raising)
-            exits = exits + self._build_optional(table.body_of(handler), [handler])
+            exits = exits + self._body(handler, [handler])
+        self.retries.pop()
         if frame is None:
             return exits
         self.finally_frames.pop()
         unhandled = [] if handlers else raising  # an exception no handler takes runs finally, then propagates
         jumps = frame.jumps + ([(unhandled, ("exit", None))] if unhandled else [])
         self._node(finally_clause, list(dict.fromkeys(exits + [s for sources, _ in jumps for s in sources])))
-        finally_exits = self._build_optional(table.body_of(finally_clause), [finally_clause])
+        finally_exits = self._body(finally_clause, [finally_clause])
         seen: set[tuple[str, int]] = set()
         for _, target in jumps:
             key = (target[0], id(target[1]))
@@ -325,6 +410,50 @@ class _Builder:
                 self._jump(finally_exits, target)
         return finally_exits if exits else []
 
+    def _variant(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """A preprocessor conditional: a node for the directive when it has a condition (``#if``/``#ifdef``/
+        ``#elif``, not ``#else``), then its statements (unfielded children) and, as another path, its
+        ``alternative``; without an ``alternative`` the path past it is a third one."""
+        table = self.table
+        conditional = any(table.fields[child] is not None for child in self.children[index])
+        if conditional:
+            self._node(index, preds)
+            preds = [index]
+        exits = preds
+        for child in self.children[index]:
+            if table.fields[child] is None and self.kinds[child] not in self.skip:
+                exits = self._build(child, exits)
+        alternative = table.field_child(index, "alternative")
+        if alternative is not None:
+            others = self._build(alternative, preds)
+        else:
+            others = preds if conditional else []
+        return list(dict.fromkeys(exits + others))
+
+    def _begin(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """A statement sequence; with ``catch``/``else``/``finally`` clauses, a ``try`` without a node of its own."""
+        if any(self.roles.get(self.kinds[child]) in _CLAUSES for child in self.children[index]):
+            return self._try(index, preds, label)
+        return self._block(index, preds, label)
+
+    def _retry(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """Ruby ``retry`` in a ``rescue``: back to the first statement of the ``begin`` body."""
+        self._node(index, preds)
+        target = self.retries[-1] if self.retries else None
+        if target is None:
+            return [index]  # outside a handler (a cut-out snippet): fall through
+        self._link([index], target)
+        return []
+
+    def _redo(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """Ruby ``redo``: back to the first statement of the enclosing loop's body (linked once it is built)."""
+        self._node(index, preds)
+        loop = next((c for c in reversed(self.contexts) if c.continue_to is not None), None)
+        if loop is None:
+            return [index]
+        loop.redos.append(index)
+        return []
+
     def _scoped(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         self._node(index, preds)
         return self._build_optional(self.table.body_of(index), [index])
@@ -332,7 +461,7 @@ class _Builder:
     def _labeled(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         name = self._label_of(index)
         statements = [child for child in self.children[index] if self.kinds[child] not in self.skip]
-        last_is_statement = statements and self.kinds[statements[-1]] not in self.table.spec.identifier_kinds
+        last_is_statement = statements and self.kinds[statements[-1]] not in self.label_kinds
         inner = statements[-1] if last_is_statement else None
         context = _Context(name, continue_to=None, breakable=False)
         self.contexts.append(context)
@@ -340,8 +469,9 @@ class _Builder:
         if inner is not None:
             self.pending_label = name
             exits = self._build(inner, preds)
-        else:
-            exits = preds
+        else:  # a bare label (PHP ``end:``) is a statement of its own
+            self._node(index, preds)
+            exits = [index]
         if name is not None and len(self.nodes) > start:
             self.labels[name] = self.nodes[start]
         self.contexts.pop()
@@ -372,8 +502,12 @@ class _Builder:
     def _break(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         self._node(index, preds)
         name = self._label_of(index)
+        level = self._level(index)
         for context in reversed(self.contexts):
             if (context.label == name) if name is not None else context.breakable:
+                if level > 1:  # PHP ``break 2;``: an outer one
+                    level -= 1
+                    continue
                 self._jump([index], ("break", context))
                 return []
         return [index]  # a break outside any loop (a cut-out snippet): fall through
@@ -381,8 +515,15 @@ class _Builder:
     def _continue(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         self._node(index, preds)
         name = self._label_of(index)
+        numbered, level = self.table.spec.numbered_jumps, self._level(index)
         for context in reversed(self.contexts):
-            if context.continue_to is not None and (name is None or context.label == name):
+            if numbered and context.breakable:  # PHP: a switch counts, and ``continue`` leaves it like ``break``
+                if level > 1:
+                    level -= 1
+                    continue
+                self._jump([index], ("continue" if context.continue_to is not None else "break", context))
+                return []
+            if not numbered and context.continue_to is not None and (name is None or context.label == name):
                 self._jump([index], ("continue", context))
                 return []
         return [index]
@@ -406,3 +547,90 @@ class _Builder:
         else:
             self.gotos.append((index, self._label_of(index)))
         return []
+
+    def _fallthrough(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """Go ``fallthrough``: on into the statements of the enclosing switch's next arm."""
+        self._node(index, preds)
+        switch = next((c for c in reversed(self.contexts) if c.case_gotos is not None), None)
+        if switch is None:
+            return [index]  # outside a switch (a cut-out snippet): fall through
+        switch.fallthroughs.append(index)
+        return []
+
+
+def statement_role(table: SyntaxTable, index: int) -> str | None:
+    """The CFG role of a statement: by its type, or its leading word (``spec.keyword_roles``: a PHP ``throw``
+    statement), or ``throw`` for a call that never returns (``spec.noreturn_calls``)."""
+    spec, kind = table.spec, table.kinds[index]
+    role = spec.roles.get(kind)
+    if spec.keyword_roles:
+        start = table.starts_b[index]
+        word = _WORD.match(table.parsed.source[start : min(start + 32, table.ends_b[index])])
+        role = spec.keyword_roles.get((kind, word.group() if word else b""), role)
+    if role is None and never_returns(table, index):
+        role = "throw"
+    return role
+
+
+def consequence_of(table: SyntaxTable, index: int) -> int | None:
+    """The branch an ``if``/``elif`` node takes when its condition holds: its ``consequence``, else its ``body``
+    (PHP, Ruby modifiers)."""
+    consequence = table.field_child(index, "consequence")
+    return consequence if consequence is not None else table.field_child(index, "body")
+
+
+def never_returns(table: SyntaxTable, index: int) -> bool:
+    """Whether ``index`` is a statement that only calls one of ``spec.noreturn_calls`` (Go ``panic(err)``)."""
+    calls, kinds, skip = table.spec.noreturn_calls, table.kinds, table.spec.skip_kinds
+    statement = [child for child in table.children[index] if kinds[child] not in skip] if calls else ()
+    callee = table.field_child(statement[0], "function") if len(statement) == 1 else None
+    return callee is not None and table.source_bytes(callee) in calls
+
+
+def edge_labels(table: SyntaxTable, unit: Unit) -> list[str]:
+    """The :data:`~cpg.graph.CFG_LABELS` label of each edge of ``unit`` (aligned with ``unit.edges``), read from
+    the roles of its ends: a jump's own kind (``break``, ``continue``, ``return``, ``exception`` for ``throw``,
+    ``goto``); ``exception`` into a handler; ``true``/``false`` out of a condition (into the branch or loop body,
+    or past it); ``back`` into a loop header from its body (and from a ``do`` condition into its body); ``case``
+    from a switch into its body; else ``next``. Edges that leave a ``finally`` toward the target of the jump that
+    entered it are ``next``. A ``retry`` is ``back``, a ``redo`` ``continue``; ``true``/``false`` are swapped out of
+    a ``negated_kinds`` condition (Ruby ``unless``/``until``)."""
+    kinds, negated = table.kinds, table.spec.negated_kinds
+    starts_b, ends_b, size = table.starts_b, table.ends_b, len(table)
+
+    def inside(node: int, container: int | None) -> bool:
+        return (container is not None and node < size and starts_b[container] <= starts_b[node]
+                and ends_b[node] <= ends_b[container])  # fmt: skip
+
+    labels = []
+    for src, dst in unit.edges:
+        source_role = statement_role(table, src) if src < size and src != unit.entry else None  # Go ``panic``: throw
+        target_role = statement_role(table, dst) if dst < size else None
+        if source_role in _JUMP_LABELS and not (source_role == "yield" and not _YIELD_BREAK.match(table.source_bytes(src))):
+            label = _JUMP_LABELS[source_role]
+        elif target_role == "catch":
+            label = "exception"
+        elif source_role in ("if", "elif"):
+            label = "true" if inside(dst, consequence_of(table, src)) else "false"
+        elif source_role == "loop":
+            label = "true" if inside(dst, table.body_of(src)) else "false"
+        elif source_role == "do":
+            label = "back" if inside(dst, table.body_of(src)) else "false"
+        elif target_role == "loop" and inside(src, dst):
+            label = "back"
+        elif source_role == "switch":
+            label = "case" if inside(dst, src) else "false"
+        elif source_role == "variant":  # ``#if``: into its statements, or to the ``#else`` / past it
+            alternative = table.field_child(src, "alternative")
+            label = "true" if inside(dst, src) and not inside(dst, alternative) else "false"
+        else:
+            label = "next"
+        if label in ("true", "false") and src < size and kinds[src] in negated:
+            label = "false" if label == "true" else "true"
+        labels.append(label)
+    return labels
+
+
+#: the label of every edge out of a jump statement
+_JUMP_LABELS = {"break": "break", "continue": "continue", "return": "return", "throw": "exception",
+                "goto": "goto", "yield": "return", "retry": "back", "redo": "continue"}  # fmt: skip

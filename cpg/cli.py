@@ -1,12 +1,14 @@
 """``transducer cpg``: extract the code property graph of a file, or fill the graph cache for a dataset.
 
     transducer cpg FILE [--language java] [--backend treesitter|joern] [--format summary|json|dot]
-                        [--output PATH] [--max-nodes N]
+                        [--output PATH] [--max-nodes N] [--per-function]
     transducer cpg DATA --batch [--language java] [--cache-dir DIR] [--jsonl-field source] [--shard i/n]
                         [--workers N]
 
-``--language`` defaults to the one of the file extension (``.java``, ``.cs``, ``.py``). ``--format dot`` with
-``--output x.png``/``x.svg`` renders an image with Graphviz. In ``--batch`` mode DATA holds one snippet per line,
+``--language`` defaults to the one of the file extension (``.java``, ``.cs``, ``.py``, ``.js``, ``.ts``, ``.go``,
+``.c``, ``.cpp``, ``.php``, ``.rb``...). ``--format dot`` with ``--output x.png``/``x.svg`` renders an image with
+Graphviz. ``--per-function`` gives one graph per top-level function (:func:`cpg.extract_functions`): a summary
+line each, or a JSON list of ``{"name", "start", "cut_edges", "graph"}``. In ``--batch`` mode DATA holds one snippet per line,
 or is JSONL (``.jsonl`` or ``--jsonl-field``) with the code in one field; the graphs go to the cache folder and
 the extraction summary is printed.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 from cpg.cache import default_cache_dir
 from cpg.dot import render, to_dot
 from cpg.extraction import BACKENDS, DEFAULT_MAX_NODES, DEFAULT_MAX_TEXT_CHARS, extract, extract_many
+from cpg.functions import extract_functions
 from cpg.graph import CodePropertyGraph
 from cpg.joern import JoernError, JoernNotFoundError
 from cpg.languages import SUPPORTED_LANGUAGES, language_for_path, normalize_language
@@ -35,8 +38,8 @@ class CliError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="transducer cpg",
-        description="Extract a code property graph (AST + CFG + DDG + CDG) from a source file, or fill the graph "
-        "cache for a dataset with --batch.",
+        description="Extract a code property graph (AST + CFG + DDG + CDG + CALL + ARGUMENT) from a source file, "
+        "or fill the graph cache for a dataset with --batch.",
     )
     parser.add_argument("path", metavar="FILE", help="source file ('-' reads stdin), or the dataset with --batch")
     parser.add_argument(
@@ -53,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_MAX_TEXT_CHARS,
         help=f"cut node texts to this many characters (default {DEFAULT_MAX_TEXT_CHARS})",
+    )
+    parser.add_argument(
+        "--per-function", action="store_true", help="one graph per top-level function (tree-sitter backend)"
     )
     batch = parser.add_argument_group("dataset mode")
     batch.add_argument("--batch", action="store_true", help="FILE is a dataset: one snippet per line, or JSONL")
@@ -107,6 +113,9 @@ def _single(args: argparse.Namespace, language: str) -> None:
     for flag, value in (("--cache-dir", args.cache_dir), ("--jsonl-field", args.jsonl_field), ("--shard", args.shard)):
         if value is not None:
             raise CliError(f"{flag} needs --batch")
+    if args.per_function:
+        _per_function(args, language)
+        return
     graph = extract(_read(args.path), language, args.backend, args.max_nodes, max_text_chars=args.max_text_chars)
     output: Path | None = args.output
     if args.format == "dot":
@@ -126,6 +135,28 @@ def _single(args: argparse.Namespace, language: str) -> None:
         print(f"wrote {output}")
 
 
+def _per_function(args: argparse.Namespace, language: str) -> None:
+    if args.backend != "treesitter" or args.format == "dot":
+        raise CliError("--per-function needs the treesitter backend and --format summary or json")
+    functions = extract_functions(_read(args.path), language, args.max_nodes, max_text_chars=args.max_text_chars)
+    if args.format == "json":
+        records = [{"name": f.name, "start": list(f.start), "cut_edges": f.cut_edges, "graph": f.graph.to_dict()}
+                   for f in functions]  # fmt: skip
+        text = json.dumps(records, ensure_ascii=False) + "\n"
+    else:
+        lines = [f"file: {args.path} ({language}): {len(functions)} functions"]
+        for f in functions:
+            counts = ", ".join(f"{name} {count}" for name, count in f.graph.edge_counts().items() if count)
+            lines.append(f"  {f.name or '<anonymous>'} (line {f.start[0] + 1}): {f.graph.num_nodes} nodes; {counts}"
+                         + ("; truncated" if f.graph.truncated else ""))
+        text = "\n".join(lines) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+
+
 def _summary(graph: CodePropertyGraph, path: str) -> str:
     counts = graph.edge_counts()
     lines = [
@@ -139,8 +170,9 @@ def _summary(graph: CodePropertyGraph, path: str) -> str:
 
 
 def _batch(args: argparse.Namespace, language: str) -> None:
-    if args.output is not None or args.format != "summary":
-        raise CliError("--batch writes graphs to --cache-dir and prints a summary; --output/--format do not apply")
+    if args.output is not None or args.format != "summary" or args.per_function:
+        raise CliError("--batch writes graphs to --cache-dir and prints a summary; --output/--format/--per-function do "
+                       "not apply")
     codes = _dataset(Path(args.path), args.jsonl_field)
     cache_dir = args.cache_dir or default_cache_dir()
     result = extract_many(

@@ -12,10 +12,16 @@ nearest enclosing CFG node of its own unit.
   Definitions: parameters, declarations with an initializer, assignments (compound ones also use),
   ``++``/``--``, C# ``out``/``ref`` arguments, for-each variables, catch parameters, ``with ... as``/
   ``except ... as`` targets, walrus.
-  Variables are matched by name within one unit (no flow into nested functions or lambdas); writing ``a.b`` or
-  ``a[i]`` only uses ``a`` (no field sensitivity); Python comprehension variables define nothing. A use that
-  follows, in evaluation order, a definition of the same variable in its own node (``i < n`` after
-  ``int i = 0``) is only linked to that node's definition, around a loop.
+  Each edge names its variable (two variables between the same two nodes are two edges).
+  Variables are matched by name within one unit (no flow into nested functions or lambdas: a nested function's
+  free variables, read before any definition of its own, are uses at the statement that creates it; a C++ capture list
+  ``[x, &y, n = e]`` is read by the statement that creates its lambda; a PHP closure reads only its
+  ``use (...)`` list; a Ruby block's assignments to the method's variables are conditional definitions at the
+  statement that creates it); writing ``a.b``, ``a[i]`` or C ``*a``
+  only uses ``a`` (no field or pointer sensitivity); Python
+  comprehension variables define nothing. A use that follows, in evaluation order, a definition of the same
+  variable in its own node (``i < n`` after ``int i = 0``) is only linked to that node's definition, around a
+  loop.
 - **CDG** ``branch -> statement``: Ferrante-Ottenstein-Warren control dependence from post-dominators: ``s``
   depends on ``b`` when one successor of ``b`` always leads to ``s`` and another may avoid it (the statements of
   an ``if`` branch, a loop body, a case, code after an early ``return`` inside an ``if``).
@@ -23,13 +29,13 @@ nearest enclosing CFG node of its own unit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cpg.cfg import Unit
 from cpg.syntax import SyntaxTable
 
 #: operator characters before ``=`` that make an assignment compound (``+=``, ``>>=``, ``??=``, ``//=``...)
-_COMPOUND = frozenset(b"+-*/%&|^<>?@")
+_COMPOUND = frozenset(b"+-*/%&|^<>?@.")  # PHP ``.=``
 _NOT_INITIALIZERS = frozenset({"bracketed_argument_list"})
 
 
@@ -40,12 +46,14 @@ class NodeVariables:
     ``&&``, in a branch of ``?:``...), which must not kill earlier definitions; ``covered``: used names whose
     every use at the node comes after a (certain) definition of it at the same node, in evaluation order (the
     condition of ``for (int i = 0; i < n; i++)`` reads the ``i`` its initializer just defined), so no definition
-    from outside the node reaches them."""
+    from outside the node reaches them; ``captures``: names that the nested units created at a node (a lambda in
+    it, a local function it declares) read from the enclosing unit, used there."""
 
     defs: dict[int, set[bytes]]
     uses: dict[int, set[bytes]]
     conditional: dict[int, set[bytes]]
     covered: dict[int, set[bytes]]
+    captures: dict[int, set[bytes]] = field(default_factory=dict)
 
 
 def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables:
@@ -57,10 +65,7 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
     pattern_kinds = spec.pattern_kinds
     source = table.parsed.source
     starts_b, ends_b = table.starts_b, table.ends_b
-    cfg_nodes = {node for unit in units for node in unit.nodes}
-    owner = [-1] * len(kinds)
-    for index, parent in enumerate(parents):
-        owner[index] = index if index in cfg_nodes else (owner[parent] if parent >= 0 else -1)
+    owner = _owners(table, {node for unit in units for node in unit.nodes})
 
     scopes_of = _enclosing_scopes(table, owner)
     bound = _scope_bindings(table, scopes_of)
@@ -75,21 +80,24 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
         if node < 0:
             continue
         top, parent, field_name = ident, parents[ident], fields[ident]
-        while parent >= 0 and kinds[parent] in pattern_kinds:
+        while parent >= 0 and kinds[parent] in pattern_kinds and (kinds[parent], field_name) not in positions:
             top, field_name, parent = parent, fields[parent], parents[parent]
         position = None
         if parent >= 0:
             position = positions.get((kinds[parent], field_name))
             if position is None and field_name is not None:
                 position = positions.get((kinds[parent], None))
-        if position == "ignore":
+        if position == "ignore" or position == "opaque":
             continue
         name = source[starts_b[ident] : ends_b[ident]]
         is_def = is_use = False
-        if position is None:
+        if position is None or position == "use":
             is_use = True
         elif position == "def":
             is_def = True
+        elif position == "def_unless_first":  # PHP ``foreach ($xs as $v)``: ``$xs`` is read, ``$v`` defined
+            is_def = children[parent][0] != top
+            is_use = not is_def
         elif position == "def_if_init":
             is_def = any(
                 child > top and fields[child] in (None, "value") and kinds[child] not in _NOT_INITIALIZERS
@@ -142,7 +150,100 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
         first_definition = min(effective.get((node, name), [len(source) + 1]))
         if all(first_definition <= read for read in reads):
             covered.setdefault(node, set()).add(name)
-    return NodeVariables(defs, uses, {n: names for n, names in conditional.items() if names}, covered)
+    variables = NodeVariables(defs, uses, {n: names for n, names in conditional.items() if names}, covered)
+    variables.captures = _captures(table, units, owner, variables)
+    return variables
+
+
+def _captures(
+    table: SyntaxTable, units: list[Unit], owner: list[int], variables: NodeVariables
+) -> dict[int, set[bytes]]:
+    """The names each nested unit reads from the units around it, as uses at the node that creates it (its own
+    node when it is a statement, a local function; else the statement it sits in, a lambda's): the names live at
+    its entry (read on some path before a definition of its own), the units nested in it included (innermost
+    units first). Writes to captured variables do not flow back out, except from a ``reference`` unit
+    (``spec.capture_modes``: Ruby blocks); a ``none`` unit (PHP closures, Ruby ``def``) captures nothing."""
+    statements = {node for unit in units for node in unit.nodes[1:-1]}
+    entries = {unit.entry for unit in units}
+    modes = table.spec.capture_modes
+    unit_of: dict[int, Unit] = {}  # the unit of each node, for ``reference`` units' sites (statements win)
+    if "reference" in modes.values():
+        unit_of = {u.entry: u for u in units} | {node: u for u in units for node in u.nodes[1:-1]}
+    captures: dict[int, set[bytes]] = {}
+    for unit in sorted(units, key=lambda u: u.entry, reverse=True):
+        entry, parent = unit.entry, table.parents[unit.entry]
+        site = entry if entry in statements else (owner[parent] if parent >= 0 else -1)
+        mode = modes.get(table.kinds[entry])
+        if site >= 0 and mode != "none":
+            live = _live_at_entry(unit, variables, entries, captures)
+            if live:
+                captures.setdefault(site, set()).update(live)
+            if mode == "reference":
+                _write_back(unit, site, live, unit_of[site], variables, entries)
+    return captures
+
+
+def _write_back(
+    unit: Unit, site: int, live: set[bytes], outer: Unit, variables: NodeVariables, entries: set[int]
+) -> None:
+    """A ``reference`` unit (a Ruby block) assigns the variables it shares with the unit ``outer`` around it: each
+    name it defines that it reads from outside (``live``) or that ``outer`` defines becomes a conditional
+    definition at ``site``, the node that creates it (the block may run any number of times, or not at all)."""
+    defs, empty = variables.defs, set()
+    written = set().union(*(defs.get(node, empty) for node in unit.nodes[1:-1] if node not in entries))
+    shared = written & (live | set().union(*(defs.get(node, empty) for node in outer.nodes)))
+    if shared:
+        variables.conditional.setdefault(site, set()).update(shared - defs.get(site, empty))
+        defs.setdefault(site, set()).update(shared)
+
+
+def _live_at_entry(
+    unit: Unit, variables: NodeVariables, entries: set[int], captures: dict[int, set[bytes]]
+) -> set[bytes]:
+    """Names read in ``unit`` on some path from its entry before any (certain) definition of them in it."""
+    _, _, succs = _positions(unit)
+    empty: set[bytes] = set()
+    used, killed = [], []
+    for node in unit.nodes:
+        read = set(captures.get(node, empty))
+        if node == unit.entry or node not in entries:
+            read |= variables.uses.get(node, empty) - variables.covered.get(node, empty)
+            killed.append(variables.defs.get(node, empty) - variables.conditional.get(node, empty))
+        else:
+            killed.append(empty)
+        used.append(read)
+    live = [set(names) for names in used]
+    changed = True
+    while changed:
+        changed = False
+        for k in range(len(live) - 1, -1, -1):
+            out = set().union(*(live[s] for s in succs[k]))
+            value = used[k] | (out - killed[k])
+            if value != live[k]:
+                live[k], changed = value, True
+    return live[0] - variables.defs.get(unit.entry, empty)
+
+
+def _owners(table: SyntaxTable, cfg_nodes: set[int]) -> list[int]:
+    """The CFG node each syntax node belongs to (-1: none): its nearest enclosing CFG node, except that a capture
+    list (``spec.capture_kinds``) belongs to the node enclosing its function (the statement that creates it), an
+    init-capture's name (``n`` in ``[n = e]``) to the function itself, and an ``opaque`` position to none."""
+    kinds, parents, fields = table.kinds, table.parents, table.fields
+    captures = table.spec.capture_kinds
+    opaque = {key for key, kind in table.spec.positions.items() if kind == "opaque"}
+    owner = [-1] * len(kinds)
+    for index, parent in enumerate(parents):
+        if index in cfg_nodes:
+            owner[index] = index
+        elif parent < 0 or (opaque and (kinds[parent], fields[index]) in opaque):
+            owner[index] = -1
+        elif captures and kinds[index] in captures:
+            owner[index] = owner[parents[parent]] if parents[parent] >= 0 else -1
+        elif captures and fields[index] == "left" and parents[parent] >= 0 and kinds[parents[parent]] in captures:
+            owner[index] = parents[parents[parent]]
+        else:
+            owner[index] = owner[parent]
+    return owner
 
 
 def _enclosing_scopes(table: SyntaxTable, owner: list[int]) -> dict[int, list[int]]:
@@ -212,27 +313,33 @@ def _deconstruction_target(table: SyntaxTable, argument: int) -> bool:
 
 #: operators after which the right operand is evaluated on some paths only
 _SHORT_CIRCUIT = frozenset({b"&&", b"||", b"??", b"and", b"or"})
+#: assignments that assign only on some paths (``x ??= y`` leaves a non-null ``x`` alone; Ruby ``x ||= y``)
+_LOGICAL_ASSIGNMENTS = frozenset({b"&&=", b"||=", b"??="})
 
 
 def _is_conditional(table: SyntaxTable, node: int, owner: int) -> bool:
     """Whether ``node`` is evaluated on some paths only within its CFG node ``owner``: it lies in the right operand
-    of a short-circuit operator or in a branch of a conditional expression."""
+    of a short-circuit operator (``owner`` itself too: a Ruby statement ``x ||= 1``) or in a branch of a
+    conditional expression."""
     kinds, parents, children = table.kinds, table.parents, table.children
     conditional_kinds = table.spec.conditional_kinds
     source, starts_b, ends_b = table.parsed.source, table.starts_b, table.ends_b
     child, ancestor = node, parents[node]
-    while ancestor >= 0 and ancestor != owner:
+    while ancestor >= 0:
         mode = conditional_kinds.get(kinds[ancestor])
         if mode == "short_circuit":
             left, right = table.field_child(ancestor, "left"), table.field_child(ancestor, "right")
-            if child == right and left is not None and source[ends_b[left] : starts_b[right]].strip() in _SHORT_CIRCUIT:
+            operator = source[ends_b[left] : starts_b[right]].strip() if left is not None and right is not None else b""
+            if (child == right and operator in _SHORT_CIRCUIT) or operator in _LOGICAL_ASSIGNMENTS:
                 return True
-        elif mode == "branches":
+        elif mode == "branches" and ancestor != owner:
             condition = table.field_child(ancestor, "condition")
             if condition is None and len(children[ancestor]) == 3:  # Python: ``a if c else b`` has no fields
                 condition = children[ancestor][1]
             if child != condition:
                 return True
+        if ancestor == owner:
+            break
         child, ancestor = ancestor, parents[ancestor]
     return False
 
@@ -249,8 +356,9 @@ def _positions(unit: Unit) -> tuple[dict[int, int], list[list[int]], list[list[i
     return position, preds, succs
 
 
-def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -> list[tuple[int, int]]:
-    """Reaching-definition edges ``(def node, use node)`` of one unit (bitsets over its definitions).
+def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -> list[tuple[int, int, bytes]]:
+    """Reaching-definition edges ``(def node, use node, variable name)`` of one unit (bitsets over its
+    definitions); one edge per variable, so two statements can be linked by several edges.
 
     A node that is the entry of *another* unit (a nested function statement) has no definitions or uses here:
     its parameters belong to its own unit. A conditional definition generates a definition but kills none; a
@@ -302,19 +410,22 @@ def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -
                 if out != reach_out[k]:
                     reach_out[k] = out
                     changed = True
-    edges: list[tuple[int, int]] = []
+    edges: list[tuple[int, int, bytes]] = []
     for k, node in enumerate(nodes):
         incoming = reach_in[k]
         names = uses.get(node) if own[k] and incoming else None
+        captured = variables.captures.get(node) if incoming and node != unit.entry else None
+        if captured:
+            names = captured | names if names else captured
         if not names:
             continue
-        for name in names:
+        for name in sorted(names):  # sorted: the same edge order in every process (sets of bytes are not)
             bits = incoming & var_mask.get(name, 0)
             if name in covered.get(node, ()):
                 bits &= gen[k]  # only this node's own definition (reaching it around a loop)
             while bits:
                 low = bits & -bits
-                edges.append((def_node[low.bit_length() - 1], node))
+                edges.append((def_node[low.bit_length() - 1], node, name))
                 bits ^= low
     return edges
 
@@ -324,6 +435,7 @@ def control_dependencies(unit: Unit) -> list[tuple[int, int]]:
     nodes = unit.nodes
     count = len(nodes)
     position, _, succs = _positions(unit)
+    _connect_dead_ends(succs, position[unit.exit])
     if not any(len(s) > 1 for s in succs):
         return []
     exit_k = position[unit.exit]
@@ -369,3 +481,49 @@ def control_dependencies(unit: Unit) -> list[tuple[int, int]]:
                 y = immediate[y]
                 steps += 1
     return edges
+
+
+def _connect_dead_ends(succs: list[list[int]], exit_k: int) -> None:
+    """Give the nodes that never reach the exit virtual edges to it, as post-dominator trees do: each node without
+    successors (Go ``select {}``) and the first node of each endless loop (Go ``for {}`` without ``break``), so
+    that statements there still depend on their branches."""
+    count = len(succs)
+    preds: list[list[int]] = [[] for _ in succs]
+    for k, targets in enumerate(succs):
+        for target in targets:
+            preds[target].append(k)
+    reaches = [False] * count
+
+    def mark(start: int) -> None:
+        reaches[start] = True
+        stack = [start]
+        while stack:
+            for pred in preds[stack.pop()]:
+                if not reaches[pred]:
+                    reaches[pred] = True
+                    stack.append(pred)
+
+    mark(exit_k)
+    if all(reaches):
+        return
+    for k in range(count):
+        if not reaches[k] and not succs[k]:
+            succs[k].append(exit_k)
+            mark(k)
+    for k in range(count):
+        if not reaches[k] and _on_cycle(succs, k):
+            succs[k].append(exit_k)
+            mark(k)
+
+
+def _on_cycle(succs: list[list[int]], start: int) -> bool:
+    """Whether ``start`` can reach itself."""
+    seen, stack = set(), list(succs[start])
+    while stack:
+        node = stack.pop()
+        if node == start:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack.extend(succs[node])
+    return False

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from cpg.graph import CodePropertyGraph, EdgeType
 
-EDGE_COLORS = {EdgeType.AST: "gray50", EdgeType.CFG: "blue", EdgeType.DDG: "red", EdgeType.CDG: "darkgreen"}
+EDGE_COLORS = {EdgeType.AST: "gray50", EdgeType.CFG: "blue", EdgeType.DDG: "red", EdgeType.CDG: "darkgreen",
+               EdgeType.CALL: "purple", EdgeType.ARGUMENT: "orange"}  # fmt: skip
 _LABEL_CHARS = 40
 
 
@@ -17,7 +18,8 @@ def _quote(text: str) -> str:
 
 
 def to_dot(graph: CodePropertyGraph) -> str:
-    """DOT source: one box per node (kind, line, text), edges colored and labeled by type."""
+    """DOT source: one box per node (kind, line, text), edges colored by type and labeled by type and label
+    (``CFG true``, ``DDG x``)."""
     lines = [
         "digraph cpg {",
         "  node [shape=box, fontname=monospace, fontsize=10];",
@@ -32,7 +34,8 @@ def to_dot(graph: CodePropertyGraph) -> str:
     for edge in graph.edges:
         color = EDGE_COLORS[edge.type]
         style = "" if edge.type is not EdgeType.AST else ", style=dashed"
-        attributes = f'color={color}, fontcolor={color}, label="{edge.type.name}"{style}'
+        label = _quote(f"{edge.type.name} {edge.label}".strip())
+        attributes = f"color={color}, fontcolor={color}, label={label}{style}"
         lines.append(f"  n{edge.src} -> n{edge.dst} [{attributes}];")
     lines.append("}")
     return "\n".join(lines) + "\n"

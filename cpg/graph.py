@@ -1,7 +1,8 @@
 """The one graph type shared by every CPG backend.
 
 A :class:`CodePropertyGraph` holds nodes (kind, covered code text, source span) and typed directed edges
-(:class:`EdgeType`). It converts to ``torch_geometric.data.Data`` (``edge_index`` + ``edge_type``), to
+(:class:`EdgeType`), each with an optional label: a CFG edge's kind of flow (:data:`CFG_LABELS`), a DDG edge's
+variable name. It converts to ``torch_geometric.data.Data`` (``edge_index`` + ``edge_type``), to
 networkx, and to/from a JSON-able dict (the ``--format json`` output).
 
 A graph can also be held as compact columns (:class:`GraphColumns`, the on-disk cache form): a graph made with
@@ -27,6 +28,16 @@ class EdgeType(IntEnum):
     CFG = 1  # statement-level control flow: a statement -> a statement that may run next
     DDG = 2  # data dependency: a definition of a variable -> a use it reaches along the CFG
     CDG = 3  # control dependency: a branching statement -> a statement whose execution it decides
+    CALL = 4  # a call expression -> the function it calls, when that function is defined in the same graph
+    ARGUMENT = 5  # a call expression -> each of its argument expressions
+
+
+#: labels of CFG edges: ``next`` (sequence), ``true``/``false`` (the two ways out of a condition: into an ``if``
+#: branch or loop body / past it), ``back`` (to a loop header from its body), ``break``, ``continue``, ``return``,
+#: ``exception`` (into a handler, or a ``throw``), ``case`` (from a switch into a case), ``goto``
+CFG_LABELS: tuple[str, ...] = ("next", "true", "false", "back", "break", "continue", "return", "exception", "case", "goto")
+#: a CFG label -> its ``cfg_label`` id in :meth:`CodePropertyGraph.to_pyg` (0: no label)
+CFG_LABEL_IDS: dict[str, int] = {label: k + 1 for k, label in enumerate(CFG_LABELS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +52,13 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    """A directed, typed edge between two node indices."""
+    """A directed, typed edge between two node indices; ``label``: a CFG edge's :data:`CFG_LABELS` entry, a DDG
+    edge's variable name (several variables between the same two statements are separate edges), else ``""``."""
 
     src: int
     dst: int
     type: EdgeType
+    label: str = ""
 
 
 _EDGE_TYPES = tuple(EdgeType)
@@ -55,31 +68,49 @@ class GraphColumns:
     """A graph's nodes and edges as flat sequences (what the cache stores); treat it as read-only.
 
     ``node_kinds[i]`` indexes ``kinds``; ``spans`` holds 4 ints per node (start line, start column, end line,
-    end column); ``edges`` holds 3 ints per edge (src, dst, :class:`EdgeType` value). The int sequences are
-    lists, or ``array("i")`` when read from the cache. Columns read from the cache keep the kind names and node
-    texts as one NUL-joined string (:meth:`from_joined`) and split it on first access of ``kinds`` or ``texts``:
+    end column); ``edges`` holds 3 ints per edge (src, dst, :class:`EdgeType` value); ``edge_labels[j]`` indexes
+    ``labels`` (the distinct edge labels, ``labels[0] == ""``). The int sequences are lists, or ``array("i")``
+    when read from the cache. Columns read from the cache keep the kind names, labels and node texts as one
+    NUL-joined string (:meth:`from_joined`) and split it on first access of ``kinds``, ``labels`` or ``texts``:
     loading many graphs then makes no per-string objects, and gives the garbage collector fewer to scan.
     """
 
-    __slots__ = ("_joined", "_kinds", "_num_kinds", "_texts", "edges", "node_kinds", "spans")
+    __slots__ = ("_joined", "_kinds", "_labels", "_num_kinds", "_num_labels", "_texts", "edge_labels", "edges",
+                 "node_kinds", "spans")  # fmt: skip
 
     def __init__(
-        self, kinds: list[str], node_kinds: Sequence[int], texts: list[str], spans: Sequence[int], edges: Sequence[int]
+        self,
+        kinds: list[str],
+        node_kinds: Sequence[int],
+        texts: list[str],
+        spans: Sequence[int],
+        edges: Sequence[int],
+        labels: list[str] | None = None,
+        edge_labels: Sequence[int] | None = None,
     ) -> None:
         self.node_kinds, self.spans, self.edges = node_kinds, spans, edges
+        self.edge_labels: Sequence[int] = edge_labels if edge_labels is not None else [0] * (len(edges) // 3)
         self._kinds: list[str] | None = kinds
         self._texts: list[str] | None = texts
-        self._joined, self._num_kinds = "", 0
+        self._labels: list[str] | None = labels if labels else [""]
+        self._joined, self._num_kinds, self._num_labels = "", 0, 0
 
     @classmethod
     def from_joined(
-        cls, joined: str, num_kinds: int, node_kinds: Sequence[int], spans: Sequence[int], edges: Sequence[int]
+        cls,
+        joined: str,
+        num_kinds: int,
+        num_labels: int,
+        node_kinds: Sequence[int],
+        spans: Sequence[int],
+        edges: Sequence[int],
+        edge_labels: Sequence[int],
     ) -> GraphColumns:
-        """Columns whose kind names and then node texts are ``joined`` by NUL characters (none may hold a NUL)."""
-        columns = cls([], node_kinds, [], spans, edges)
-        if num_kinds + len(node_kinds):  # else there are no strings (and "" would split into one)
-            columns._kinds = columns._texts = None
-            columns._joined, columns._num_kinds = joined, num_kinds
+        """Columns whose kind names, edge labels and then node texts are ``joined`` by NUL characters (none may
+        hold a NUL; the labels include the leading ``""``)."""
+        columns = cls([], node_kinds, [], spans, edges, None, edge_labels)
+        columns._kinds = columns._texts = columns._labels = None
+        columns._joined, columns._num_kinds, columns._num_labels = joined, num_kinds, num_labels
         return columns
 
     @property
@@ -96,17 +127,28 @@ class GraphColumns:
             self._split()
         return self._texts  # type: ignore[return-value]
 
+    @property
+    def labels(self) -> list[str]:
+        """The distinct edge labels, ``""`` first."""
+        if self._labels is None:
+            self._split()
+        return self._labels  # type: ignore[return-value]
+
     def _split(self) -> None:
         strings = self._joined.split("\0")
-        self._kinds, self._texts = strings[: self._num_kinds], strings[self._num_kinds :]
+        labels_end = self._num_kinds + self._num_labels
+        self._kinds, self._labels = strings[: self._num_kinds], strings[self._num_kinds : labels_end]
+        self._texts = strings[labels_end:] if len(strings) > labels_end else []
         self._joined = ""
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, GraphColumns):
             return NotImplemented
-        return (self.kinds, self.texts, *map(list, (self.node_kinds, self.spans, self.edges))) == (
+        return (self.kinds, self.texts, self.edge_label_names(),
+                *map(list, (self.node_kinds, self.spans, self.edges))) == (
             other.kinds,
             other.texts,
+            other.edge_label_names(),
             *map(list, (other.node_kinds, other.spans, other.edges)),
         )
 
@@ -121,17 +163,26 @@ class GraphColumns:
         spans: list[int] = []
         for node in nodes:
             spans += (*node.start, *node.end)
+        labels: dict[str, int] = {"": 0}
+        edge_labels = [labels.setdefault(edge.label, len(labels)) for edge in edges]
         return cls(
             list(vocabulary),
             node_kinds,
             [node.text for node in nodes],
             spans,
             [value for edge in edges for value in (edge.src, edge.dst, int(edge.type))],
+            list(labels),
+            edge_labels,
         )
 
     def node_kind_names(self) -> list[str]:
         kinds = self.kinds
         return [kinds[k] for k in self.node_kinds]
+
+    def edge_label_names(self) -> list[str]:
+        """The label of every edge."""
+        labels = self.labels
+        return [labels[k] for k in self.edge_labels]
 
     def build(self) -> tuple[list[Node], list[Edge]]:
         """The :class:`Node` and :class:`Edge` objects."""
@@ -140,7 +191,9 @@ class GraphColumns:
             map(Node, self.node_kind_names(), self.texts, zip(spans[0::4], spans[1::4]), zip(spans[2::4], spans[3::4]))
         )
         types = _EDGE_TYPES
-        return nodes, list(map(Edge, edges[0::3], edges[1::3], [types[t] for t in edges[2::3]]))
+        return nodes, list(
+            map(Edge, edges[0::3], edges[1::3], [types[t] for t in edges[2::3]], self.edge_label_names())
+        )
 
 
 class _Materialized:
@@ -217,39 +270,44 @@ class CodePropertyGraph:
     def edges_of(self, edge_type: EdgeType) -> list[Edge]:
         return [edge for edge in self.edges if edge.type == edge_type]
 
-    def to_pyg(self) -> Any:
+    def to_pyg(self, variables: bool = True) -> Any:
         """Convert to ``torch_geometric.data.Data``.
 
         Fields: ``edge_index`` (2, E) long, ``edge_type`` (E,) long (values of :class:`EdgeType`),
-        ``node_kind`` and ``node_text`` (lists of N strings), ``num_nodes`` N.
+        ``cfg_label`` (E,) long (a CFG edge's label as ``1 + CFG_LABELS.index(label)``, 0 for other edges),
+        ``node_kind`` and ``node_text`` (lists of N strings), ``num_nodes`` N; with ``variables``, also
+        ``ddg_var`` (E,) long (a DDG edge's variable as an index into ``var_names``, -1 for other edges) and
+        ``var_names`` (the graph's V distinct DDG variable names).
         """
         import torch
         from torch_geometric.data import Data
 
-        columns = self.__dict__.get("_columns")
-        if columns is not None:
-            edges = columns.edges
-            if isinstance(edges, array) and edges:  # zero-copy view of the cache's int32 array
-                flat = torch.frombuffer(edges, dtype=torch.int32).long().view(-1, 3)
-            else:
-                flat = torch.tensor(list(edges), dtype=torch.long).view(-1, 3)
-            edge_index, edge_type = flat[:, :2].t().contiguous(), flat[:, 2].contiguous()
-            node_kind, node_text = columns.node_kind_names(), list(columns.texts)
+        columns = self.columns()
+        edges = columns.edges
+        if isinstance(edges, array) and edges:  # zero-copy view of the cache's int32 array
+            flat = torch.frombuffer(edges, dtype=torch.int32).long().view(-1, 3)
         else:
-            if self.edges:
-                edge_index = torch.tensor([[e.src for e in self.edges], [e.dst for e in self.edges]], dtype=torch.long)
-                edge_type = torch.tensor([int(e.type) for e in self.edges], dtype=torch.long)
-            else:
-                edge_index = torch.empty((2, 0), dtype=torch.long)
-                edge_type = torch.empty((0,), dtype=torch.long)
-            node_kind, node_text = [n.kind for n in self.nodes], [n.text for n in self.nodes]
-        return Data(
+            flat = torch.tensor(list(edges), dtype=torch.long).view(-1, 3)
+        edge_index, edge_type = flat[:, :2].t().contiguous(), flat[:, 2].contiguous()
+        labels, label_ids, types = columns.labels, columns.edge_labels, columns.edges[2::3]
+        cfg_ids = [CFG_LABEL_IDS.get(label, 0) for label in labels]
+        cfg_label = torch.tensor(
+            [cfg_ids[k] if t == EdgeType.CFG else 0 for k, t in zip(label_ids, types)], dtype=torch.long
+        )
+        data = Data(
             edge_index=edge_index,
             edge_type=edge_type,
-            node_kind=node_kind,
-            node_text=node_text,
-            num_nodes=len(node_kind),
+            cfg_label=cfg_label,
+            node_kind=columns.node_kind_names(),
+            node_text=list(columns.texts),
+            num_nodes=len(columns.node_kinds),
         )
+        if variables:
+            var_of: dict[int, int] = {}  # label id -> variable id
+            ddg_var = [var_of.setdefault(k, len(var_of)) if t == EdgeType.DDG and k else -1 for k, t in zip(label_ids, types)]
+            data.ddg_var = torch.tensor(ddg_var, dtype=torch.long)
+            data.var_names = [labels[k] for k in var_of]
+        return data
 
     def to_networkx(self) -> Any:
         """Convert to a ``networkx.MultiDiGraph``; node attributes kind/text/start/end, edge attribute type."""
@@ -261,11 +319,12 @@ class CodePropertyGraph:
         for index, node in enumerate(self.nodes):
             graph.add_node(index, kind=node.kind, text=node.text, start=node.start, end=node.end)
         for edge in self.edges:
-            graph.add_edge(edge.src, edge.dst, type=edge.type.name)
+            graph.add_edge(edge.src, edge.dst, type=edge.type.name, label=edge.label)
         return graph
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict: nodes with kind/text/span, edges with ``src``, ``dst``, ``type`` (type name)."""
+        """A JSON-able dict: nodes with kind/text/span, edges with ``src``, ``dst``, ``type`` (type name), and
+        ``label`` (CFG edges) or ``var`` (DDG edges) when the edge has one."""
         return {
             "language": self.language,
             "backend": self.backend,
@@ -275,7 +334,7 @@ class CodePropertyGraph:
                 {"id": i, "kind": n.kind, "text": n.text, "start": list(n.start), "end": list(n.end)}
                 for i, n in enumerate(self.nodes)
             ],
-            "edges": [{"src": e.src, "dst": e.dst, "type": e.type.name} for e in self.edges],
+            "edges": [_edge_dict(e) for e in self.edges],
         }
 
     @classmethod
@@ -285,7 +344,14 @@ class CodePropertyGraph:
             language=data["language"],
             backend=data["backend"],
             nodes=[Node(n["kind"], n["text"], tuple(n["start"]), tuple(n["end"])) for n in data["nodes"]],
-            edges=[Edge(e["src"], e["dst"], EdgeType[e["type"]]) for e in data["edges"]],
+            edges=[Edge(e["src"], e["dst"], EdgeType[e["type"]], e.get("label", e.get("var", ""))) for e in data["edges"]],
             warnings=list(data.get("warnings", [])),
             truncated=bool(data.get("truncated", False)),
         )
+
+
+def _edge_dict(edge: Edge) -> dict[str, Any]:
+    values: dict[str, Any] = {"src": edge.src, "dst": edge.dst, "type": edge.type.name}
+    if edge.label:
+        values["var" if edge.type == EdgeType.DDG else "label"] = edge.label
+    return values

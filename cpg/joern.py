@@ -12,7 +12,9 @@ external methods and the wrapper class's synthetic ones are left out), nodes in 
 ``kind`` is the Joern label (``METHOD``, ``CALL``, ``IDENTIFIER``...), ``text`` its ``CODE`` (cut to
 ``max_text_chars``), spans from ``LINE_NUMBER``/``COLUMN_NUMBER`` (lines made 0-based and relative to the
 snippet; columns as the frontend reports them; the end is the start when Joern records no end). Edges kept:
-``AST``, ``CFG``, ``REACHING_DEF`` (as DDG) and ``CDG``; Joern's other edges (ARGUMENT, CONTAINS...) are dropped.
+``AST``, ``CFG``, ``REACHING_DEF`` (as DDG, labelled with its ``VARIABLE``), ``CDG``, ``CALL`` (a call to a method
+of the same snippet) and ``ARGUMENT``; Joern's other edges (CONTAINS, REF, EVAL_TYPE...) are dropped. Joern's CFG
+edges carry no labels.
 """
 
 from __future__ import annotations
@@ -40,8 +42,12 @@ INSTALL_HINT = (
 )
 
 #: Joern frontend name (``joern-parse --language``) per language
-FRONTENDS = {"java": "javasrc", "c_sharp": "csharpsrc", "python": "pythonsrc", "javascript": "jssrc"}
-EDGE_TYPES = {"AST": EdgeType.AST, "CFG": EdgeType.CFG, "REACHING_DEF": EdgeType.DDG, "CDG": EdgeType.CDG}
+FRONTENDS = {
+    "java": "javasrc", "c_sharp": "csharpsrc", "python": "pythonsrc", "javascript": "jssrc", "typescript": "jssrc",
+    "tsx": "jssrc", "go": "golang", "c": "newc", "cpp": "newc", "php": "php", "ruby": "rubysrc",
+}  # fmt: skip
+EDGE_TYPES = {"AST": EdgeType.AST, "CFG": EdgeType.CFG, "REACHING_DEF": EdgeType.DDG, "CDG": EdgeType.CDG,
+              "CALL": EdgeType.CALL, "ARGUMENT": EdgeType.ARGUMENT}  # fmt: skip
 _SNIPPET_FILE = re.compile(r"snippet_(\d+)\.\w+$")
 
 
@@ -109,13 +115,14 @@ class JoernExport:
 
     labels: dict[str, str] = field(default_factory=dict)
     properties: dict[str, dict[str, str]] = field(default_factory=dict)
-    edges: list[tuple[str, str, EdgeType]] = field(default_factory=list)
+    #: (source id, target id, type, label: a REACHING_DEF edge's VARIABLE, else "")
+    edges: list[tuple[str, str, EdgeType, str]] = field(default_factory=list)
 
     @cached_property
-    def _out_edges(self) -> dict[str, list[tuple[str, EdgeType]]]:
-        out: dict[str, list[tuple[str, EdgeType]]] = defaultdict(list)
-        for src, dst, edge_type in dict.fromkeys(self.edges):
-            out[src].append((dst, edge_type))
+    def _out_edges(self) -> dict[str, list[tuple[str, EdgeType, str]]]:
+        out: dict[str, list[tuple[str, EdgeType, str]]] = defaultdict(list)
+        for src, dst, edge_type, label in dict.fromkeys(self.edges):
+            out[src].append((dst, edge_type, label))
         return out
 
     @cached_property
@@ -153,7 +160,7 @@ class JoernExport:
                 if node not in seen:
                     seen.add(node)
                     order.append(node)
-                    queue.extend(dst for dst, edge_type in out_edges.get(node, ()) if edge_type is EdgeType.AST)
+                    queue.extend(dst for dst, edge_type, _ in out_edges.get(node, ()) if edge_type is EdgeType.AST)
         warnings = []
         truncated = len(order) > max_nodes
         if truncated:
@@ -164,9 +171,9 @@ class JoernExport:
         position = {node: k for k, node in enumerate(order)}
         nodes = [self._node(node, line_offset, max_text_chars) for node in order]
         edges = [
-            Edge(position[src], position[dst], edge_type)
+            Edge(position[src], position[dst], edge_type, label)
             for src in order
-            for dst, edge_type in out_edges.get(src, ())
+            for dst, edge_type, label in out_edges.get(src, ())
             if dst in position
         ]
         edges.sort(key=lambda edge: edge.type)
@@ -205,9 +212,11 @@ def parse_graphml(path: str | Path) -> JoernExport:
             export.properties[node] = data
             element.clear()
         elif tag == "edge":
-            edge_type = EDGE_TYPES.get(_data(element, key_names).get("labelE", ""))
+            data = _data(element, key_names)
+            edge_type = EDGE_TYPES.get(data.get("labelE", ""))
             if edge_type is not None:
-                export.edges.append((element.get("source", ""), element.get("target", ""), edge_type))
+                label = data.get("VARIABLE", "") if edge_type is EdgeType.DDG else ""
+                export.edges.append((element.get("source", ""), element.get("target", ""), edge_type, label))
             element.clear()
     return export
 

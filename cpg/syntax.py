@@ -22,11 +22,13 @@ from cpg.languages import LanguageSpec
 _PARSERS: dict[str, Parser] = {}
 
 
-def parser_for(spec: LanguageSpec) -> Parser:
-    """A cached tree-sitter parser for ``spec`` (one per process)."""
-    parser = _PARSERS.get(spec.name)
+def parser_for(spec: LanguageSpec, markup: bool = False) -> Parser:
+    """A cached tree-sitter parser for ``spec`` (one per process), or for its ``markup_language``."""
+    key = spec.name + ":markup" if markup else spec.name
+    parser = _PARSERS.get(key)
     if parser is None:
-        parser = _PARSERS[spec.name] = Parser(Language(spec.language()))
+        language = spec.markup_language if markup and spec.markup_language is not None else spec.language
+        parser = _PARSERS[key] = Parser(Language(language()))
     return parser
 
 
@@ -49,8 +51,13 @@ def parse(code: bytes, spec: LanguageSpec) -> ParsedSource:
     """Parse ``code``; a Java/C# snippet that is not a compilation unit is parsed inside the wrapper class.
 
     The wrapped parse is kept when it is error-free; otherwise the raw parse wins when it is error-free or when
-    the code starts like a compilation unit (``package``/``class``/``using``...).
+    the code starts like a compilation unit (``package``/``class``/``using``...). With ``wrapper_repairs_only``
+    (TypeScript) the wrapper is tried only when the raw parse has errors, and kept only when it has none. Code
+    that starts with markup (``<``) is parsed as it is with the spec's ``markup_language`` if it has one (PHP
+    files with ``<?php`` tags).
     """
+    if spec.markup_language is not None and code.lstrip()[:1] == b"<":
+        return ParsedSource(parser_for(spec, markup=True).parse(code), code, 0, 0, len(code))
     parser = parser_for(spec)
     tree = parser.parse(code)
     raw = ParsedSource(tree, code, 0, 0, len(code))
@@ -58,14 +65,14 @@ def parse(code: bytes, spec: LanguageSpec) -> ParsedSource:
         return raw
     root = tree.root_node
     top = [child.type for child in root.named_children if child.type not in spec.skip_kinds]
-    if not root.has_error and all(kind in spec.unit_kinds for kind in top):
+    if not root.has_error and (spec.wrapper_repairs_only or all(kind in spec.unit_kinds for kind in top)):
         return raw
     prefix, suffix = spec.wrapper
     source = prefix + code + suffix
     wrapped = ParsedSource(parser.parse(source), source, len(prefix), 1, len(prefix) + len(code))
     if not wrapped.tree.root_node.has_error:
         return wrapped
-    if not root.has_error or (top and top[0] in spec.unit_kinds):
+    if spec.wrapper_repairs_only or not root.has_error or (top and top[0] in spec.unit_kinds):
         return raw
     return wrapped
 
@@ -142,6 +149,7 @@ def collect(parsed: ParsedSource, spec: LanguageSpec, max_nodes: int) -> SyntaxT
     functions = table.functions
     ident_kinds = spec.identifier_kinds
     function_kinds = spec.function_kinds
+    inline_bodies = spec.inline_bodies
     lo, hi = parsed.offset, parsed.end
     budget = max_nodes - 1  # one slot for a module-level exit node
     num_errors = 0
@@ -169,7 +177,7 @@ def collect(parsed: ParsedSource, spec: LanguageSpec, max_nodes: int) -> SyntaxT
                 ends_b.append(end)
                 if kind in ident_kinds:
                     identifiers.append(index)
-                elif kind in function_kinds:
+                elif kind in function_kinds and (parent < 0 or (kinds[parent], cursor.field_name) not in inline_bodies):
                     functions.append(index)
                 elif kind == "ERROR":
                     num_errors += 1

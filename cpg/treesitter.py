@@ -14,7 +14,8 @@ from contextlib import contextmanager
 
 from bisect import bisect_right
 
-from cpg.cfg import Unit, build_units
+from cpg.calls import call_edges
+from cpg.cfg import Unit, build_units, edge_labels
 from cpg.dataflow import control_dependencies, data_dependencies, definitions_and_uses
 from cpg.graph import CodePropertyGraph, Edge, EdgeType, Node
 from cpg.languages import LanguageSpec
@@ -25,6 +26,13 @@ EXIT_KIND = "method_exit"
 
 def extract_treesitter(code: str, spec: LanguageSpec, max_nodes: int, max_text_chars: int) -> CodePropertyGraph:
     """Extract the CPG of ``code`` (never empty: callers handle empty input)."""
+    return extract_with_table(code, spec, max_nodes, max_text_chars)[0]
+
+
+def extract_with_table(
+    code: str, spec: LanguageSpec, max_nodes: int, max_text_chars: int
+) -> tuple[CodePropertyGraph, SyntaxTable]:
+    """:func:`extract_treesitter`, and the syntax table the graph's first ``len(table)`` nodes come from."""
     source = code.encode("utf-8")
     parsed = parse(source, spec)
     table = collect(parsed, spec, max_nodes)
@@ -48,7 +56,10 @@ def extract_treesitter(code: str, spec: LanguageSpec, max_nodes: int, max_text_c
     edges = [Edge(parent, child, ast) for child, parent in enumerate(table.parents) if parent >= 0]
     edges += [Edge(unit.entry, unit.exit, ast) for unit in units]
     edges += flow
-    return CodePropertyGraph(spec.name, "treesitter", nodes, edges, warnings, table.truncated)
+    calls, arguments = call_edges(table)
+    edges += [Edge(call, function, EdgeType.CALL) for call, function in calls]
+    edges += [Edge(call, argument, EdgeType.ARGUMENT) for call, argument in arguments]
+    return CodePropertyGraph(spec.name, "treesitter", nodes, edges, warnings, table.truncated), table
 
 
 #: Python frames the CFG builder may stack per syntax node (statement -> role handler -> block -> statement ...)
@@ -69,17 +80,17 @@ def _recursion_room(num_nodes: int):
 
 
 def _flow_edges(table: SyntaxTable, units: list[Unit]) -> list[Edge]:
+    """CFG edges with their labels, DDG edges with their variable names, CDG edges (duplicates dropped)."""
     if not units:
         return []
     variables = definitions_and_uses(table, units)
     entries = {unit.entry for unit in units}
-    edges: list[Edge] = []
-    for edge_type, pairs in (
-        (EdgeType.CFG, [pair for unit in units for pair in unit.edges]),
-        (EdgeType.DDG, [pair for unit in units for pair in data_dependencies(unit, variables, entries)]),
-        (EdgeType.CDG, [pair for unit in units for pair in control_dependencies(unit)]),
-    ):
-        edges += [Edge(src, dst, edge_type) for src, dst in dict.fromkeys(pairs)]
+    cfg = {(src, dst): label for unit in units for (src, dst), label in zip(unit.edges, edge_labels(table, unit))}
+    ddg = [edge for unit in units for edge in data_dependencies(unit, variables, entries)]
+    cdg = [pair for unit in units for pair in control_dependencies(unit)]
+    edges = [Edge(src, dst, EdgeType.CFG, label) for (src, dst), label in cfg.items()]
+    edges += [Edge(src, dst, EdgeType.DDG, name.decode("utf-8", "replace")) for src, dst, name in dict.fromkeys(ddg)]
+    edges += [Edge(src, dst, EdgeType.CDG) for src, dst in dict.fromkeys(cdg)]
     return edges
 
 

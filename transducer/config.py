@@ -10,7 +10,7 @@ from cpg.graph import EdgeType
 from transducer.fusion import KEY_SOURCES
 
 #: where the graph enters the frozen model (see ``TransducerConfig.injection``)
-INJECTIONS = ("fusion", "soft_tokens")
+INJECTIONS = ("fusion", "soft_tokens", "prefix")
 from transducer.gve import EDGE_TYPED_GNNS, GNN_TYPES, GRAPH_MODES, POOLINGS
 from transducer.methods.base import MethodConfig
 from transducer.vectorizer import ENCODER_POOLINGS
@@ -39,7 +39,10 @@ class TransducerConfig(MethodConfig):
         gnn_type: ``gatv2`` | ``gcn`` | ``gin`` | ``sage`` | ``rgcn``; num_layers: message-passing layers;
         gnn_heads: GATv2 heads (divide ``bottleneck_dim``).
         use_edge_types: messages depend on the edge type (not available for ``sage``).
-        edge_types: CPG edge types used (names of :class:`~cpg.graph.EdgeType`); other edges are dropped.
+        edge_types: CPG edge types used (names of :class:`~cpg.graph.EdgeType`, all by default: AST, CFG, DDG,
+            CDG, CALL, ARGUMENT); other edges are dropped.
+        cfg_labels: with ``use_edge_types``, each CFG label (``true``, ``false``, ``back``, ``break``...) is an
+            edge type of its own for the GNN.
         bidirectional_edges: also pass messages backwards along each edge (as separate edge types).
         pooling: ``mean`` | ``max`` | ``sum`` per-graph pooling.
         graph_dim: size of the graph features handed to the fusion layer.
@@ -47,9 +50,12 @@ class TransducerConfig(MethodConfig):
             the "transducer without graph" baseline).
     Fusion:
         injection: where the graph enters the frozen model: ``"fusion"`` (a per-token cross-attention update of the
-            input embeddings) or ``"soft_tokens"`` (``num_soft_tokens`` graph tokens in front of the input, as in
-            G-Retriever and GALLa; :mod:`transducer.soft_tokens`).
+            input embeddings), ``"soft_tokens"`` (``num_soft_tokens`` graph tokens in front of the input, as in
+            G-Retriever and GALLa; :mod:`transducer.soft_tokens`) or ``"prefix"`` (``num_prefix_tokens`` key/value
+            positions in every decoder self-attention layer, as in Pass-Tuning; :mod:`transducer.graph_prefix`).
         num_soft_tokens: K graph tokens per sample in the ``soft_tokens`` mode.
+        num_prefix_tokens / prefix_rank: P prefix positions per sample in the ``prefix`` mode, and the width of the
+            low-rank code they are projected from into every layer's keys and values.
         fusion_key_source: ``"nodes"`` (attend over every node) or ``"pooled"`` (over the pooled graph vector).
         attention_dim / attention_heads: width and heads of the low-rank cross-attention.
         dropout: dropout in message passing and on the attention weights.
@@ -69,12 +75,15 @@ class TransducerConfig(MethodConfig):
     gnn_heads: int = 4
     use_edge_types: bool = True
     edge_types: tuple[str, ...] = tuple(t.name for t in EdgeType)
+    cfg_labels: bool = True
     bidirectional_edges: bool = True
     pooling: str = "mean"
     graph_dim: int = 128
     graph_mode: str = "gnn"
     injection: str = "fusion"
     num_soft_tokens: int = 8
+    num_prefix_tokens: int = 8
+    prefix_rank: int = 8
     fusion_key_source: str = "nodes"
     attention_dim: int = 128
     attention_heads: int = 4
@@ -95,7 +104,8 @@ class TransducerConfig(MethodConfig):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TransducerConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
         for name in ("kind_vocab_size", "max_node_tokens", "max_kind_tokens", "bottleneck_dim", "gnn_heads",
-                     "graph_dim", "attention_dim", "attention_heads", "num_soft_tokens"):
+                     "graph_dim", "attention_dim", "attention_heads", "num_soft_tokens",
+                     "num_prefix_tokens", "prefix_rank"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"TransducerConfig.{name} must be a positive integer, got {getattr(self, name)!r}")
         if not isinstance(self.num_layers, int) or self.num_layers < 0:
@@ -117,8 +127,8 @@ class TransducerConfig(MethodConfig):
             raise ValueError(
                 f"TransducerConfig.gnn_heads ({self.gnn_heads}) must divide bottleneck_dim ({self.bottleneck_dim})"
             )
-        if self.injection == "soft_tokens" and self.graph_mode == "zero":
-            raise ValueError("TransducerConfig.injection 'soft_tokens' needs a graph; graph_mode 'zero' has none")
+        if self.injection in ("soft_tokens", "prefix") and self.graph_mode == "zero":
+            raise ValueError(f"TransducerConfig.injection {self.injection!r} needs a graph; graph_mode 'zero' has none")
         if self.attention_dim % self.attention_heads:
             raise ValueError(
                 f"TransducerConfig.attention_heads ({self.attention_heads}) must divide attention_dim ({self.attention_dim})"

@@ -40,7 +40,8 @@ def encode_graph(
         max_kind_tokens: tokens kept per kind name (``method_declaration`` is tokenized as "method declaration").
 
     Returns:
-        ``Data`` with ``edge_index`` (2, E) long, ``edge_type`` (E,) long, ``num_nodes`` N,
+        ``Data`` with ``edge_index`` (2, E) long, ``edge_type`` (E,) long, ``cfg_label`` (E,) long (when the
+        input has it), ``num_nodes`` N,
         ``node_token_ids`` (N, max_node_tokens) long padded with ``tokenizer.pad_token_id``,
         ``node_token_mask`` (N, max_node_tokens) bool, ``kind_token_ids``/``kind_token_mask``
         (N, max_kind_tokens), and ``node_kind_hash`` (N,) long (a stable CRC32 of the kind name, for learned kind
@@ -87,6 +88,8 @@ def encode_graphs(
             kind_token_mask=kind_mask[kind_index],
             node_kind_hash=torch.tensor([zlib.crc32(k.encode()) for k in kinds], dtype=torch.long),
         )
+        if "cfg_label" in data:
+            encoded.cfg_label = data.cfg_label
         if "x" in data and data.x is not None:
             encoded.x = data.x
         encoded_graphs.append(encoded)
@@ -107,7 +110,7 @@ def encoding_key(tokenizer: Any, max_node_tokens: int = 16, max_kind_tokens: int
 
 def _node_strings(graph: CodePropertyGraph | Data) -> tuple[Data, list[str], list[str]]:
     """The graph's ``Data`` and its node texts and kind names, checked against its node count."""
-    data = graph.to_pyg() if isinstance(graph, CodePropertyGraph) else graph
+    data = graph.to_pyg(variables=False) if isinstance(graph, CodePropertyGraph) else graph
     num_nodes = int(data.num_nodes or 0)
     texts: list[str] = list(data.node_text) if "node_text" in data else []
     kinds: list[str] = list(data.node_kind) if "node_kind" in data else []

@@ -26,7 +26,7 @@ from torch_geometric.nn import (
 )
 from torch_geometric.utils import to_dense_batch
 
-from cpg.graph import EdgeType
+from cpg.graph import CFG_LABELS, EdgeType
 
 GNN_TYPES = ("gatv2", "gcn", "gin", "sage", "rgcn")
 #: GNN types that can use edge types (gatv2/gin: a learned edge-type embedding as edge features; gcn: a learned
@@ -35,6 +35,9 @@ EDGE_TYPED_GNNS = ("gatv2", "gcn", "gin", "rgcn")
 POOLINGS = {"mean": global_mean_pool, "max": global_max_pool, "sum": global_add_pool}
 GRAPH_MODES = ("gnn", "no_gnn", "zero")
 NUM_EDGE_TYPES = len(EdgeType)
+#: relation ids: the :class:`~cpg.graph.EdgeType` values, then one per CFG label (``NUM_EDGE_TYPES + label - 1``
+#: for a CFG edge with ``cfg_label`` ``label > 0`` when the GVE tells CFG labels apart); reverse edges add this
+NUM_RELATIONS = NUM_EDGE_TYPES + len(CFG_LABELS)
 
 
 @dataclass
@@ -58,6 +61,8 @@ class GraphVectorizationEngine(nn.Module):
         heads: attention heads (gatv2 only; must divide ``bottleneck_dim``).
         use_edge_types: let messages depend on the edge type (see :data:`EDGE_TYPED_GNNS`).
         edge_types: :class:`~cpg.graph.EdgeType` values whose edges are used; other edges are dropped.
+        cfg_labels: with ``use_edge_types``, CFG edges of each label (``true``, ``back``, ``break``...) are
+            relations of their own (needs ``cfg_label`` in :meth:`forward`).
         bidirectional: also pass messages against each edge's direction (reverse edges get their own types).
         pooling: per-graph pooling, one of :data:`POOLINGS`.
         dropout: dropout on each layer's update.
@@ -76,6 +81,7 @@ class GraphVectorizationEngine(nn.Module):
         heads: int = 4,
         use_edge_types: bool = True,
         edge_types: tuple[int, ...] = tuple(EdgeType),
+        cfg_labels: bool = True,
         bidirectional: bool = True,
         pooling: str = "mean",
         dropout: float = 0.1,
@@ -105,7 +111,8 @@ class GraphVectorizationEngine(nn.Module):
         self.norm = nn.RMSNorm(node_dim)
         self.down = nn.Linear(node_dim, bottleneck_dim)
         self.kind_embedding = nn.Embedding(kind_vocab_size, bottleneck_dim) if kind_vocab_size > 0 else None
-        num_relations = NUM_EDGE_TYPES * (2 if bidirectional else 1) if use_edge_types else 1
+        self.cfg_labels = cfg_labels and use_edge_types
+        num_relations = NUM_RELATIONS * (2 if bidirectional else 1) if use_edge_types else 1
         self.num_relations = num_relations
         typed = use_edge_types and graph_mode == "gnn"
         self.edge_embedding = nn.Embedding(num_relations, bottleneck_dim) if typed and gnn_type in ("gatv2", "gin") else None
@@ -137,6 +144,7 @@ class GraphVectorizationEngine(nn.Module):
         batch: torch.Tensor,
         num_graphs: int,
         kind_hash: torch.Tensor | None = None,
+        cfg_label: torch.Tensor | None = None,
     ) -> GraphFeatures:
         """Encode a batch of graphs.
 
@@ -146,6 +154,8 @@ class GraphVectorizationEngine(nn.Module):
             batch: (N,) long graph index of each node (sorted, as in a PyG ``Batch``).
             num_graphs: B, the number of graphs (some may have no nodes).
             kind_hash: (N,) long stable hash of each node's kind (needed with ``kind_vocab_size > 0``).
+            cfg_label: (E,) long CFG edge labels (``CodePropertyGraph.to_pyg``'s ``cfg_label``, 0: none); None: CFG
+                edges are one relation.
         """
         if self.graph_mode == "zero":
             return self.zero_features(num_graphs, torch.get_default_dtype(), batch.device)
@@ -155,7 +165,7 @@ class GraphVectorizationEngine(nn.Module):
                 raise ValueError("this GVE uses learned kind embeddings: pass kind_hash (node_kind_hash from encode_graph)")
             h = h + self.kind_embedding(kind_hash % self.kind_embedding.num_embeddings)
         if len(self.convs):
-            edge_index, edge_type = self._edges(edge_index, edge_type)
+            edge_index, edge_type = self._edges(edge_index, edge_type, cfg_label)
             for conv in self.convs:
                 h = h + self.dropout(F.gelu(self._message_pass(conv, h, edge_index, edge_type)))
         nodes = self.up(h)
@@ -170,14 +180,21 @@ class GraphVectorizationEngine(nn.Module):
             pooled=torch.zeros((num_graphs, self.out_dim), dtype=dtype, device=device),
         )
 
-    def _edges(self, edge_index: torch.Tensor, edge_type: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Keep the selected edge types; add reverse edges (types shifted by NUM_EDGE_TYPES) if bidirectional."""
+    def _edges(
+        self, edge_index: torch.Tensor, edge_type: torch.Tensor, cfg_label: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keep the selected edge types; relation ids (:data:`NUM_RELATIONS`), CFG labels apart if asked; add
+        reverse edges (relations shifted by NUM_RELATIONS) if bidirectional."""
         if self.edge_type_filter.numel() < NUM_EDGE_TYPES:
             keep = torch.isin(edge_type, self.edge_type_filter)
             edge_index, edge_type = edge_index[:, keep], edge_type[keep]
+            cfg_label = cfg_label[keep] if cfg_label is not None else None
+        if self.cfg_labels and cfg_label is not None:
+            labelled = (edge_type == int(EdgeType.CFG)) & (cfg_label > 0)
+            edge_type = torch.where(labelled, NUM_EDGE_TYPES - 1 + cfg_label, edge_type)
         if self.bidirectional:
             edge_index = torch.cat([edge_index, edge_index.flip(0)], dim=1)
-            edge_type = torch.cat([edge_type, edge_type + NUM_EDGE_TYPES])
+            edge_type = torch.cat([edge_type, edge_type + NUM_RELATIONS])
         if self.num_relations == 1:
             edge_type = torch.zeros_like(edge_type)
         return edge_index, edge_type

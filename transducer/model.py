@@ -13,12 +13,21 @@ from typing import Any
 import torch
 from torch import nn
 from torch_geometric.data import Batch, Data
+from transformers import Cache
 
 from cpg.graph import CodePropertyGraph
 from transducer.backbone import freeze, is_seq2seq, remember_loaded_weights
 from transducer.config import BACKBONE_NODE_ENCODER, TransducerConfig
 from transducer.fusion import AttentionFusion
 from transducer.graph_inputs import encode_graph, encode_graphs, encoding_key
+from transducer.graph_prefix import (
+    GraphPrefix,
+    KVLayout,
+    cache_argument,
+    prefix_cache,
+    prefix_dtype,
+    refuse_gradient_checkpointing,
+)
 from transducer.gve import GraphFeatures, GraphVectorizationEngine
 from transducer.methods.base import AdaptedModel, read_adapter, save_adapter
 from transducer.soft_tokens import GraphSoftTokens
@@ -32,9 +41,11 @@ class Transducer(nn.Module):
 
     ``token_embedding`` is the backbone's (frozen) input-embedding table: it fixes the hidden size H and is the
     default source of node vectors. Only parameters with ``requires_grad`` belong to the Transducer's weights.
+    ``kv_layout`` (the backbone's :class:`~transducer.graph_prefix.KVLayout`) is needed by the ``prefix`` mode only.
     """
 
-    def __init__(self, config: TransducerConfig, token_embedding: nn.Embedding) -> None:
+    def __init__(self, config: TransducerConfig, token_embedding: nn.Embedding,
+                 kv_layout: KVLayout | None = None) -> None:
         super().__init__()
         hidden_size = token_embedding.embedding_dim
         self.vectorizer: NodeVectorizer | None = None
@@ -57,6 +68,7 @@ class Transducer(nn.Module):
             heads=config.gnn_heads,
             use_edge_types=config.use_edge_types,
             edge_types=config.edge_type_ids,
+            cfg_labels=config.cfg_labels,
             bidirectional=config.bidirectional_edges,
             pooling=config.pooling,
             dropout=config.dropout,
@@ -65,7 +77,13 @@ class Transducer(nn.Module):
         )
         self.fusion: AttentionFusion | None = None
         self.soft_tokens: GraphSoftTokens | None = None
-        if config.injection == "soft_tokens":
+        self.prefix: GraphPrefix | None = None
+        if config.injection == "prefix":
+            if kv_layout is None:
+                raise ValueError("the prefix injection needs the backbone's kv_layout (KVLayout.of(backbone.config))")
+            self.prefix = GraphPrefix(kv_layout, config.graph_dim, config.num_prefix_tokens, config.attention_dim,
+                                      config.attention_heads, config.prefix_rank, config.dropout)
+        elif config.injection == "soft_tokens":
             scale = float(token_embedding.weight.detach().float().norm(dim=1).mean())
             self.soft_tokens = GraphSoftTokens(hidden_size, config.graph_dim, config.num_soft_tokens,
                                                config.attention_dim, config.attention_heads, config.dropout, scale)
@@ -90,12 +108,16 @@ class Transducer(nn.Module):
             graph.batch,
             num_graphs,
             kind_hash=getattr(graph, "node_kind_hash", None),
+            cfg_label=getattr(graph, "cfg_label", None),
         )
 
     def forward(self, tokens: torch.Tensor, token_mask: torch.Tensor, graph: Batch | None) -> torch.Tensor:
         """``fusion`` mode: fused embeddings (B, L, H); ``soft_tokens`` mode: the graph's soft tokens (B, K, H)
-        (the caller puts them in front of ``tokens``). ``graph`` holds B graphs (None in ``graph_mode="zero"``)."""
+        (the caller puts them in front of ``tokens``); ``prefix`` mode: key/value prefixes (layers, 2, B, heads, P,
+        head_dim) in the backbone's compute dtype. ``graph`` holds B graphs (None in ``graph_mode="zero"``)."""
         features = self.graph_features(graph, tokens.shape[0], tokens.dtype, tokens.device)
+        if self.prefix is not None:
+            return self.prefix(features).to(prefix_dtype(tokens.dtype, tokens.device))
         if self.soft_tokens is not None:
             return self.soft_tokens(features).to(tokens.dtype)
         return self.fusion(tokens, token_mask, features)
@@ -127,7 +149,8 @@ class TransducerModel(AdaptedModel):
         self.config = config
         self.tokenizer = tokenizer
         embedding = backbone.get_input_embeddings()
-        self.transducer = Transducer(config, embedding).to(embedding.weight.device)
+        kv_layout = KVLayout.of(backbone.config) if config.injection == "prefix" else None
+        self.transducer = Transducer(config, embedding, kv_layout).to(embedding.weight.device)
         if config.node_encoder == BACKBONE_NODE_ENCODER:
             self.graph_tokenizer = tokenizer
         else:
@@ -167,8 +190,16 @@ class TransducerModel(AdaptedModel):
         """Run the backbone on fused embeddings; returns its output (with ``.loss`` when ``labels`` is given).
 
         For decoder-only backbones only prompt positions (``labels == -100`` and ``attention_mask == 1``) are
-        fused, as in :meth:`generate`, where only the prompt is fused.
+        fused, as in :meth:`generate`, where only the prompt is fused. In the ``prefix`` mode the input embeddings
+        stay as they are and the graph enters as a key/value cache (:meth:`prefix_cache`).
         """
+        if self.config.injection == "prefix":
+            cache = self.prefix_cache(input_ids, attention_mask, graph)
+            if not self.is_seq2seq:  # every token sees the P prefix positions; seq2seq: decoder self-attention only
+                visible = attention_mask.new_ones(attention_mask.shape[0], self.config.num_prefix_tokens)
+                attention_mask = torch.cat([visible, attention_mask], dim=1)
+            return self.backbone(input_ids=input_ids, attention_mask=attention_mask, labels=labels,
+                                 **{cache_argument(self.backbone): cache})
         fuse_mask = attention_mask.bool()
         if labels is not None and not self.is_seq2seq:
             fuse_mask = fuse_mask & (labels == -100)
@@ -192,6 +223,8 @@ class TransducerModel(AdaptedModel):
         ids; decoder-only (left-padded ``input_ids``): only the continuation."""
         if self.backbone.generation_config.pad_token_id is None:
             generation_kwargs.setdefault("pad_token_id", self.tokenizer.pad_token_id)
+        if self.config.injection == "prefix":
+            return self._generate_with_prefix(input_ids, attention_mask, graph, generation_kwargs)
         embeds = self.fuse(input_ids, attention_mask.bool(), graph)
         added = embeds.shape[1] - input_ids.shape[1]  # soft tokens in front
         if added:
@@ -207,9 +240,42 @@ class TransducerModel(AdaptedModel):
         )
         return output[:, input_ids.shape[1] :]
 
+    def _generate_with_prefix(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, graph: GraphInput,
+                              generation_kwargs: dict[str, Any]) -> torch.Tensor:
+        """:meth:`generate` in the ``prefix`` mode: the prefix cache goes to ``generate`` already repeated for the
+        copies ``generate`` makes of each sample (it expands the inputs, not a cache it is given)."""
+        config = generation_kwargs.get("generation_config", self.backbone.generation_config)
+        copies = max(generation_kwargs.get("num_beams", config.num_beams) or 1,
+                     generation_kwargs.get("num_return_sequences", config.num_return_sequences) or 1)
+        generation_kwargs[cache_argument(self.backbone)] = self.prefix_cache(input_ids, attention_mask, graph, copies)
+        if self.is_seq2seq:
+            return self.backbone.generate(input_ids=input_ids, attention_mask=attention_mask, **generation_kwargs)
+        # decoder-only: the cache stands for P positions before the prompt; generate runs the ids after the cache,
+        # so P placeholder ids (never embedded) keep ids, mask and positions aligned with training
+        added = self.config.num_prefix_tokens
+        filler = input_ids.new_full((input_ids.shape[0], added), self.tokenizer.pad_token_id)
+        input_ids = torch.cat([filler, input_ids], dim=1)
+        attention_mask = torch.cat([attention_mask.new_ones(attention_mask.shape[0], added), attention_mask], dim=1)
+        output = self.backbone.generate(input_ids=input_ids, attention_mask=attention_mask, **generation_kwargs)
+        return output[:, input_ids.shape[1] :]
+
+    def prefix_cache(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, graph: GraphInput,
+                     copies: int = 1) -> Cache:
+        """``prefix`` mode: a fresh key/value cache holding the samples' graph prefixes,
+        each repeated ``copies`` times in a row (for beams)."""
+        refuse_gradient_checkpointing(self.backbone)
+        tokens = self.backbone.get_input_embeddings()(input_ids)
+        graphs = self._graph_batch(graph, input_ids.shape[0], input_ids.device)
+        prefix = self.transducer(tokens, attention_mask.bool(), graphs)
+        return prefix_cache(prefix.repeat_interleave(copies, dim=2), self.is_seq2seq)
+
     def fuse(self, input_ids: torch.Tensor, fuse_mask: torch.Tensor, graph: GraphInput) -> torch.Tensor:
         """The backbone's input embeddings for ``input_ids`` (B, L): in the ``fusion`` mode (B, L, H) with graph
-        features fused where ``fuse_mask``; in the ``soft_tokens`` mode (B, K + L, H), the K graph tokens first."""
+        features fused where ``fuse_mask``; in the ``soft_tokens`` mode (B, K + L, H), the K graph tokens first.
+        The ``prefix`` mode changes no input embedding (see :meth:`prefix_cache`)."""
+        if self.config.injection == "prefix":
+            raise ValueError("the prefix injection leaves the input embeddings unchanged; its graph enters the "
+                             "backbone as key/value prefixes (TransducerModel.prefix_cache)")
         tokens = self.backbone.get_input_embeddings()(input_ids)
         injected = self.transducer(tokens, fuse_mask, self._graph_batch(graph, input_ids.shape[0], input_ids.device))
         if self.config.injection == "soft_tokens":
@@ -245,6 +311,14 @@ class TransducerModel(AdaptedModel):
         if missing or unexpected:
             raise ValueError(
                 f"adapter weights in {directory} do not match the config: missing {missing}, unexpected {unexpected}"
+            )
+        reshaped = [f"{name} {tuple(state[name].shape)} (now {tuple(tensor.shape)})"
+                    for name, tensor in model.transducer.trainable_state_dict().items() if state[name].shape != tensor.shape]
+        if reshaped:
+            raise ValueError(
+                f"adapter weights in {directory} have other shapes than their config builds: {', '.join(reshaped)}; "
+                "an adapter saved by an older transducer-tuning (before the GNN's edge types grew to CFG labels, CALL "
+                "and ARGUMENT edges) cannot be loaded: retrain it"
             )
         model.transducer.load_state_dict(state, strict=False)
         return model

@@ -5,13 +5,19 @@ Adding a language: write ``cpg/languages/<name>.py`` with one :class:`LanguageSp
 
 from __future__ import annotations
 
+from cpg.languages.c import C
+from cpg.languages.cpp import CPP
 from cpg.languages.csharp import CSHARP
+from cpg.languages.go import GO
 from cpg.languages.java import JAVA
 from cpg.languages.javascript import JAVASCRIPT
+from cpg.languages.php import PHP
 from cpg.languages.python import PYTHON
+from cpg.languages.ruby import RUBY
 from cpg.languages.spec import LanguageSpec
+from cpg.languages.typescript import TSX, TYPESCRIPT
 
-_SPECS: tuple[LanguageSpec, ...] = (JAVA, CSHARP, PYTHON, JAVASCRIPT)
+_SPECS: tuple[LanguageSpec, ...] = (JAVA, CSHARP, PYTHON, JAVASCRIPT, C, CPP, TYPESCRIPT, TSX, GO, PHP, RUBY)
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(spec.name for spec in _SPECS)
 

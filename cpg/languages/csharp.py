@@ -116,4 +116,5 @@ CSHARP = LanguageSpec(
                                   ("query_continuation", "name"))},
     #: a setter's (or init accessor's) ``value`` is defined where it starts
     implicit_definitions={("accessor_declaration", b"set"): (b"value",), ("accessor_declaration", b"init"): (b"value",)},
+    calls={"invocation_expression": ("function", "arguments")},
 )

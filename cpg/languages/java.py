@@ -83,4 +83,5 @@ JAVA = LanguageSpec(
     ),  # fmt: skip
     conditional_kinds={"binary_expression": "short_circuit", "ternary_expression": "branches"},
     scopes={"class_body": None},  # an anonymous class's fields are not the method's variables
+    calls={"method_invocation": ("name", "arguments")},
 )

@@ -43,6 +43,7 @@ JAVASCRIPT = LanguageSpec(
         ("variable_declarator", "name"): "def_if_init",
         ("formal_parameters", None): "def",
         ("assignment_pattern", "left"): "def",
+        ("object_assignment_pattern", "left"): "def",  # ``{b = d} = o`` defines ``b`` and reads ``d``
         ("rest_pattern", None): "def",
         ("arrow_function", "parameter"): "def",
         ("catch_clause", "parameter"): "def",
@@ -63,10 +64,17 @@ JAVASCRIPT = LanguageSpec(
         ("import_clause", None): "ignore",
         ("export_specifier", None): "ignore",
     },
-    pattern_kinds=frozenset({"object_pattern", "array_pattern", "pair_pattern", "object_assignment_pattern"}),
+    # a default in ``{b = d}`` is read, so that pattern is not looked through
+    pattern_kinds=frozenset({"object_pattern", "array_pattern", "pair_pattern"}),
     # top-level declarations are no statements of the script's own unit
     unit_kinds=frozenset({"function_declaration", "generator_function_declaration", "class_declaration",
                           "import_statement", "export_statement"}),
-    conditional_kinds={"binary_expression": "short_circuit", "ternary_expression": "branches"},
+    # ``x ??= y``/``||=``/``&&=`` assign on some paths only
+    conditional_kinds={"binary_expression": "short_circuit", "ternary_expression": "branches",
+                       "augmented_assignment_expression": "short_circuit"},
+    # a bare class method (``m(x) { ... }``, a method-level dataset's sample) parses inside a class
+    wrapper=(b"class __CpgWrapper__ {\n", b"\n}\n"),
+    wrapper_repairs_only=True,
     scopes={"class_body": None},
+    calls={"call_expression": ("function", "arguments")},
 )

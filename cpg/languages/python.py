@@ -68,4 +68,5 @@ PYTHON = LanguageSpec(
         for kind in ("list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression")
     } | {"lambda": (("lambda_parameters", None), ("default_parameter", "name"), ("typed_parameter", None),
                     ("typed_default_parameter", "name"), ("list_splat_pattern", None), ("dictionary_splat_pattern", None))},
+    calls={"call": ("function", "arguments")},
 )

@@ -21,16 +21,27 @@ from typing import Any
 #:   with a back edge to the header; an optional ``alternative`` else clause runs when the loop ends normally.
 #: - ``do``: ``body`` first, then the condition node with a back edge to the body.
 #: - ``switch``: selector node, then each ``case`` (falls through into the next one, as in Java and C#) or
-#:   ``arm`` (no fall-through: a Java ``->`` rule, a Python ``case``).
+#:   ``arm`` (no fall-through: a Java ``->`` rule, a Python ``case``, a Go ``case``) among the children of its
+#:   ``body`` (or its own children when it has no ``body``: Go); ``fallthrough`` (Go) jumps into the next arm.
 #: - ``try``: the try node, ``body``; every statement in the body may jump to each ``catch``; ``else`` runs after
 #:   a body that did not raise; ``finally`` runs after the body and the handlers.
 #: - ``scoped``: a header statement with a body (``with``, ``synchronized``, ``using``, ``lock``).
 #: - ``labeled``: a label around a statement (target of ``break label`` / ``continue label`` / ``goto``).
+#: - ``variant``: a preprocessor conditional (C ``#if``/``#ifdef``/``#elif``/``#else``): a branch node when it
+#:   has a condition (``#else`` has none), then its unfielded children (the statements) and its ``alternative``
+#:   as alternative paths, one per build configuration; with a condition and no ``alternative``, also the path
+#:   past it. Cases inside it belong to the enclosing switch.
+#: - ``begin``: a statement sequence like ``block``; one with ``catch``/``else``/``finally`` clauses among its
+#:   children is a ``try`` without a node of its own, whose body is its other children (Ruby ``begin ... rescue
+#:   ... ensure ... end``, a method or ``do`` body with ``rescue``).
+#: - ``retry``: back to the first statement of the enclosing ``try`` body (Ruby ``retry`` in a ``rescue``);
+#:   ``redo``: back to the first statement of the enclosing loop's body, without its condition (Ruby ``redo``).
 #: - ``return``/``throw``: jump to the function exit; ``break``/``continue``/``goto``: jump as usual.
 ROLES = frozenset(
     {
         "block", "if", "elif", "else", "loop", "do", "switch", "case", "arm", "try", "catch", "finally",
-        "scoped", "labeled", "return", "throw", "break", "continue", "goto", "yield",
+        "scoped", "labeled", "return", "throw", "break", "continue", "goto", "yield", "fallthrough",
+        "variant", "begin", "retry", "redo",
     }
 )  # fmt: skip
 
@@ -44,7 +55,14 @@ ROLES = frozenset(
 #: - ``capture``: a name in a Python ``match`` pattern: a bare name or ``as`` target binds it (a definition), a
 #:   class name in ``Point(...)`` is ignored; outside patterns a dotted name is ignored and an ``as`` left side used.
 #: - ``ignore``: not a variable (method or field names, labels, keyword-argument names, type names).
-POSITION_KINDS = frozenset({"def", "def_if_init", "assign", "update", "argument", "capture", "ignore"})
+#: - ``use``: a plain use, also inside a ``pattern_kinds`` container (the size ``n`` in C ``int a[n] = {0}``):
+#:   a position listed for a pattern kind's own field wins over looking through the pattern.
+#: - ``opaque``: the whole subtree at exactly this position names no variables (a C ``#if`` condition).
+#: - ``def_unless_first``: a definition unless it is its parent's first child, a use then (PHP ``foreach ($xs as
+#:   $k => $v)``, whose parts have no fields).
+POSITION_KINDS = frozenset(
+    {"def", "def_if_init", "assign", "update", "argument", "capture", "ignore", "use", "opaque", "def_unless_first"}
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,9 @@ class LanguageSpec:
     wrapper: tuple[bytes, bytes] | None = None
     #: top-level node types that show code is already a whole compilation unit (so it is not wrapped)
     unit_kinds: frozenset[str] = field(default_factory=frozenset)
+    #: use the ``wrapper`` only to repair a parse with errors, and keep it only when that makes it error-free
+    #: (TypeScript: a bare class method needs the class, but a script's ``f();`` would also parse as a member)
+    wrapper_repairs_only: bool = False
     #: expressions that evaluate some operands only on some paths: ``short_circuit`` (the ``right`` operand of
     #: ``&&``/``||``/``??``/``and``/``or``) or ``branches`` (every operand but the ``condition`` of a ``?:``);
     #: a definition there does not kill earlier ones
@@ -90,12 +111,55 @@ class LanguageSpec:
     #: ``(function type, a word of its head) -> names`` the function defines at its entry without declaring them
     #: (C# ``private set { ... value ... }``)
     implicit_definitions: Mapping[tuple[str, bytes], tuple[bytes, ...]] = field(default_factory=dict)
+    #: call expression type -> (field of the callee, field of the argument list): ``CALL`` edges go from the call
+    #: to the functions of the snippet with the callee's name (``this.f``/``a.f``/``f`` name ``f``), ``ARGUMENT``
+    #: edges from the call to each argument
+    calls: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: callee texts whose call statement never returns (Go ``panic``, ``os.Exit``): it jumps to the exit like
+    #: ``throw`` (through any ``finally``, and to the handlers of an enclosing ``try``)
+    noreturn_calls: frozenset[bytes] = frozenset()
+    #: loop header clauses whose ``condition`` field is optional (Go ``for_clause``): a loop with such a clause
+    #: and no condition, or with no header at all (Go ``for {}``), ends only by a jump (no edge past it)
+    condition_clauses: frozenset[str] = frozenset()
+    #: ``switch`` node types that always run one of their arms (Go ``select`` blocks until a case can go on): no
+    #: edge past the arms when there is no ``default``
+    exhaustive_switches: frozenset[str] = frozenset()
+    #: a function's capture list (C++ ``[x, &y, n = e]``, a child of the lambda): its names and expressions are read
+    #: by the statement that creates the function, except an init-capture's name (``n``), defined at the entry
+    capture_kinds: frozenset[str] = frozenset()
+    #: ``(node type, its first word) -> role`` for statements whose role shows in their leading word, not their
+    #: type (PHP ``throw ...;`` is an expression statement, Ruby ``raise`` a call, ``begin ... end while c`` a ``do``)
+    keyword_roles: Mapping[tuple[str, bytes], str] = field(default_factory=dict)
+    #: ``break N``/``continue N`` leave N enclosing loops or switches, and ``continue`` counts a switch as a loop
+    #: (leaving it like ``break``) (PHP)
+    numbered_jumps: bool = False
+    #: function types that are the loop body of the call they are passed to (Ruby blocks): a ``break``/
+    #: ``continue`` (``next``) outside any loop in them leaves the function
+    loop_body_kinds: frozenset[str] = frozenset()
+    #: function type -> how it sees the variables of the unit around it, if not by reading them (the default):
+    #: ``none`` (PHP functions and closures, whose ``use (...)`` list is a ``capture_kinds`` list; Ruby ``def``) or
+    #: ``reference`` (Ruby blocks: it also writes them: a definition in it of a name it captures, or that the
+    #: enclosing unit defines, is a conditional definition at the node that creates it)
+    capture_modes: Mapping[str, str] = field(default_factory=dict)
+    #: ``(function type, field)``: a function-kind child there is that function's body, not a function of its own
+    #: (the ``{ ... }`` block of a Ruby ``->(x) { ... }``)
+    inline_bodies: frozenset[tuple[str, str]] = frozenset()
+    #: node types besides identifiers that name the label of a jump or labeled statement (PHP ``goto end;``)
+    label_kinds: frozenset[str] = frozenset()
+    #: ``if``/``loop`` node types whose body runs when their condition is false (Ruby ``unless``, ``until``): their
+    #: ``true``/``false`` CFG labels are swapped
+    negated_kinds: frozenset[str] = frozenset()
+    #: the grammar for code that starts with markup (``<``: PHP files with ``<?php`` tags and inline HTML), parsed
+    #: as it is; other code (a bare PHP function) is parsed with ``language`` (and the wrapper)
+    markup_language: Callable[[], Any] | None = None
 
     def __post_init__(self) -> None:
-        bad_roles = set(self.roles.values()) - ROLES
+        bad_roles = (set(self.roles.values()) | set(self.keyword_roles.values())) - ROLES
         bad_positions = set(self.positions.values()) - POSITION_KINDS
         if bad_roles or bad_positions:
             raise ValueError(f"{self.name}: unknown roles {sorted(bad_roles)} / positions {sorted(bad_positions)}")
+        if set(self.capture_modes.values()) - {"none", "reference"}:
+            raise ValueError(f"{self.name}: capture modes are 'none' or 'reference'")
         prefix = self.wrapper[0] if self.wrapper is not None else b"\n"
         if prefix.count(b"\n") != 1 or not prefix.endswith(b"\n"):
             raise ValueError(f"{self.name}: the wrapper prefix must end with its only newline")

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 class Example:
     """One source -> target pair.
 
-    ``language`` is the language of ``source`` when known (``"java"``, ``"c_sharp"``, ``"python"``: the names
-    tree-sitter and the ``codebleu`` package use). ``target`` is ``""`` for prediction-only inputs.
+    ``language`` is the language of ``source`` when known: a name or alias of :data:`cpg.SUPPORTED_LANGUAGES`
+    (``"java"``, ``"c_sharp"``, ``"python"``, ``"go"``...: the names tree-sitter and the ``codebleu`` package use). ``target`` is ``""`` for prediction-only inputs.
     """
 
     source: str

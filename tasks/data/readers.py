@@ -12,10 +12,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from cpg.languages import language_for_path
 from tasks.data.example import DataFormatError, Example
-
-#: file extension -> language name (tree-sitter / ``codebleu`` spelling)
-EXTENSION_LANGUAGES = {".java": "java", ".cs": "c_sharp", ".py": "python", ".js": "javascript"}
 
 StrPath = str | PathLike[str]
 
@@ -66,7 +64,7 @@ def read_codexglue_translation(
     """
     source_path = Path(source_path)
     if language is None:
-        language = EXTENSION_LANGUAGES.get(source_path.suffix)
+        language = language_for_path(str(source_path))  # the CPG extractor's languages and extensions
     pairs = _read_parallel(source_path, Path(target_path), encoding)
     return [Example(source, target, str(index), language) for index, (source, target) in enumerate(pairs)]
 

@@ -25,7 +25,8 @@ def test_summary_of_the_bundled_example(capsys):
     out = capsys.readouterr().out
     assert "(java, treesitter backend)" in out and "warnings: none" in out
     counts = dict(part.split() for part in out.split("edges: ")[1].split(" (total")[0].split(", "))
-    assert set(counts) == {"AST", "CFG", "DDG", "CDG"} and all(int(v) > 5 for v in counts.values())
+    assert set(counts) == {"AST", "CFG", "DDG", "CDG", "CALL", "ARGUMENT"}
+    assert all(int(counts[t]) > 5 for t in ("AST", "CFG", "DDG", "CDG")) and int(counts["ARGUMENT"]) == 2
     nodes = int(out.split("nodes: ")[1].split()[0])
     assert int(counts["AST"]) == nodes - 1
 
@@ -35,7 +36,7 @@ def test_json_output_is_the_whole_graph(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["language"] == "java" and data["backend"] == "treesitter" and data["warnings"] == []
     assert data["nodes"][0]["kind"] == "program" and {"kind", "text", "start", "end"} <= set(data["nodes"][0])
-    assert {e["type"] for e in data["edges"]} == {"AST", "CFG", "DDG", "CDG"}
+    assert {e["type"] for e in data["edges"]} == {"AST", "CFG", "DDG", "CDG", "ARGUMENT"}  # no call of its own methods
     assert all(0 <= e["src"] < len(data["nodes"]) and 0 <= e["dst"] < len(data["nodes"]) for e in data["edges"])
 
 
@@ -45,7 +46,7 @@ def test_dot_output_colors_edges_by_type(capsys, tmp_path):
     main([str(source), "--format", "dot"])
     dot = capsys.readouterr().out
     assert dot.startswith("digraph cpg {") and dot.rstrip().endswith("}")
-    assert 'color=blue, fontcolor=blue, label="CFG"' in dot and 'color=red, fontcolor=red, label="DDG"' in dot
+    assert 'color=blue, fontcolor=blue, label="CFG true"' in dot and 'color=red, fontcolor=red, label="DDG x"' in dot
     assert 'label="CDG"' in dot and "if_statement (line 2)" in dot
     main([str(source), "--format", "dot", "--output", str(tmp_path / "g.dot")])
     assert (tmp_path / "g.dot").read_text() == dot and "wrote" in capsys.readouterr().out

@@ -7,7 +7,7 @@ CPG node and one ``<edge source target>`` per edge. It holds two snippets as Joe
 when each is wrapped in the wrapper class (so the method sits on line 2):
 
 - ``snippet_0.java``: ``int inc(int x) { int y = x + 1; return y; }`` — METHOD 10 with 12 AST nodes, 8 CFG edges,
-  4 REACHING_DEF edges, ARGUMENT/CONTAINS edges (dropped), plus the wrapper's TYPE_DECL and synthetic ``<init>``
+  4 REACHING_DEF edges, 4 ARGUMENT edges, CONTAINS edges (dropped), plus the wrapper's TYPE_DECL and synthetic ``<init>``
   (line 1) and an external ``<operator>.assignment`` METHOD, all of which must be left out;
 - ``snippet_1.java``: ``void f(boolean c) { if (c) { g(); } }`` — METHOD 60 with 8 AST nodes, a CDG edge.
 """
@@ -86,10 +86,12 @@ def test_parse_graphml_fixture_maps_methods_back_to_snippets():
     assert [n.kind for n in inc.nodes[:4]] == ["METHOD", "METHOD_PARAMETER_IN", "BLOCK", "METHOD_RETURN"]
     assert inc.num_nodes == 12  # METHOD 10's AST; no TYPE_DECL, <init> or external method
     assert inc.nodes[0].text == "int inc(int x)" and inc.nodes[0].start == (0, 1) and inc.nodes[0].end == (0, 45)
-    assert inc.edge_counts() == {"AST": 11, "CFG": 8, "DDG": 4, "CDG": 0}
+    assert inc.edge_counts() == {"AST": 11, "CFG": 8, "DDG": 4, "CDG": 0, "CALL": 0, "ARGUMENT": 4}
     texts = [n.text for n in inc.nodes]
-    ddg = {(texts[e.src], texts[e.dst]) for e in inc.edges_of(EdgeType.DDG)}
-    assert ("int x", "x") in ddg and ("y = x + 1", "y") in ddg  # REACHING_DEF -> DDG
+    ddg = {(texts[e.src], texts[e.dst], e.label) for e in inc.edges_of(EdgeType.DDG)}  # REACHING_DEF + VARIABLE
+    assert ddg == {("int x", "x", "x"), ("int x", "x + 1", "x"), ("y = x + 1", "y", "y"), ("return y;", "int", "<RET>")}
+    arguments = {(texts[e.src], texts[e.dst]) for e in inc.edges_of(EdgeType.ARGUMENT)}
+    assert arguments == {("y = x + 1", "y"), ("y = x + 1", "x + 1"), ("x + 1", "x"), ("x + 1", "1")}
     cfg = {(texts[e.src], texts[e.dst]) for e in inc.edges_of(EdgeType.CFG)}
     assert ("x + 1", "y = x + 1") in cfg and ("return y;", "int") in cfg
     ast_parents = {e.dst for e in inc.edges_of(EdgeType.AST)}
@@ -159,3 +161,32 @@ def test_missing_joern_gives_install_instructions(tmp_path, monkeypatch, capsys)
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert INSTALL_HINT in err and "Traceback" not in err
+
+
+def test_joern_call_edges_to_a_method_of_the_snippet_are_kept(tmp_path):
+    """``f(n)`` inside ``int f(int n)``: Joern's CALL edge (call -> METHOD) and ARGUMENT edge map to ours."""
+    keys = "".join(f'<key id="{k}" for="{f}" attr.name="{k}"/>' for k, f in
+                   (("labelV", "node"), ("labelE", "edge"), ("FILENAME", "node"), ("LINE_NUMBER", "node"), ("CODE", "node")))
+    nodes = "".join(
+        f'<node id="{i}"><data key="labelV">{label}</data><data key="FILENAME">{name}</data>'
+        f'<data key="LINE_NUMBER">2</data><data key="CODE">{code}</data></node>'
+        for i, label, name, code in ((1, "METHOD", "snippet_0.java", "int f(int n)"), (2, "CALL", "", "f(n)"),
+                                     (3, "IDENTIFIER", "", "n"), (4, "METHOD", "", "g"))
+    )
+    edges = "".join(f'<edge source="{s}" target="{d}"><data key="labelE">{t}</data></edge>'
+                    for s, d, t in ((1, 2, "AST"), (2, 3, "AST"), (2, 3, "ARGUMENT"), (2, 1, "CALL"), (2, 4, "CALL")))
+    path = tmp_path / "export.xml"
+    path.write_text(f'<graphml xmlns="http://graphml.graphdrawing.org/xmlns">{keys}<graph>{nodes}{edges}</graph></graphml>')
+    graph = parse_graphml(path).snippet_graph(0, "java", line_offset=1, max_nodes=100, max_text_chars=100)
+    texts = [n.text for n in graph.nodes]
+    assert {(texts[e.src], texts[e.dst], e.type.name) for e in graph.edges if e.type != EdgeType.AST} == {
+        ("f(n)", "n", "ARGUMENT"), ("f(n)", "int f(int n)", "CALL")  # the call of g (not in the snippet) is dropped
+    }
+
+
+def test_every_tree_sitter_language_has_a_joern_frontend():
+    from cpg.joern import FRONTENDS
+    from cpg.languages import SUPPORTED_LANGUAGES
+
+    assert set(FRONTENDS) == set(SUPPORTED_LANGUAGES)
+

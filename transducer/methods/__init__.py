@@ -50,15 +50,20 @@ _LAZY_EXPORTS = {
     "TransducerConfig": "transducer.config",
     "TransducerNoGraphConfig": "transducer.methods.transducer_variants",
     "TransducerSoftTokensConfig": "transducer.methods.transducer_variants",
+    "TransducerPrefixConfig": "transducer.methods.transducer_variants",
 }
 
 
 @functools.cache
 def _methods() -> dict[str, type[MethodConfig]]:
     from transducer.config import TransducerConfig
-    from transducer.methods.transducer_variants import TransducerNoGraphConfig, TransducerSoftTokensConfig
+    from transducer.methods.transducer_variants import (
+        TransducerNoGraphConfig,
+        TransducerPrefixConfig,
+        TransducerSoftTokensConfig,
+    )
 
-    variants = (TransducerConfig, TransducerNoGraphConfig, TransducerSoftTokensConfig)
+    variants = (TransducerConfig, TransducerNoGraphConfig, TransducerSoftTokensConfig, TransducerPrefixConfig)
     return {config.method_name: config for config in (*BASELINES, *variants)}
 
 
@@ -118,6 +123,7 @@ __all__ = [
     "PromptTuningMethodConfig",
     "TransducerConfig",
     "TransducerNoGraphConfig",
+    "TransducerPrefixConfig",
     "TransducerSoftTokensConfig",
     "build_method",
     "load_adapted_model",

@@ -49,6 +49,22 @@ class TransducerSoftTokensConfig(TransducerConfig):
         super().__post_init__()
 
 
+@dataclass
+class TransducerPrefixConfig(TransducerConfig):
+    """The transducer with the graph as ``num_prefix_tokens`` key/value prefixes in every decoder self-attention
+    layer (Pass-Tuning style, :mod:`transducer.graph_prefix`) instead of a per-token fusion of the input embeddings."""
+
+    method_name: ClassVar[str] = "transducer_prefix"
+
+    injection: str = "prefix"
+
+    def __post_init__(self) -> None:
+        if self.injection != "prefix":
+            raise ValueError(f"transducer_prefix injects key/value prefixes; got injection={self.injection!r}: use "
+                             "method 'transducer' for the fusion mode")
+        super().__post_init__()
+
+
 def load_transducer_state(model: TransducerModel, state_dict: dict[str, torch.Tensor]) -> None:
     """Load what ``TransducerModel.save_pretrained`` wrote (the Transducer's trainable weights) into ``model``."""
     expected = model.transducer.trainable_state_dict().keys()

@@ -32,6 +32,8 @@ OPTIONS: dict[str, dict] = {
     "transducer_no_graph": {"graph_dim": 8, "attention_dim": 8},
     "transducer_soft_tokens": {"bottleneck_dim": 8, "gnn_heads": 2, "graph_dim": 8, "attention_dim": 8,
                                "num_soft_tokens": 3},
+    "transducer_prefix": {"bottleneck_dim": 8, "gnn_heads": 2, "graph_dim": 8, "attention_dim": 8,
+                          "num_prefix_tokens": 3, "prefix_rank": 4},
 }
 
 _TOP_BLOCK = {
@@ -51,6 +53,7 @@ TRAINABLE: dict[str, Callable[[str, str], bool]] = {
     "transducer": lambda family, name: name.startswith("transducer."),
     "transducer_no_graph": lambda family, name: name.startswith("transducer.fusion."),
     "transducer_soft_tokens": lambda family, name: name.startswith("transducer.") and ".fusion." not in name,
+    "transducer_prefix": lambda family, name: name.startswith(("transducer.gve.", "transducer.prefix.")),
     "frozen_decoder": lambda family, name: re.match(
         r"model\.(encoder\.(block\.\d+\.|final_layer_norm\.)|decoder\.block\.\d+\.layer\.1\.)", name) is not None,
 }

@@ -1,0 +1,195 @@
+"""C++ (tree-sitter-cpp): CFG, DDG and CDG edges of small functions, two of them checked as whole graphs."""
+
+from __future__ import annotations
+
+from cpg import extract
+from cpg.graph import EdgeType
+from tests.cpg.helpers import edge_texts, norm
+
+
+def _flow(code: str) -> tuple[set, set, set]:
+    graph = extract(code, "c++")
+    assert graph.language == "cpp" and not graph.warnings, graph.warnings
+    return tuple(edge_texts(graph, t) for t in (EdgeType.CFG, EdgeType.DDG, EdgeType.CDG))
+
+
+TOTAL = """int total(const std::map<int, int>& m, int limit) {
+  int sum = 0;
+  for (const auto& [k, v] : m) {
+    if (k < 0) continue;
+    if (sum > limit) break;
+    sum += v;
+  }
+  int& r = sum;
+  return r;
+}"""
+
+
+def test_whole_graph_of_a_range_for_with_structured_bindings_break_and_continue() -> None:
+    cfg, ddg, cdg = _flow(TOTAL)
+    entry = norm(TOTAL)
+    loop = "for (const auto& [k, v] : m) { if (k < 0) continue; if (sum > limit) break; sum += v; }"
+    skip, stop = "if (k < 0) continue;", "if (sum > limit) break;"
+    assert cfg == {
+        (entry, "int sum = 0;"), ("int sum = 0;", loop), (loop, skip), (skip, "continue;"), ("continue;", loop),
+        (skip, stop), (stop, "break;"), ("break;", "int& r = sum;"), (stop, "sum += v;"), ("sum += v;", loop),
+        (loop, "int& r = sum;"), ("int& r = sum;", "return r;"), ("return r;", ""),
+    }  # fmt: skip
+    # the loop header binds k and v; the reference declaration defines r
+    assert ddg == {
+        (entry, loop), (entry, stop), (loop, skip), (loop, "sum += v;"),
+        ("int sum = 0;", stop), ("int sum = 0;", "sum += v;"), ("int sum = 0;", "int& r = sum;"),
+        ("sum += v;", stop), ("sum += v;", "sum += v;"), ("sum += v;", "int& r = sum;"), ("int& r = sum;", "return r;"),
+    }  # fmt: skip
+    assert {(loop, skip), (skip, stop), (stop, "sum += v;"), (skip, "continue;")} <= cdg
+    assert (loop, "int& r = sum;") not in cdg
+
+
+RUN = """int run(std::vector<int> xs, int base) {
+  auto add = [base, &xs](int y) { return base + y; };
+  int out = 0;
+  try {
+    out = add(parse(xs));
+    if (out < 0) throw std::range_error("negative");
+  } catch (const std::exception& e) {
+    log(e);
+    out = -1;
+  }
+  return out;
+}"""
+
+
+def test_whole_graph_of_try_catch_throw_and_a_capturing_lambda() -> None:
+    cfg, ddg, _ = _flow(RUN)
+    decl = "auto add = [base, &xs](int y) { return base + y; };"
+    entry = next(src for src, dst in cfg if dst == decl)  # the function's text, cut to max_text_chars
+    assert RUN.startswith(entry[:40])
+    lam = "[base, &xs](int y) { return base + y; }"
+    try_ = next(src for src, _ in cfg if src.startswith("try"))
+    call, check = "out = add(parse(xs));", 'if (out < 0) throw std::range_error("negative");'
+    throw, handler = 'throw std::range_error("negative");', "catch (const std::exception& e) { log(e); out = -1; }"
+    assert cfg == {
+        (entry, decl), (decl, "int out = 0;"), ("int out = 0;", try_), (try_, call), (call, check), (check, throw),
+        (check, "return out;"), (throw, ""), (handler, "log(e);"), ("log(e);", "out = -1;"),
+        ("out = -1;", "return out;"), ("return out;", ""),
+        (try_, handler), (call, handler), (check, handler), (throw, handler),  # every body statement may raise
+        (lam, "return base + y;"), ("return base + y;", ""),  # the lambda is a unit of its own
+    }  # fmt: skip
+    # the capture list reads base and xs where the lambda is created; y is the lambda's parameter
+    assert ddg == {
+        (entry, decl), (entry, call), (decl, call), (call, check), (call, "return out;"),
+        ("out = -1;", "return out;"), (handler, "log(e);"), (lam, "return base + y;"),
+    }  # fmt: skip
+
+
+def test_init_and_default_captures_are_read_where_the_lambda_is_created() -> None:
+    code = """int apply(std::vector<int>& xs, int base) {
+  int scale = 2;
+  auto shift = [k = base + 1, &scale](int y) { return y + k * scale; };
+  auto sum = [&] {
+    int s = 0;
+    for (int x : xs) s += shift(x);
+    return [=] { return s * scale; }();
+  };
+  return sum();
+}"""
+    cfg, ddg, _ = _flow(code)
+    entry = next(src for src, dst in cfg if dst == "int scale = 2;")
+    shift = "auto shift = [k = base + 1, &scale](int y) { return y + k * scale; };"
+    sum_ = next(src for src, _ in cfg if src.startswith("auto sum"))
+    inner_return = "return [=] { return s * scale; }();"
+    assert (entry, shift) in ddg and ("int scale = 2;", shift) in ddg  # ``base + 1`` and ``&scale``
+    assert ("[k = base + 1, &scale](int y) { return y + k * scale; }", "return y + k * scale;") in ddg  # k, y
+    assert {(entry, sum_), (shift, sum_), ("int scale = 2;", sum_)} <= ddg  # [&] reads xs, shift and scale
+    assert {("int s = 0;", inner_return), ("s += shift(x);", inner_return)} <= ddg  # [=] reads s
+    assert (sum_, "return sum();") in ddg
+    assert ("[=] { return s * scale; }", "return s * scale;") in cfg and ("int s = 0;", "return s * scale;") not in ddg
+
+
+def test_classes_templates_and_qualified_names() -> None:
+    code = """template <typename T>
+T larger(T x, T y) { return x > y ? x : y; }
+class Counter {
+ public:
+  Counter(int start) : n(start) {}
+  ~Counter() {}
+  int next() { n += 1; return n; }
+ private:
+  int n;
+};
+int Counter::peek(int count) const {
+  A::count = 1;
+  this->n = count;
+  std::cout << count << std::endl;
+  return larger<int>(count, n);
+}"""
+    graph = extract(code, "cpp")
+    assert not graph.warnings
+    cfg, ddg = edge_texts(graph, EdgeType.CFG), edge_texts(graph, EdgeType.DDG)
+    assert sum(node.kind == "method_exit" for node in graph.nodes) == 5  # every function definition is a unit
+    assert ("return x > y ? x : y;", "") in cfg and ("n += 1;", "return n;") in cfg
+    peek = norm(code[code.index("int Counter::peek") :])
+    # A::count and this->n are members, not the parameter count; std::cout is no variable
+    assert {(peek, "this->n = count;"), (peek, "return larger<int>(count, n);")} <= ddg
+    assert (peek, "A::count = 1;") not in ddg and ("A::count = 1;", "return larger<int>(count, n);") not in ddg
+    assert (peek, "std::cout << count << std::endl;") in ddg
+    assert not any(src == "A::count = 1;" or src == "this->n = count;" for src, _ in ddg)
+
+
+def test_new_delete_references_and_if_with_an_initializer() -> None:
+    code = """int own(int a) {
+  int* p = new int(a);
+  int& r = *p;
+  if (int w = r * 2; w > a) { delete p; return w; }
+  delete p;
+  return a;
+}"""
+    cfg, ddg, cdg = _flow(code)
+    check = "if (int w = r * 2; w > a) { delete p; return w; }"
+    assert {("int* p = new int(a);", "int& r = *p;"), ("int& r = *p;", check)} <= ddg
+    assert {("int* p = new int(a);", "delete p;"), (check, "return w;"), (norm(code), check)} <= ddg
+    assert (check, "delete p;") in cfg and (check, "return a;") not in cfg  # the if falls through to delete
+    assert ("return w;", "") in cfg and (check, "return w;") in cdg
+
+
+def test_switch_falls_through_past_an_attribute_into_the_next_case() -> None:
+    code = """int kind(int c) {
+  int k = 0;
+  switch (c) {
+    case 'a':
+      k = 1;
+      [[fallthrough]];
+    case 'b':
+      k += 2;
+      break;
+    default:
+      return -1;
+  }
+  return k;
+}"""
+    cfg, ddg, _ = _flow(code)
+    switch = next(src for src, _ in cfg if src.startswith("switch"))
+    assert {(switch, "k = 1;"), (switch, "k += 2;"), (switch, "return -1;"), ("k = 1;", ";"), (";", "k += 2;")} <= cfg
+    assert ("break;", "return k;") in cfg and (switch, "return k;") not in cfg  # there is a default
+    assert not any("'a'" == src or "'a'" == dst for src, dst in cfg)  # case labels are no statements
+    assert {("k = 1;", "k += 2;"), ("int k = 0;", "k += 2;"), ("k += 2;", "return k;")} <= ddg
+
+
+def test_a_conditional_definition_in_a_short_circuit_or_ternary_operand_does_not_kill() -> None:
+    code = """bool ready(int a) {
+  int b = 0;
+  bool ok = a > 0 || (b = probe()) > 0;
+  int c = a ? b : (b = 1);
+  return ok && b > c;
+}"""
+    _, ddg, _ = _flow(code)
+    ret, ok, c = "return ok && b > c;", "bool ok = a > 0 || (b = probe()) > 0;", "int c = a ? b : (b = 1);"
+    assert {("int b = 0;", ret), (ok, ret), (c, ret)} <= ddg  # neither conditional definition of b kills
+    assert {("int b = 0;", c), (ok, c)} <= ddg
+
+
+def test_syntax_error_gives_a_partial_graph_and_a_warning() -> None:
+    graph = extract("int f(int x) { int y = x; if (y > ) { return 1; } return y; }", "cpp")
+    assert any("syntax error" in warning for warning in graph.warnings)
+    assert graph.num_nodes > 5 and any(norm(node.text) == "return y;" for node in graph.nodes)
+    assert ("int y = x;", "return y;") in edge_texts(graph, EdgeType.DDG)

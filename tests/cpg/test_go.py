@@ -1,0 +1,184 @@
+"""Go (tree-sitter-go): CFG, DDG and CDG edges of small programs; the first two are whole gold graphs."""
+
+from __future__ import annotations
+
+from cpg import extract
+from cpg.graph import EdgeType
+from cpg.languages import get_spec, language_for_path
+from tests.cpg.helpers import edge_texts, norm
+
+
+def _flow(code: str) -> tuple[set, set, set]:
+    graph = extract(code, "go")
+    assert not graph.warnings, graph.warnings
+    return tuple(edge_texts(graph, t) for t in (EdgeType.CFG, EdgeType.DDG, EdgeType.CDG))
+
+
+FIB = """func fib(n int) int {
+	a, b := 0, 1
+	for i := 0; i < n; i++ {
+		if i%2 == 0 {
+			continue
+		}
+		a, b = b, a+b
+	}
+	return a
+}"""
+
+
+def test_gold_multiple_assignment_loop_and_continue() -> None:
+    cfg, ddg, cdg = _flow(FIB)
+    entry, init, ret = norm(FIB), "a, b := 0, 1", "return a"
+    loop = "for i := 0; i < n; i++ { if i%2 == 0 { continue } a, b = b, a+b }"
+    branch, swap = "if i%2 == 0 { continue }", "a, b = b, a+b"
+    assert cfg == {
+        (entry, init), (init, loop), (loop, branch), (branch, "continue"), ("continue", loop), (branch, swap),
+        (swap, loop), (loop, ret), (ret, ""),
+    }
+    assert ddg == {
+        (entry, loop),  # n
+        (loop, loop), (loop, branch),  # i: the header's own i (i < n, i++ after i := 0), around the loop
+        (init, swap), (init, ret),  # a and b before the first swap; a when the loop never runs
+        (swap, swap), (swap, ret),  # both names of the swap are defined and read: a, b = b, a+b
+    }
+    assert {(loop, branch), (branch, "continue"), (branch, swap)} <= cdg
+
+
+GRADE = """func grade(score int) string {
+	g := "F"
+	switch {
+	case score >= 90:
+		g = "A"
+	case score >= 80:
+		g = "B"
+		fallthrough
+	case score >= 70:
+		g += "+"
+	default:
+		if score < 0 {
+			panic("negative")
+		}
+	}
+	return g
+}"""
+
+
+def test_gold_switch_without_fall_through_but_fallthrough_and_panic() -> None:
+    cfg, ddg, cdg = _flow(GRADE)
+    entry, init, ret = norm(GRADE), 'g := "F"', "return g"
+    switch = norm(GRADE.split("\n", 2)[2].rsplit("return", 1)[0])
+    guard, panic = 'if score < 0 { panic("negative") }', 'panic("negative")'
+    assert cfg == {
+        (entry, init), (init, switch),
+        (switch, 'g = "A"'), (switch, 'g = "B"'), (switch, 'g += "+"'), (switch, guard),  # the case values
+        ('g = "B"', "fallthrough"), ("fallthrough", 'g += "+"'),  # only fallthrough goes on into the next case
+        ('g = "A"', ret), ('g += "+"', ret), (guard, panic), (guard, ret), (panic, ""), (ret, ""),
+    }  # a default case: no edge from the switch straight past it; panic leaves the function
+    assert ddg == {
+        (entry, switch), (entry, guard),  # score, read by the case values and by the guard
+        (init, 'g += "+"'), (init, ret),  # g, through the third case and through the default
+        ('g = "A"', ret), ('g = "B"', 'g += "+"'), ('g += "+"', ret),  # "B" is always overwritten
+    }
+    assert (guard, ret) in cdg and (guard, panic) in cdg and (switch, ret) in cdg
+
+
+def test_labeled_break_out_of_select_in_an_endless_loop_and_goto() -> None:
+    code = """func drain(ch chan int, done chan bool) (n int) {
+outer:
+	for {
+		select {
+		case v, ok := <-ch:
+			if !ok {
+				break outer
+			}
+			n += v
+		case <-done:
+			goto end
+		}
+	}
+	n = -n
+end:
+	return n
+}"""
+    cfg, ddg, cdg = _flow(code)
+    loop = norm(code.split("outer:", 1)[1].split("n = -n")[0])
+    select = norm(loop[len("for { ") : -len(" }")])
+    assert (loop, select) in cfg and (loop, "n = -n") not in cfg  # for {} is left only by a jump
+    assert {(select, "v, ok := <-ch"), (select, "<-done")} == {(a, b) for a, b in cfg if a == select}  # no default
+    assert ("v, ok := <-ch", "if !ok { break outer }") in cfg  # the communication is the arm's first statement
+    assert ("break outer", "n = -n") in cfg and ("goto end", "return n") in cfg and ("n += v", loop) in cfg
+    assert ("v, ok := <-ch", "n += v") in ddg and ("n += v", "n = -n") in ddg and ("n += v", "return n") in ddg
+    assert ("n = -n", "return n") in ddg
+    assert (select, "v, ok := <-ch") in cdg and ("if !ok { break outer }", "n += v") in cdg
+
+
+def test_closures_are_units_with_captured_uses_and_defer_evaluates_its_call_in_place() -> None:
+    code = """func counter(start int) func() int {
+	n := start
+	defer log(n)
+	inc := func() int {
+		n++
+		return n
+	}
+	return inc
+}"""
+    cfg, ddg, _ = _flow(code)
+    literal = "func() int { n++ return n }"
+    assert {(literal, "n++"), ("n++", "return n"), ("return n", "")} <= cfg  # the literal's own CFG
+    assert ("n := start", "defer log(n)") in cfg and ("defer log(n)", "inc := " + literal) in cfg
+    assert ("n := start", "defer log(n)") in ddg  # defer reads its arguments where it stands
+    assert ("n := start", "inc := " + literal) in ddg  # n, captured by the literal where it is written
+    assert ("n++", "return n") in ddg and ("inc := " + literal, "return inc") in ddg
+    assert not any(src == "n := start" and dst in ("n++", "return n") for src, dst in ddg)  # no flow into the unit
+
+
+def test_type_switch_multiple_assignment_zero_values_and_range() -> None:
+    code = """func f(v interface{}, m map[string]int) (s string) {
+	var total int
+	var k, w string
+	for k, w = range names(m) {
+		total++
+	}
+	switch t := v.(type) {
+	case int, *big.Int:
+		s = fmt.Sprint(t, total)
+	case nil:
+		return k + w
+	}
+	return
+}"""
+    cfg, ddg, _ = _flow(code)
+    loop = "for k, w = range names(m) { total++ }"
+    switch = "switch t := v.(type) { case int, *big.Int: s = fmt.Sprint(t, total) case nil: return k + w }"
+    assert ("var total int", "total++") in ddg  # var without a value defines the zero value
+    assert (loop, "return k + w") in ddg  # the range targets, assigned by the loop header
+    assert ("total++", switch) not in ddg and ("total++", "s = fmt.Sprint(t, total)") in ddg
+    assert (switch, "s = fmt.Sprint(t, total)") in ddg  # t, the type switch's alias
+    assert {(switch, "return"), (switch, "s = fmt.Sprint(t, total)"), (switch, "return k + w")} <= cfg
+    assert ("s = fmt.Sprint(t, total)", "return") in cfg and ("return k + w", "") in cfg
+
+
+def test_short_circuit_operands_define_nothing_so_earlier_definitions_survive() -> None:
+    # Go assignments are statements: a && b cannot define, and &x in a call is a use of x
+    code = "func f(a *T) int { x := 0; if a != nil && fill(&x) { x++ }; return x }"
+    _, ddg, _ = _flow(code)
+    assert {("x := 0", "if a != nil && fill(&x) { x++ }"), ("x := 0", "x++"), ("x := 0", "return x"),
+            ("x++", "return x")} <= ddg  # fmt: skip
+
+
+def test_a_statement_snippet_is_a_unit_and_declarations_are_not() -> None:
+    graph = extract("package p\n\nimport \"fmt\"\n\nvar g = 1\n\nfunc h() { fmt.Println(g) }\n", "go")
+    entries = {norm(graph.nodes[e.src].text) for e in graph.edges_of(EdgeType.CFG) if graph.nodes[e.dst].text == ""}
+    assert entries == {"fmt.Println(g)"}  # only h has a CFG; package-level declarations are no statements
+    cfg, ddg, _ = _flow("x := 1\ny := x + 1\n")
+    assert ("x := 1", "y := x + 1") in cfg and ("x := 1", "y := x + 1") in ddg
+
+
+def test_syntax_error_gives_a_partial_graph_and_a_warning() -> None:
+    graph = extract("func f(x int) int {\n\ty := x +\n\tif y > {\n\t\treturn 1\n\t}\n\treturn y\n}", "go")
+    assert any("syntax error" in warning for warning in graph.warnings)
+    assert graph.num_nodes > 5 and any(norm(n.text) == "return y" for n in graph.nodes)
+
+
+def test_registry() -> None:
+    assert get_spec("golang").name == "go" and language_for_path("cmd/main.go") == "go"
