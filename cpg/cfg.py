@@ -220,7 +220,10 @@ class _Builder:
         table = self.table
         header = [c for c in self.children[loop] if table.fields[c] != "body" and self.kinds[c] not in self.skip]
         if not header:
-            return True  # Go ``for { ... }``
+            return True  # Go ``for { ... }``, Java ``for (;;)``
+        condition = table.field_child(loop, "condition")
+        if condition is not None and self.kinds[condition] == "empty_statement":
+            return True  # JavaScript ``for (;;)``
         clause = header[0]
         return (len(header) == 1 and self.kinds[clause] in table.spec.condition_clauses
                 and table.field_child(clause, "condition") is None)  # fmt: skip

@@ -52,7 +52,9 @@ def extract(
 
     Args:
         code: source text, or bytes (decoded as UTF-8, with replacement characters and a warning if invalid).
-        language: ``java``, ``c_sharp`` (aliases ``csharp``, ``cs``, ``c#``) or ``python``.
+        language: one of :data:`cpg.SUPPORTED_LANGUAGES` (``java``, ``c_sharp``, ``python``, ``javascript``,
+            ``typescript``, ``tsx``, ``go``, ``c``, ``cpp``, ``php``, ``ruby``) or an alias (``cs``, ``js``, ``ts``,
+            ``c++``...).
         backend: ``treesitter`` (in-process) or ``joern`` (needs a Joern install; one JVM run per call).
         max_nodes: larger graphs are truncated to this many nodes (``truncated=True`` and a warning).
         max_text_chars: node texts are cut to this many characters.

@@ -1,4 +1,8 @@
-"""Python: tree-sitter-python node types mapped onto CPG roles."""
+"""Python: tree-sitter-python node types mapped onto CPG roles.
+
+Grammar limit: tree-sitter-python 0.21's indentation scanner gives up beyond 62 nested blocks; deeper code parses
+as one ERROR node, so its graph has no CFG (a "syntax errors" warning says the graph is partial).
+"""
 
 from __future__ import annotations
 

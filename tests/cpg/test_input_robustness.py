@@ -66,3 +66,13 @@ def test_deep_nesting_keeps_its_flow_edges() -> None:
     graph = cpg.extract(code, "java", max_nodes=10_000)
     counts = graph.edge_counts()
     assert counts["CDG"] == depth and counts["CFG"] > 2 * depth and not graph.warnings
+
+
+def test_python_nesting_beyond_the_grammar_limit_is_a_warned_partial_graph() -> None:
+    def nested(depth: int) -> str:
+        lines = ["def f(a):", *("    " * (i + 1) + f"if a > {i}:" for i in range(depth))]
+        return "\n".join([*lines, "    " * (depth + 1) + "a += 1", "    return a"]) + "\n"
+
+    assert cpg.extract(nested(62), "python").warnings == []  # the deepest nesting tree-sitter-python 0.21 parses
+    deep = cpg.extract(nested(63), "python")
+    assert "syntax errors" in deep.warnings[0] and deep.num_nodes > 0

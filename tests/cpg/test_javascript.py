@@ -57,3 +57,17 @@ def test_closures_are_their_own_units_and_read_captured_variables() -> None:
     cfg = edge_texts(graph, EdgeType.CFG)
     assert ("(y) => x + y", "x + y") in cfg and ("function (z) { return z * z; }", "return z * z;") in cfg
     assert ("const add = (y) => x + y;", "return add(sq(x));") in edge_texts(graph, EdgeType.DDG)
+
+
+def test_an_endless_for_is_left_only_by_its_break() -> None:
+    cfg, _, _ = _flow("function f(x) { for (;;) { if (x) break; } return 1; }")
+    loop = "for (;;) { if (x) break; }"
+    assert ("break;", "return 1;") in cfg and (loop, "return 1;") not in cfg and (loop, "if (x) break;") in cfg
+
+
+def test_destructuring_defaults_are_read_and_logical_assignments_are_conditional() -> None:
+    code = "function f(o, d) { let x = 1; const {b = d} = o; x ??= b; return x; }"
+    _, ddg, _ = _flow(code)
+    entry = code
+    assert (entry, "const {b = d} = o;") in ddg  # d is read (and o), not defined by the default
+    assert ("let x = 1;", "return x;") in ddg and ("x ??= b;", "return x;") in ddg  # ??= does not kill x = 1
