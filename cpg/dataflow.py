@@ -10,7 +10,8 @@ nearest enclosing CFG node of its own unit.
   earlier ones unless it is conditional within its statement: in the right operand of ``&&``/``||``/``??``/
   ``and``/``or`` or a branch of a conditional expression, it generates a definition and kills none).
   Definitions: parameters, declarations with an initializer, assignments (compound ones also use),
-  ``++``/``--``, C# ``out``/``ref`` arguments, for-each variables, catch parameters, ``with ... as``/
+  ``++``/``--``, C# ``out``/``ref`` arguments, C/C++ ``&x`` call arguments (``scanf("%d", &x)``: a definition
+  that kills none, since the callee may not write), for-each variables, catch parameters, ``with ... as``/
   ``except ... as`` targets, walrus.
   Each edge names its variable (two variables between the same two nodes are two edges).
   Variables are matched by name within one unit (no flow into nested functions or lambdas: a nested function's
@@ -90,7 +91,7 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
         if position == "ignore" or position == "opaque":
             continue
         name = source[starts_b[ident] : ends_b[ident]]
-        is_def = is_use = False
+        is_def = is_use = maybe = False
         if position is None or position == "use":
             is_use = True
         elif position == "def":
@@ -121,6 +122,11 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
                 is_def = True
             else:
                 is_use = True
+        elif position == "address_of":  # C/C++ ``f(&x)``: the callee may write ``x`` (a definition that kills none)
+            is_use = True
+            operator = source[starts_b[parent] : starts_b[top]].strip()
+            above = parents[parent]
+            is_def = maybe = operator == b"&" and above >= 0 and kinds[above] == "argument_list"
         else:  # "update": ``x++``/``--x`` define and use ``x``; ``-x``/``!x`` only use it
             around = source[starts_b[parent] : starts_b[top]] + source[ends_b[top] : ends_b[parent]]
             is_use = True
@@ -132,7 +138,7 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
             is_def, is_use = False, True  # a variable of this method, captured: read where the scope is built
         if is_def:
             defs.setdefault(node, set()).add(name)
-            if not _is_conditional(table, top, node):
+            if not (maybe or _is_conditional(table, top, node)):
                 certain.setdefault(node, set()).add(name)
                 effective.setdefault((node, name), []).append(ends_b[parent] if parent >= 0 else ends_b[ident])
         if is_use:

@@ -11,7 +11,11 @@ partial graph. Inside a function ``#if``/``#ifdef``/``#elif`` are branch nodes l
 branch is a path (one per configuration, ``#if 0`` included); their conditions name macros, no variables.
 ``#define``/``#include``/``#pragma`` lines and attributes are no statements.
 
-Simplifications: ``&x`` passed to a call (``scanf("%d", &x)``, ``memset(&s, ...)``) only uses ``x``; a name
+``&x`` passed to a call (``scanf("%d", &x)``, ``memset(&s, ...)``) uses ``x`` and may define it: a definition
+that kills none, as the callee may or may not write it.
+
+Simplifications: an array or pointer passed as itself (``strcpy(buf, s)``) is only used, and a declaration
+without an initializer (``char buf[10];``) defines nothing, so the write ``strcpy`` makes is not seen; a name
 declared again in an inner block is the same variable as the outer one; parameter names in a local prototype or
 function-pointer declarator (``int (*cb)(int x) = f;``) are defined by that statement; a ``switch`` sees its
 cases only among the statements of its body (and inside ``#if`` there), not nested deeper (Duff's device);
@@ -63,6 +67,7 @@ POSITIONS = {
     ("declaration", "declarator"): "def_if_init",  # ``int j;`` no; C++ ``while (auto p = next())`` yes
     ("parameter_declaration", "declarator"): "def",
     ("array_declarator", "size"): "use",
+    ("pointer_expression", "argument"): "address_of",  # ``f(&x)`` may define ``x``; ``*p`` reads ``p``
     ("assignment_expression", "left"): "assign",
     ("update_expression", None): "update",
     ("function_definition", "declarator"): "ignore",  # the function's own name

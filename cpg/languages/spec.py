@@ -60,8 +60,11 @@ ROLES = frozenset(
 #: - ``opaque``: the whole subtree at exactly this position names no variables (a C ``#if`` condition).
 #: - ``def_unless_first``: a definition unless it is its parent's first child, a use then (PHP ``foreach ($xs as
 #:   $k => $v)``, whose parts have no fields).
+#: - ``address_of``: the operand of a C/C++ ``pointer_expression``: ``&x`` as a call argument (``scanf("%d", &x)``)
+#:   uses ``x`` and may define it (a definition that kills none); ``*p`` and ``&x`` elsewhere only use it.
 POSITION_KINDS = frozenset(
-    {"def", "def_if_init", "assign", "update", "argument", "capture", "ignore", "use", "opaque", "def_unless_first"}
+    {"def", "def_if_init", "assign", "update", "argument", "capture", "ignore", "use", "opaque", "def_unless_first",
+     "address_of"}
 )
 
 

@@ -218,3 +218,14 @@ def test_a_macro_that_only_parses_after_expansion_gives_a_partial_graph_and_a_wa
 
 def test_files_map_to_c_and_cpp_by_extension() -> None:
     assert [language_for_path(p) for p in ("a.c", "b.h", "c.cc", "d.cpp", "e.hpp")] == ["c", "c", "cpp", "cpp", "cpp"]
+
+
+def test_an_address_passed_to_a_call_may_define_the_variable() -> None:
+    code = "int f(int *q) { int n = 0; scanf(\"%d\", &n); *q = n; g(&n, *q); return n; }"
+    _, ddg, _ = _flow(code)
+    scan, store, call = 'scanf("%d", &n);', "*q = n;", "g(&n, *q);"
+    assert ("int n = 0;", scan) in ddg  # &n also reads n
+    assert ("int n = 0;", store) in ddg and (scan, store) in ddg  # scanf may or may not have written n
+    assert (scan, call) in ddg and (call, "return n;") in ddg and (scan, "return n;") in ddg
+    assert (store, call) not in ddg  # ``*q = n`` writes through q: it defines neither q nor n
+    assert (norm(code), call) in ddg  # the parameter q is read by ``*q``
