@@ -88,3 +88,16 @@ def test_the_grid_grows_past_an_edge_best_and_stops_inside() -> None:
     assert [p["learning_rate"] for p in points] == [3e-4, 1e-3, 3e-3, 1e-2, 3e-2]  # 1e-2 is now inside
     assert learning_rate_grid((1e-3, 3e-3, 1e-2), score, extensions=2)[-1]["learning_rate"] == 3e-2
     assert len(learning_rate_grid((3e-4, 1e-3, 3e-3), score, extensions=0)) == 3
+
+
+def test_parallel_jobs_give_the_sequential_results(setup: dict[str, Path]) -> None:
+    import os
+
+    root = setup["root"]
+    main([*_args(root, "--methods", "no_finetune"), "--results", str(root / "sequential")])
+    main([*_args(root, "--methods", "no_finetune", "transducer_no_graph", "--jobs", "2"),
+          "--results", str(root / "parallel")])  # fmt: skip
+    sequential, parallel = root / "sequential" / "no_finetune", root / "parallel" / "no_finetune"
+    assert (parallel / "predictions.jsonl").read_text() == (sequential / "predictions.jsonl").read_text()
+    trained = json.loads((root / "parallel" / "transducer_no_graph" / "result.json").read_text())
+    assert trained["torch_threads"] == max(1, (os.cpu_count() or 1) // 2) and len(trained["grid"]) == 3
