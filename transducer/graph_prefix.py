@@ -14,6 +14,7 @@ so the encoder and the decoder's cross-attention see no prefix.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +105,36 @@ def prefix_cache(prefix: torch.Tensor, encoder_decoder: bool) -> Cache:
     for layer, (keys, values) in enumerate(prefix):
         cache.update(keys, values, layer)
     return EncoderDecoderCache(cache, DynamicCache()) if encoder_decoder else cache
+
+
+def generate_with_prefix(
+    backbone: nn.Module,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    make_cache: Callable[[int], Cache],
+    num_prefix_tokens: int,
+    pad_token_id: int,
+    generation_kwargs: dict[str, Any],
+) -> torch.Tensor:
+    """``backbone.generate`` with a key/value prefix of ``num_prefix_tokens`` positions: the decoder's ids of an
+    encoder-decoder model (as ``generate`` returns them), the new tokens after the prompt of a decoder-only one.
+
+    ``make_cache(copies)`` gives a fresh cache with each sample's prefix repeated ``copies`` times in a row:
+    ``generate`` expands the inputs for beams and returned sequences, not a cache it is given. Decoder-only models
+    get P placeholder ids (never embedded) and P ones in the mask in front of the prompt, so that ids, mask and
+    positions line up with the cache, as in training.
+    """
+    config = generation_kwargs.get("generation_config", backbone.generation_config)
+    copies = max(generation_kwargs.get("num_beams", config.num_beams) or 1,
+                 generation_kwargs.get("num_return_sequences", config.num_return_sequences) or 1)
+    generation_kwargs = {**generation_kwargs, cache_argument(backbone): make_cache(copies)}
+    if backbone.config.is_encoder_decoder:
+        return backbone.generate(input_ids=input_ids, attention_mask=attention_mask, **generation_kwargs)
+    filler = input_ids.new_full((input_ids.shape[0], num_prefix_tokens), pad_token_id)
+    input_ids = torch.cat([filler, input_ids], dim=1)
+    attention_mask = torch.cat([attention_mask.new_ones(attention_mask.shape[0], num_prefix_tokens), attention_mask], dim=1)
+    output = backbone.generate(input_ids=input_ids, attention_mask=attention_mask, **generation_kwargs)
+    return output[:, input_ids.shape[1] :]
 
 
 def refuse_gradient_checkpointing(backbone: nn.Module) -> None:

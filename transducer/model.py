@@ -24,6 +24,7 @@ from transducer.graph_prefix import (
     GraphPrefix,
     KVLayout,
     cache_argument,
+    generate_with_prefix,
     prefix_cache,
     prefix_dtype,
     refuse_gradient_checkpointing,
@@ -242,22 +243,12 @@ class TransducerModel(AdaptedModel):
 
     def _generate_with_prefix(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, graph: GraphInput,
                               generation_kwargs: dict[str, Any]) -> torch.Tensor:
-        """:meth:`generate` in the ``prefix`` mode: the prefix cache goes to ``generate`` already repeated for the
-        copies ``generate`` makes of each sample (it expands the inputs, not a cache it is given)."""
-        config = generation_kwargs.get("generation_config", self.backbone.generation_config)
-        copies = max(generation_kwargs.get("num_beams", config.num_beams) or 1,
-                     generation_kwargs.get("num_return_sequences", config.num_return_sequences) or 1)
-        generation_kwargs[cache_argument(self.backbone)] = self.prefix_cache(input_ids, attention_mask, graph, copies)
-        if self.is_seq2seq:
-            return self.backbone.generate(input_ids=input_ids, attention_mask=attention_mask, **generation_kwargs)
-        # decoder-only: the cache stands for P positions before the prompt; generate runs the ids after the cache,
-        # so P placeholder ids (never embedded) keep ids, mask and positions aligned with training
-        added = self.config.num_prefix_tokens
-        filler = input_ids.new_full((input_ids.shape[0], added), self.tokenizer.pad_token_id)
-        input_ids = torch.cat([filler, input_ids], dim=1)
-        attention_mask = torch.cat([attention_mask.new_ones(attention_mask.shape[0], added), attention_mask], dim=1)
-        output = self.backbone.generate(input_ids=input_ids, attention_mask=attention_mask, **generation_kwargs)
-        return output[:, input_ids.shape[1] :]
+        """:meth:`generate` in the ``prefix`` mode (:func:`~transducer.graph_prefix.generate_with_prefix`)."""
+        return generate_with_prefix(
+            self.backbone, input_ids, attention_mask,
+            lambda copies: self.prefix_cache(input_ids, attention_mask, graph, copies),
+            self.config.num_prefix_tokens, self.tokenizer.pad_token_id, generation_kwargs,
+        )
 
     def prefix_cache(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, graph: GraphInput,
                      copies: int = 1) -> Cache:

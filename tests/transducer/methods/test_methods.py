@@ -267,3 +267,26 @@ def test_layer_freezing_telly_k_freezes_the_bottom_blocks(fresh) -> None:
     assert any(".block.0." in n for n in none) and "model.shared" in none
     with pytest.raises(ValueError, match="cannot freeze the bottom 3 encoder blocks"):
         trained(frozen_bottom_layers=3)
+
+
+@pytest.mark.parametrize(("method", "family"), combinations(TRAINED_METHODS))
+def test_generation_uses_what_training_trains(fresh, method: str, family: str) -> None:
+    """Greedy generation's first token is the argmax of the training forward pass, with every trainable weight
+    moved away from its start (peft's own ``generate`` once dropped prefix tuning's prefix: its output equalled
+    the frozen model's)."""
+    model = build(fresh, method, family).eval()
+    torch.manual_seed(3)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.requires_grad:
+                parameter.add_(torch.randn_like(parameter) * 0.5)
+    input_ids = torch.randint(3, 300, (2, 6), generator=torch.Generator().manual_seed(4))
+    batch = with_graphs(model, {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)})
+    with torch.no_grad():
+        if family == "t5":  # labels of one token: the decoder sees only its start token
+            logits = model(**batch, labels=torch.zeros((2, 1), dtype=torch.long)).logits[:, 0]
+            first = model.generate(**batch, max_new_tokens=1, do_sample=False)[:, 1]
+        else:
+            logits = model(**batch).logits[:, -1]
+            first = model.generate(**batch, max_new_tokens=1, do_sample=False)[:, 0]
+    assert torch.equal(first, logits.argmax(-1))
