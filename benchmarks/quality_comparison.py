@@ -345,9 +345,15 @@ def run_methods(methods: list[str], paths: dict[str, Path], protocol: Protocol, 
 
 
 def _set_threads(threads: int) -> None:
+    """Worker set-up: ``threads`` torch threads; on Linux, end with the parent (a killed run leaves no workers)."""
     import torch
 
     torch.set_num_threads(threads)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _run_logged(method: str, paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path,
