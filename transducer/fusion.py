@@ -103,3 +103,31 @@ def attend_to_graph(
         dropout_p=dropout_p,
     )  # (B, heads, Q, A / heads)
     return attended.transpose(1, 2).flatten(2)
+
+
+class GraphQueries(nn.Module):
+    """``num_queries`` learned queries that attend over a sample's graph nodes (through :func:`attend_to_graph`,
+    with a sink key so a query can attend to nothing): the shared reading step of the ``soft_tokens`` and
+    ``prefix`` injection modes, which map its (B, P, A) result on in their own ways."""
+
+    def __init__(self, graph_dim: int, num_queries: int, attention_dim: int, num_heads: int, dropout: float) -> None:
+        super().__init__()
+        if attention_dim % num_heads:
+            raise ValueError(f"num_heads ({num_heads}) must divide attention_dim ({attention_dim})")
+        self.num_heads = num_heads
+        self.attention_dropout = dropout
+        self.queries = nn.Parameter(torch.randn(num_queries, attention_dim) / attention_dim**0.5)
+        self.graph_norm = nn.LayerNorm(graph_dim)
+        self.key = nn.Linear(graph_dim, attention_dim)
+        self.value = nn.Linear(graph_dim, attention_dim)
+        self.sink_key = nn.Parameter(torch.zeros(1, 1, attention_dim))  # lets a query attend to nothing
+
+    def attend(self, graph: GraphFeatures) -> torch.Tensor:
+        """(B, P, A): what each query reads from its sample's nodes."""
+        features = self.graph_norm(graph.nodes.to(self.key.weight.dtype))
+        queries = self.queries.unsqueeze(0).expand(features.shape[0], -1, -1)
+        return attend_to_graph(
+            queries, features, graph.node_mask, self.key, self.value, self.sink_key, self.num_heads,
+            self.attention_dropout if self.training else 0.0,
+        )
+

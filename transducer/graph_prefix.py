@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from transformers import Cache, DynamicCache, EncoderDecoderCache
 
-from transducer.fusion import attend_to_graph
+from transducer.fusion import GraphQueries
 from transducer.gve import GraphFeatures
 
 
@@ -51,7 +51,7 @@ class KVLayout:
         return cls(layers, heads, head_dim)
 
 
-class GraphPrefix(nn.Module):
+class GraphPrefix(GraphQueries):
     """``GraphFeatures`` (nodes (B, N, G), mask (B, N)) -> key/value prefixes (layers, 2, B, heads, P, head_dim).
 
     Parameters: ``P·A`` queries, a LayerNorm (``2·G``), key/value projections (``2·(G + 1)·A``) and the sink key
@@ -69,28 +69,15 @@ class GraphPrefix(nn.Module):
 
     def __init__(self, layout: KVLayout, graph_dim: int, num_tokens: int = 8, attention_dim: int = 128,
                  num_heads: int = 4, rank: int = 8, dropout: float = 0.1) -> None:
-        super().__init__()
-        if attention_dim % num_heads:
-            raise ValueError(f"num_heads ({num_heads}) must divide attention_dim ({attention_dim})")
+        super().__init__(graph_dim, num_tokens, attention_dim, num_heads, dropout)
         self.layout = layout
-        self.num_heads = num_heads
-        self.attention_dropout = dropout
-        self.queries = nn.Parameter(torch.randn(num_tokens, attention_dim) / attention_dim**0.5)
-        self.graph_norm = nn.LayerNorm(graph_dim)
-        self.key = nn.Linear(graph_dim, attention_dim)
-        self.value = nn.Linear(graph_dim, attention_dim)
-        self.sink_key = nn.Parameter(torch.zeros(1, 1, attention_dim))  # lets a query attend to nothing
         self.down = nn.Linear(attention_dim, rank)
         self.up = nn.Linear(rank, layout.num_layers * 2 * layout.num_heads * layout.head_dim)
 
     def forward(self, graph: GraphFeatures) -> torch.Tensor:
         """(layers, 2, B, heads, P, head_dim): per layer the keys ([:, 0]) and values ([:, 1]) of P positions."""
-        features = self.graph_norm(graph.nodes.to(self.key.weight.dtype))
-        batch, positions = features.shape[0], self.queries.shape[0]
-        attended = attend_to_graph(
-            self.queries.unsqueeze(0).expand(batch, -1, -1), features, graph.node_mask, self.key, self.value,
-            self.sink_key, self.num_heads, self.attention_dropout if self.training else 0.0,
-        )  # (B, P, A)
+        attended = self.attend(graph)  # (B, P, A)
+        batch, positions = attended.shape[:2]
         states = self.up(torch.tanh(self.down(attended)))
         layout = self.layout
         states = states.view(batch, positions, layout.num_layers, 2, layout.num_heads, layout.head_dim)

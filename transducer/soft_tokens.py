@@ -10,11 +10,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from transducer.fusion import attend_to_graph
+from transducer.fusion import GraphQueries
 from transducer.gve import GraphFeatures
 
 
-class GraphSoftTokens(nn.Module):
+class GraphSoftTokens(GraphQueries):
     """``GraphFeatures`` (nodes (B, N, G), mask (B, N)) -> soft tokens (B, K, H).
 
     Args:
@@ -29,26 +29,11 @@ class GraphSoftTokens(nn.Module):
 
     def __init__(self, hidden_size: int, graph_dim: int, num_tokens: int = 8, attention_dim: int = 128,
                  num_heads: int = 4, dropout: float = 0.1, embedding_scale: float = 1.0) -> None:
-        super().__init__()
-        if attention_dim % num_heads:
-            raise ValueError(f"num_heads ({num_heads}) must divide attention_dim ({attention_dim})")
-        self.num_heads = num_heads
-        self.attention_dropout = dropout
-        self.queries = nn.Parameter(torch.randn(num_tokens, attention_dim) / attention_dim**0.5)
-        self.graph_norm = nn.LayerNorm(graph_dim)
-        self.key = nn.Linear(graph_dim, attention_dim)
-        self.value = nn.Linear(graph_dim, attention_dim)
-        self.sink_key = nn.Parameter(torch.zeros(1, 1, attention_dim))  # lets a query attend to nothing
+        super().__init__(graph_dim, num_tokens, attention_dim, num_heads, dropout)
         self.output = nn.Linear(attention_dim, hidden_size)
         with torch.no_grad():
             self.output.weight.mul_(embedding_scale / max(float(self.output.weight.norm(dim=1).mean()), 1e-6))
 
     def forward(self, graph: GraphFeatures) -> torch.Tensor:
         """(B, K, H) soft tokens, one set per graph."""
-        features = self.graph_norm(graph.nodes.to(self.key.weight.dtype))
-        queries = self.queries.unsqueeze(0).expand(features.shape[0], -1, -1)
-        attended = attend_to_graph(
-            queries, features, graph.node_mask, self.key, self.value, self.sink_key, self.num_heads,
-            self.attention_dropout if self.training else 0.0,
-        )
-        return self.output(attended)
+        return self.output(self.attend(graph))
