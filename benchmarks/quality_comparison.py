@@ -280,17 +280,30 @@ def learning_rate_grid(initial: tuple[float, ...], score: Callable[[float], dict
     return [points[rate] for rate in sorted(points)]
 
 
-def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path, work_dir: Path) -> dict[str, Any]:
-    """Learning-rate grid on the dev slice, then the final run; every finished step is written to ``results``."""
+def write_json(path: Path, value: Any) -> None:
+    """Write ``value`` to ``path`` atomically: a run killed mid-write leaves the old file or none, never half of one
+    (a finished grid point or method is recognised by its file)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(value, indent=2) + "\n")
+    os.replace(partial, path)
+
+
+def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path, work_dir: Path,
+               rerun_older_graphs: bool = False) -> dict[str, Any]:
+    """Learning-rate grid on the dev slice, then the final run; every finished step is written to ``results``.
+
+    A step a graph method finished with an older graph extractor (:data:`EXTRACTOR_VERSION`) is kept (the report
+    says which rows used which version) unless ``rerun_older_graphs``."""
     folder = results / method
     folder.mkdir(parents=True, exist_ok=True)
     final_path = folder / "result.json"
 
     def current(path: Path) -> bool:
-        """Whether ``path`` holds a finished result that this code would produce (same graph extractor)."""
+        """Whether ``path`` holds a finished result to keep (with ``rerun_older_graphs``: of this graph extractor)."""
         if not path.exists():
             return False
-        return method not in GRAPH_METHODS or json.loads(path.read_text()).get("extractor_version") == EXTRACTOR_VERSION
+        return (method not in GRAPH_METHODS or not rerun_older_graphs
+                or json.loads(path.read_text()).get("extractor_version") == EXTRACTOR_VERSION)
 
     def grid_point(rate: float) -> dict[str, Any]:
         point_path = folder / f"grid_lr{rate:g}.json"
@@ -298,7 +311,7 @@ def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone
             print(f"[{method}] learning rate {rate:g}: {protocol.grid_steps} steps, scored on the dev slice", flush=True)
             point = train_and_evaluate(method, rate, paths["grid_train"], paths["dev"], protocol, backbone,
                                        work_dir / method / f"grid_lr{rate:g}", steps=protocol.grid_steps)
-            point_path.write_text(json.dumps(point, indent=2) + "\n")
+            write_json(point_path, point)
         return json.loads(point_path.read_text())
 
     grid = learning_rate_grid(LEARNING_RATE_GRIDS[method], grid_point, protocol.grid_extensions)
@@ -320,15 +333,15 @@ def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone
     with (folder / "predictions.jsonl").open("w", encoding="utf-8") as handle:
         for record in predictions:
             handle.write(json.dumps({"id": record["id"], "prediction": record["prediction"]}, ensure_ascii=False) + "\n")
-    final_path.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(final_path, result)  # last: its presence marks the method finished
     return result
 
 
 def run_methods(methods: list[str], paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path,
-                work_dir: Path, jobs: int) -> None:
+                work_dir: Path, jobs: int, rerun_older_graphs: bool = False) -> None:
     """Run ``methods`` in order, ``jobs`` at a time (each job a process with ``cores // jobs`` torch threads); a
     method that fails is reported and the others go on."""
-    arguments = (paths, protocol, backbone, results, work_dir)
+    arguments = (paths, protocol, backbone, results, work_dir, rerun_older_graphs)
     if jobs <= 1:
         for method in methods:
             print(_run_logged(method, *arguments), flush=True)
@@ -345,7 +358,10 @@ def run_methods(methods: list[str], paths: dict[str, Path], protocol: Protocol, 
 
 
 def _set_threads(threads: int) -> None:
-    """Worker set-up: ``threads`` torch threads; on Linux, end with the parent (a killed run leaves no workers)."""
+    """Worker set-up: ``threads`` torch threads; on Linux, end with the parent (a killed run leaves no workers).
+
+    The signal is SIGKILL: Lightning installs its own SIGTERM handler while it runs, which does not end the process
+    at once, and a SIGTERM left a training worker running after its parent was killed."""
     import torch
 
     torch.set_num_threads(threads)
@@ -353,16 +369,16 @@ def _set_threads(threads: int) -> None:
         import ctypes
         import signal
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _run_logged(method: str, paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path,
-                work_dir: Path) -> str:
+                work_dir: Path, rerun_older_graphs: bool) -> str:
     """:func:`run_method`; the line to log when it ends (a failure, e.g. a missing optional package, with its
     traceback: the report lists the method as not run)."""
     started = time.perf_counter()
     try:
-        run_method(method, paths, protocol, backbone, results, work_dir)
+        run_method(method, paths, protocol, backbone, results, work_dir, rerun_older_graphs)
     except Exception:  # one broken method must not stop the others
         return f"[{method}] failed; the report lists it as not run:\n{traceback.format_exc()}"
     return f"[{method}] done in {(time.perf_counter() - started) / 60:.1f} min"
@@ -389,7 +405,7 @@ def rescore_codebleu(results: Path, valid_path: Path) -> list[str]:
         fresh = {key: float(value) for key, value in scores.items() if key.startswith("codebleu")}
         if any(result["metrics"].get(key) != value for key, value in fresh.items()):
             result["metrics"].update(fresh)
-            result_path.write_text(json.dumps(result, indent=2) + "\n")
+            write_json(result_path, result)
             changed.append(method)
     return changed
 
@@ -473,6 +489,11 @@ def render_report(results: Path, valid_path: Path, protocol: Protocol, backbone:
                  f"{100 * update['constant_share']:.1f}% of its energy is one constant vector; swapping graphs moves it "
                  f"by {100 * update['graph_change']:.1f}%; it is {100 * update['update_to_embedding']:.1f}% of the token "
                  f"embeddings' norm."]
+    older = {m: row.get("extractor_version") for m, row in rows.items()
+             if m in GRAPH_METHODS and row.get("extractor_version") != EXTRACTOR_VERSION}
+    if older:
+        text += ["", f"Graph extractor: these rows used an older version than the current {EXTRACTOR_VERSION} (rerun "
+                 "them with `--rerun-older-graphs`): " + ", ".join(f"{m} (v{v})" for m, v in older.items()) + "."]
     if missing:
         text += ["", f"Not run yet: {', '.join(missing)} (rerun the command to continue)."]
     text += ["", f"Command: `{command}`"]
@@ -532,6 +553,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="methods trained at once, each in a process with cores/jobs torch threads (default 1)")
     parser.add_argument("--rescore-codebleu", action="store_true",
                         help="recompute finished methods' CodeBLEU from their predictions (PYTHONHASHSEED=0), then report")
+    parser.add_argument("--rerun-older-graphs", action="store_true",
+                        help="rerun graph methods finished with an older graph extractor (default: keep them; the "
+                             "report names their version)")
     parser.add_argument("--limit", type=int, help="read only the first N pairs of each split (smoke tests)")
     for field in dataclasses.fields(Protocol):
         flag = f"--{field.name.replace('_', '-')}"
@@ -551,15 +575,16 @@ def main(argv: list[str] | None = None) -> None:
     settings = {**asdict(protocol), "backbone_weights": backbone_fingerprint(args.backbone)}
     if saved.exists() and json.loads(saved.read_text()) != settings:
         parser.error(f"{args.results} holds results of another protocol or backbone ({saved}); use another --results folder")
-    saved.write_text(json.dumps(settings, indent=2) + "\n")
+    write_json(saved, settings)
     paths = prepare_data(args.data, args.work_dir, protocol, args.limit)
     if args.rescore_codebleu:
         print(f"CodeBLEU rescored with PYTHONHASHSEED=0; changed: {rescore_codebleu(args.results, paths['valid']) or 'none'}")
     elif not args.report:
         copy_path = args.results / COPY_BASELINE / "result.json"
         copy_path.parent.mkdir(exist_ok=True)
-        copy_path.write_text(json.dumps(copy_baseline(paths["valid"]), indent=2) + "\n")
-        run_methods(args.methods, paths, protocol, args.backbone, args.results, args.work_dir, args.jobs)
+        write_json(copy_path, copy_baseline(paths["valid"]))
+        run_methods(args.methods, paths, protocol, args.backbone, args.results, args.work_dir, args.jobs,
+                    args.rerun_older_graphs)
     command = "python benchmarks/quality_comparison.py" + ("" if args.limit is None else f" --limit {args.limit}")
     report = render_report(args.results, paths["valid"], protocol, args.backbone, command)
     if not args.no_benchmarks_md:

@@ -1,7 +1,7 @@
 """Code property graph extraction: source code -> AST + CFG + DDG + CDG (+ CALL, ARGUMENT) in one graph type.
 
 - :func:`extract` one snippet, :func:`extract_many` a dataset (multiprocessing, on-disk cache, shards),
-  :func:`extract_functions` one graph per function of a file.
+  :func:`extract_functions` one graph per function of a file, :func:`split_functions` the functions' texts.
 - Backends: ``treesitter`` (in-process; :data:`SUPPORTED_LANGUAGES`) and ``joern`` (batched ``joern-parse`` runs).
 - CFG edges carry a label (:data:`CFG_LABELS`), DDG edges their variable's name.
 - :class:`CodePropertyGraph` converts to PyG (``to_pyg``), networkx and JSON.
@@ -16,7 +16,7 @@ from cpg.extraction import (
     extract,
     extract_many,
 )
-from cpg.functions import FunctionGraph, extract_functions
+from cpg.functions import FunctionGraph, FunctionSource, extract_functions, split_functions
 from cpg.graph import CFG_LABELS, CodePropertyGraph, Edge, EdgeType, GraphColumns, Node
 from cpg.joern import JoernError, JoernNotFoundError
 from cpg.languages import SUPPORTED_LANGUAGES, normalize_language
@@ -32,6 +32,7 @@ __all__ = [
     "EdgeType",
     "ExtractionResult",
     "FunctionGraph",
+    "FunctionSource",
     "GraphColumns",
     "JoernError",
     "JoernNotFoundError",
@@ -40,4 +41,5 @@ __all__ = [
     "extract_functions",
     "extract_many",
     "normalize_language",
+    "split_functions",
 ]

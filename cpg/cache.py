@@ -52,8 +52,11 @@ from cpg.graph import CodePropertyGraph, GraphColumns
 #: bump when extraction output changes for the same input (invalidates every cache entry). 2: finally on every
 #: way out of a try, conditional definitions, uses covered by their own statement's definition, nested scopes,
 #: patterns and deconstruction, C# out/ref, yield break, goto case (issue 11). 3: CFG edge labels, DDG variable
-#: names, CALL and ARGUMENT edges
-EXTRACTOR_VERSION = "3"
+#: names, CALL and ARGUMENT edges. 4: the gold suite's fixes: a ``for`` header's update reads what the body
+#: defines, no self-edges for a statement that defines before it reads, deconstruction after its right side,
+#: ``exception`` labels into handlers and on exception-only edges into a ``finally``, ``while (true)`` has no
+#: false edge, definitions in one arm of a Java switch expression, and the language-table fixes of that sitting
+EXTRACTOR_VERSION = "4"
 #: a writer writes a pack once this many bytes of new entries are buffered
 PACK_BYTES = 64 << 20
 #: :meth:`GraphCache.close` merges the packs smaller than this ...

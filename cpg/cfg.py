@@ -43,12 +43,14 @@ _CLAUSES = frozenset({"catch", "else", "finally"})
 
 @dataclass
 class Unit:
-    """The CFG of one function (or module): node ids in creation order (entry first, exit last) and edges."""
+    """The CFG of one function (or module): node ids in creation order (entry first, exit last) and edges;
+    ``exceptional``: the edges that only an exception takes into a ``finally`` (a ``try`` without handlers)."""
 
     entry: int
     exit: int
     nodes: list[int]
     edges: list[tuple[int, int]]
+    exceptional: frozenset[tuple[int, int]] = frozenset()
 
 
 #: where a jump goes: the unit's exit, or the break / continue target of a context
@@ -110,6 +112,7 @@ class _Builder:
         self.skip = table.spec.skip_kinds
         self.nodes: list[int] = []
         self.edges: list[tuple[int, int]] = []
+        self.exceptional: set[tuple[int, int]] = set()
         self.contexts: list[_Context] = []
         self.finally_frames: list[_FinallyFrame] = []
         self.labels: dict[bytes, int] = {}
@@ -163,7 +166,7 @@ class _Builder:
         for node, name in self.gotos:
             self.edges.append((node, self.labels.get(name, exit_id) if name is not None else exit_id))
         self.nodes.append(exit_id)
-        return Unit(entry, exit_id, self.nodes, self.edges)
+        return Unit(entry, exit_id, self.nodes, self.edges, frozenset(self.exceptional))
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def _build(self, index: int, preds: list[int]) -> list[int]:
@@ -216,14 +219,16 @@ class _Builder:
             self._link(context.redos, self.nodes[start] if len(self.nodes) > start else context.continue_to)
 
     def _endless(self, loop: int) -> bool:
-        """Whether a loop has no condition (see ``spec.condition_clauses``): it ends only by a jump."""
+        """Whether a loop has no condition (see ``spec.condition_clauses``) or a constant true one (``while (true)``,
+        ``while True:``, C ``while (1)``): it ends only by a jump."""
         table = self.table
         header = [c for c in self.children[loop] if table.fields[c] != "body" and self.kinds[c] not in self.skip]
         if not header:
             return True  # Go ``for { ... }``, Java ``for (;;)``
         condition = table.field_child(loop, "condition")
-        if condition is not None and self.kinds[condition] == "empty_statement":
-            return True  # JavaScript ``for (;;)``
+        if condition is not None and (self.kinds[condition] == "empty_statement"  # JavaScript ``for (;;)``
+                                      or _ALWAYS_TRUE.fullmatch(table.source_bytes(condition))):
+            return True
         clause = header[0]
         return (len(header) == 1 and self.kinds[clause] in table.spec.condition_clauses
                 and table.field_child(clause, "condition") is None)  # fmt: skip
@@ -403,6 +408,8 @@ class _Builder:
         self.finally_frames.pop()
         unhandled = [] if handlers else raising  # an exception no handler takes runs finally, then propagates
         jumps = frame.jumps + ([(unhandled, ("exit", None))] if unhandled else [])
+        ordinary = set(exits).union(*(sources for sources, _ in frame.jumps))
+        self.exceptional.update((source, finally_clause) for source in unhandled if source not in ordinary)
         self._node(finally_clause, list(dict.fromkeys(exits + [s for sources, _ in jumps for s in sources])))
         finally_exits = self._body(finally_clause, [finally_clause])
         seen: set[tuple[str, int]] = set()
@@ -592,8 +599,9 @@ def never_returns(table: SyntaxTable, index: int) -> bool:
 
 def edge_labels(table: SyntaxTable, unit: Unit) -> list[str]:
     """The :data:`~cpg.graph.CFG_LABELS` label of each edge of ``unit`` (aligned with ``unit.edges``), read from
-    the roles of its ends: a jump's own kind (``break``, ``continue``, ``return``, ``exception`` for ``throw``,
-    ``goto``); ``exception`` into a handler; ``true``/``false`` out of a condition (into the branch or loop body,
+    the roles of its ends: ``exception`` into a handler, and into a ``finally`` where only an exception takes the
+    edge (:attr:`Unit.exceptional`); a jump's own kind (``break``, ``continue``, ``return``, ``exception`` for
+    ``throw``, ``goto``); ``true``/``false`` out of a condition (into the branch or loop body,
     or past it); ``back`` into a loop header from its body (and from a ``do`` condition into its body); ``case``
     from a switch into its body; else ``next``. Edges that leave a ``finally`` toward the target of the jump that
     entered it are ``next``. A ``retry`` is ``back``, a ``redo`` ``continue``; ``true``/``false`` are swapped out of
@@ -609,10 +617,10 @@ def edge_labels(table: SyntaxTable, unit: Unit) -> list[str]:
     for src, dst in unit.edges:
         source_role = statement_role(table, src) if src < size and src != unit.entry else None  # Go ``panic``: throw
         target_role = statement_role(table, dst) if dst < size else None
-        if source_role in _JUMP_LABELS and not (source_role == "yield" and not _YIELD_BREAK.match(table.source_bytes(src))):
-            label = _JUMP_LABELS[source_role]
-        elif target_role == "catch":
+        if target_role == "catch" or (src, dst) in unit.exceptional:  # a jump's own target is never a handler
             label = "exception"
+        elif source_role in _JUMP_LABELS and not (source_role == "yield" and not _YIELD_BREAK.match(table.source_bytes(src))):
+            label = _JUMP_LABELS[source_role]
         elif source_role in ("if", "elif"):
             label = "true" if inside(dst, consequence_of(table, src)) else "false"
         elif source_role == "loop":
@@ -633,6 +641,9 @@ def edge_labels(table: SyntaxTable, unit: Unit) -> list[str]:
         labels.append(label)
     return labels
 
+
+#: a loop condition that is always true
+_ALWAYS_TRUE = re.compile(rb"[(\s]*(?:true|True|TRUE|1)[)\s;]*")
 
 #: the label of every edge out of a jump statement
 _JUMP_LABELS = {"break": "break", "continue": "continue", "return": "return", "throw": "exception",

@@ -47,13 +47,16 @@ class NodeVariables:
     ``&&``, in a branch of ``?:``...), which must not kill earlier definitions; ``covered``: used names whose
     every use at the node comes after a (certain) definition of it at the same node, in evaluation order (the
     condition of ``for (int i = 0; i < n; i++)`` reads the ``i`` its initializer just defined), so no definition
-    from outside the node reaches them; ``captures``: names that the nested units created at a node (a lambda in
-    it, a local function it declares) read from the enclosing unit, used there."""
+    from outside the node reaches them on its first evaluation; ``reentered``: the covered names of a ``for``
+    header that it reads again when the loop comes back to it, where only the update and condition run (``i++``
+    reads the ``i`` the body left); ``captures``: names that the nested units created at a node (a lambda in it, a
+    local function it declares) read from the enclosing unit, used there."""
 
     defs: dict[int, set[bytes]]
     uses: dict[int, set[bytes]]
     conditional: dict[int, set[bytes]]
     covered: dict[int, set[bytes]]
+    reentered: dict[int, set[bytes]] = field(default_factory=dict)
     captures: dict[int, set[bytes]] = field(default_factory=dict)
 
 
@@ -92,6 +95,7 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
             continue
         name = source[starts_b[ident] : ends_b[ident]]
         is_def = is_use = maybe = False
+        takes_effect = ends_b[parent] if parent >= 0 else ends_b[ident]
         if position is None or position == "use":
             is_use = True
         elif position == "def":
@@ -118,8 +122,9 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
             modifier = source[starts_b[parent] : starts_b[top]].strip()
             if modifier in (b"out", b"ref"):
                 is_def, is_use = True, modifier == b"ref"
-            elif _deconstruction_target(table, parent):  # (a, b) = (b, a)
+            elif (assignment := _deconstruction_target(table, parent)) is not None:  # (a, b) = (b, a)
                 is_def = True
+                takes_effect = ends_b[assignment]  # after the right side is read
             else:
                 is_use = True
         elif position == "address_of":  # C/C++ ``f(&x)``: the callee may write ``x`` (a definition that kills none)
@@ -140,7 +145,7 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
             defs.setdefault(node, set()).add(name)
             if not (maybe or _is_conditional(table, top, node)):
                 certain.setdefault(node, set()).add(name)
-                effective.setdefault((node, name), []).append(ends_b[parent] if parent >= 0 else ends_b[ident])
+                effective.setdefault((node, name), []).append(takes_effect)
         if is_use:
             uses.setdefault(node, set()).add(name)
             read_at.setdefault((node, name), []).append(starts_b[ident])
@@ -156,9 +161,44 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
         first_definition = min(effective.get((node, name), [len(source) + 1]))
         if all(first_definition <= read for read in reads):
             covered.setdefault(node, set()).add(name)
-    variables = NodeVariables(defs, uses, {n: names for n, names in conditional.items() if names}, covered)
+    reentered = _reentered(table, covered, read_at, effective)
+    variables = NodeVariables(defs, uses, {n: names for n, names in conditional.items() if names}, covered, reentered)
     variables.captures = _captures(table, units, owner, variables)
     return variables
+
+
+#: fields of a ``for`` header's update clause (Go: of its ``for_clause``)
+_UPDATE_FIELDS = ("update", "increment")
+
+
+def _reentered(
+    table: SyntaxTable,
+    covered: dict[int, set[bytes]],
+    read_at: dict[tuple[int, bytes], list[int]],
+    effective: dict[tuple[int, bytes], list[int]],
+) -> dict[int, set[bytes]]:
+    """The covered names of each ``for`` header that a later iteration reads before redefining them: read in the
+    update clause, or read in the condition and not (certainly) defined in the update clause, which runs first."""
+    kinds, starts_b, ends_b = table.kinds, table.starts_b, table.ends_b
+    found: dict[int, set[bytes]] = {}
+    for node, names in covered.items():
+        clauses = node
+        if table.field_child(node, "condition") is None:
+            clauses = next((c for c in table.children[node] if kinds[c] == "for_clause"), node)
+        update = next((u for f in _UPDATE_FIELDS if (u := table.field_child(clauses, f)) is not None), None)
+        if update is None:
+            continue
+        condition = table.field_child(clauses, "condition")
+
+        def within(position: int, clause: int | None) -> bool:
+            return clause is not None and starts_b[clause] <= position <= ends_b[clause]
+
+        for name in names:
+            reads = read_at[(node, name)]
+            redefined = any(within(at, update) for at in effective.get((node, name), ()))
+            if any(within(at, update) for at in reads) or (not redefined and any(within(at, condition) for at in reads)):
+                found.setdefault(node, set()).add(name)
+    return found
 
 
 def _captures(
@@ -302,19 +342,19 @@ def _capture(table: SyntaxTable, parent: int, ident: int) -> tuple[bool, bool]:
     return False, False  # a class name in a class pattern, a value pattern's dotted name, an import
 
 
-def _deconstruction_target(table: SyntaxTable, argument: int) -> bool:
-    """Whether a C# ``argument`` is an element of a tuple on the left of an assignment (``(a, b) = (b, a)``),
-    tuples nested inside such a tuple included."""
+def _deconstruction_target(table: SyntaxTable, argument: int) -> int | None:
+    """The assignment whose left tuple a C# ``argument`` is an element of (``(a, b) = (b, a)``), tuples nested
+    inside such a tuple included; None when it is not such an element."""
     kinds, parents = table.kinds, table.parents
     tuple_node = parents[argument]
     while tuple_node >= 0 and kinds[tuple_node] == "tuple_expression":
         above = parents[tuple_node]
         if above >= 0 and kinds[above] == "assignment_expression":
-            return table.field_child(above, "left") == tuple_node
+            return above if table.field_child(above, "left") == tuple_node else None
         if above < 0 or kinds[above] != "argument":
-            return False
+            return None
         tuple_node = parents[above]
-    return False
+    return None
 
 
 #: operators after which the right operand is evaluated on some paths only
@@ -368,9 +408,11 @@ def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -
 
     A node that is the entry of *another* unit (a nested function statement) has no definitions or uses here:
     its parameters belong to its own unit. A conditional definition generates a definition but kills none; a
-    covered use is reached only by its own node's definition (through a loop).
+    covered use is reached by no definition from outside its node, except where the node is re-entered (a ``for``
+    header's update reads what comes back around the loop: the definitions reaching its back edges).
     """
     defs, uses, conditional, covered = variables.defs, variables.uses, variables.conditional, variables.covered
+    reentered = variables.reentered
     nodes = unit.nodes
     count = len(nodes)
     own = [node == unit.entry or node not in entries for node in nodes]
@@ -428,7 +470,12 @@ def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -
         for name in sorted(names):  # sorted: the same edge order in every process (sets of bytes are not)
             bits = incoming & var_mask.get(name, 0)
             if name in covered.get(node, ()):
-                bits &= gen[k]  # only this node's own definition (reaching it around a loop)
+                back = 0
+                if name in reentered.get(node, ()):
+                    for p in preds[k]:
+                        if nodes[p] > node:  # an edge back from the loop body (node ids are in source order)
+                            back |= reach_out[p]
+                bits &= back
             while bits:
                 low = bits & -bits
                 edges.append((def_node[low.bit_length() - 1], node, name))
@@ -437,7 +484,9 @@ def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -
 
 
 def control_dependencies(unit: Unit) -> list[tuple[int, int]]:
-    """Control-dependence edges ``(branch node, dependent node)`` of one unit, from post-dominators."""
+    """Control-dependence edges ``(branch node, dependent node)`` of one unit, from post-dominators
+    (Ferrante-Ottenstein-Warren), with two choices: no edges from the entry, and none from a node to itself (the
+    textbook makes a loop header control dependent on itself)."""
     nodes = unit.nodes
     count = len(nodes)
     position, _, succs = _positions(unit)

@@ -59,7 +59,7 @@ def extract(
         max_nodes: larger graphs are truncated to this many nodes (``truncated=True`` and a warning).
         max_text_chars: node texts are cut to this many characters.
     """
-    spec = _check(language, backend, max_nodes, max_text_chars)
+    spec = check_options(language, backend, max_nodes, max_text_chars)
     if not isinstance(code, (str, bytes)):
         raise TypeError(f"code must be str or bytes, got {type(code).__name__}")
     if backend == "joern":
@@ -117,7 +117,7 @@ def extract_many(
         shard: ``(i, n)`` processes only the indices with ``index % n == i``; the others stay None. n machines
             sharing ``cache_dir`` with shards 0..n-1 fill the same cache as one unsharded run.
     """
-    spec = _check(language, backend, max_nodes, max_text_chars)
+    spec = check_options(language, backend, max_nodes, max_text_chars)
     if shard is not None:
         index, count = shard
         if not (isinstance(count, int) and isinstance(index, int) and count >= 1 and 0 <= index < count):
@@ -190,7 +190,8 @@ def _extract_many(
     return result
 
 
-def _check(language: str, backend: str, max_nodes: int, max_text_chars: int) -> LanguageSpec:
+def check_options(language: str, backend: str, max_nodes: int, max_text_chars: int) -> LanguageSpec:
+    """The spec of ``language``, after checking the backend and limits (ValueError naming the bad one)."""
     spec = get_spec(language)
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; supported: {', '.join(BACKENDS)}")
@@ -199,9 +200,10 @@ def _check(language: str, backend: str, max_nodes: int, max_text_chars: int) -> 
     return spec
 
 
-def _prepare(code: str | bytes) -> tuple[str, list[str]]:
+def prepare_code(code: str | bytes, bounded: bool = True) -> tuple[str, list[str]]:
     """Decode bytes (with replacement and a warning when not UTF-8), replace lone surrogates (which JSON can
-    carry but UTF-8 cannot encode) with U+FFFD and a warning, and drop a leading byte-order mark."""
+    carry but UTF-8 cannot encode) with U+FFFD and a warning, drop a leading byte-order mark and (``bounded``)
+    cut to :data:`MAX_CODE_LINES` lines and :data:`MAX_CODE_BYTES` bytes; returns the text and its warnings."""
     warnings: list[str] = []
     if isinstance(code, bytes):
         try:
@@ -217,7 +219,8 @@ def _prepare(code: str | bytes) -> tuple[str, list[str]]:
     except UnicodeEncodeError as error:
         warnings.append(f"input holds a lone surrogate code point (at character {error.start}); replaced with U+FFFD")
         code = code.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return _bounded(code.removeprefix("\ufeff"), warnings), warnings
+    code = code.removeprefix("\ufeff")
+    return (_bounded(code, warnings) if bounded else code), warnings
 
 
 def _bounded(code: str, warnings: list[str]) -> str:
@@ -254,7 +257,7 @@ def _extract_one(
 ) -> tuple[CodePropertyGraph, bool]:
     """One tree-sitter graph and whether it failed (an unexpected exception, reported as a warning)."""
     try:
-        text, warnings = _prepare(code)
+        text, warnings = prepare_code(code)
         if not text.strip():
             return _empty(spec, "treesitter", "empty input: no code to parse"), False
         graph = extract_treesitter(text, spec, max_nodes, max_text_chars)
@@ -268,7 +271,7 @@ def _extract_joern(
     codes: list[str | bytes], spec: LanguageSpec, max_nodes: int, max_text_chars: int
 ) -> list[CodePropertyGraph]:
     """Joern graphs for ``codes`` in one Joern run; empty and undecodable inputs are handled as for tree-sitter."""
-    prepared = [_prepare(code) for code in codes]
+    prepared = [prepare_code(code) for code in codes]
     todo = [i for i, (text, _) in enumerate(prepared) if text.strip()]
     graphs = [_empty(spec, "joern", "empty input: no code to parse") for _ in codes]
     if todo:

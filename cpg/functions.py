@@ -1,4 +1,5 @@
-"""One graph per function of a file (as comex's per-method mode): :func:`extract_functions`.
+"""One graph per function of a file (as comex's per-method mode): :func:`extract_functions`; the functions' source
+texts without any analysis (a per-method dataset from whole files, CodeSearchNet's unit): :func:`split_functions`.
 
 The file is parsed and analysed once; each top-level function (a method, a function, a constructor: any
 :attr:`LanguageSpec.function_kinds` node not inside another function) becomes the subgraph of its AST subtree
@@ -13,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cpg.calls import function_name
-from cpg.extraction import DEFAULT_MAX_NODES, DEFAULT_MAX_TEXT_CHARS, _check, _prepare
+from cpg.extraction import DEFAULT_MAX_NODES, DEFAULT_MAX_TEXT_CHARS, check_options, prepare_code
 from cpg.graph import CodePropertyGraph, Edge, EdgeType
+from cpg.languages import get_spec
+from cpg.syntax import SyntaxTable, collect, parse
 from cpg.treesitter import extract_with_table
 
 #: node budget for the whole file before it is split (the input limits bound it long before this)
@@ -31,6 +34,15 @@ class FunctionGraph:
     cut_edges: int = 0  #: edges between this function and the rest of the file, left out
 
 
+@dataclass(frozen=True)
+class FunctionSource:
+    """The source text of one function of a file."""
+
+    name: str | None  #: its declared name (None for an anonymous top-level function)
+    start: tuple[int, int]  #: 0-based (line, byte column) of the function in the file
+    code: str  #: its text, from its first token (modifiers, decorators' target) to its last
+
+
 def extract_functions(
     code: str | bytes,
     language: str,
@@ -41,30 +53,78 @@ def extract_functions(
     """The graph of every top-level function of ``code``, in source order (tree-sitter backend; never raises for
     bad code: a file with syntax errors gives the functions the parser recovered, each graph with the file's
     warnings)."""
-    spec = _check(language, "treesitter", max_nodes, max_text_chars)
-    text, warnings = _prepare(code)
+    spec = check_options(language, "treesitter", max_nodes, max_text_chars)
+    text, warnings = prepare_code(code)
     if not text.strip():
         return []
     graph, table = extract_with_table(text, spec, FILE_MAX_NODES, max_text_chars)
     warnings += graph.warnings
-    function_kinds = spec.function_kinds
     children: dict[int, list[int]] = {}
     for edge in graph.edges:
         if edge.type == EdgeType.AST:
             children.setdefault(edge.src, []).append(edge.dst)
+    functions = _top_level_functions(table)
+    members = [_subtree(children, function) for function in functions]
+    owner = [-1] * graph.num_nodes  # the function (index in ``functions``) each node belongs to, -1: none
+    for k, nodes in enumerate(members):
+        for node in nodes:
+            owner[node] = k
+    inner: list[list[Edge]] = [[] for _ in functions]  # one pass over the edges: linear in the file
+    cut = [0] * len(functions)
+    for edge in graph.edges:
+        src, dst = owner[edge.src], owner[edge.dst]
+        if src == dst:
+            if src >= 0:
+                inner[src].append(edge)
+        elif edge.type != EdgeType.AST:
+            for end in (src, dst):
+                if end >= 0:
+                    cut[end] += 1
     results = []
-    for function in table.functions:
-        ancestor = table.parents[function]
-        while ancestor >= 0 and table.kinds[ancestor] not in function_kinds:
-            ancestor = table.parents[ancestor]
-        if ancestor >= 0:
-            continue  # nested: part of its enclosing function's graph
-        members = _subtree(children, function)
+    for k, function in enumerate(functions):
         name = function_name(table, function)
-        subgraph, cut = _subgraph(graph, members, max_nodes, warnings)
+        subgraph = _subgraph(graph, members[k], inner[k], max_nodes, warnings)
         decoded = name.decode("utf-8", "replace") if name is not None else None
-        results.append(FunctionGraph(decoded, graph.nodes[function].start, subgraph, cut))
+        results.append(FunctionGraph(decoded, graph.nodes[function].start, subgraph, cut[k]))
     return results
+
+
+def split_functions(code: str | bytes, language: str) -> list[FunctionSource]:
+    """The source text of every top-level function of ``code`` (a whole file), in source order.
+
+    Only parses (no flow analysis), and the whole file: unlike :func:`extract_functions` the input is not cut to
+    the extraction limits, since parsing is linear in the input. Functions nested in others stay inside their
+    enclosing function's text. Bad code gives the functions the parser recovered.
+    """
+    spec = get_spec(language)
+    text, _ = prepare_code(code, bounded=False)
+    parsed = parse(text.encode("utf-8"), spec)
+    table = collect(parsed, spec, max_nodes=1 << 62)
+    results = []
+    for function in _top_level_functions(table):
+        start = table.starts_b[function]
+        line_start = parsed.source.rfind(b"\n", 0, start) + 1
+        line = parsed.source.count(b"\n", 0, start) - parsed.line_offset
+        name = function_name(table, function)
+        results.append(FunctionSource(
+            name.decode("utf-8", "replace") if name is not None else None,
+            (line, start - line_start),
+            table.source_bytes(function).decode("utf-8", "replace"),
+        ))
+    return results
+
+
+def _top_level_functions(table: SyntaxTable) -> list[int]:
+    """The functions of ``table`` that are not inside another function, in node order."""
+    function_kinds, kinds, parents = table.spec.function_kinds, table.kinds, table.parents
+    found = []
+    for function in table.functions:
+        ancestor = parents[function]
+        while ancestor >= 0 and kinds[ancestor] not in function_kinds:
+            ancestor = parents[ancestor]
+        if ancestor < 0:
+            found.append(function)
+    return found
 
 
 def _subtree(children: dict[int, list[int]], root: int) -> list[int]:
@@ -78,22 +138,20 @@ def _subtree(children: dict[int, list[int]], root: int) -> list[int]:
 
 
 def _subgraph(
-    graph: CodePropertyGraph, members: list[int], max_nodes: int, warnings: list[str]
-) -> tuple[CodePropertyGraph, int]:
-    """The graph on ``members`` (the first ``max_nodes`` of them), and the count of edges that leave it."""
+    graph: CodePropertyGraph, members: list[int], edges: list[Edge], max_nodes: int, warnings: list[str]
+) -> CodePropertyGraph:
+    """The graph on ``members`` (the first ``max_nodes`` of them) with those of ``edges`` (all between members)
+    that join two kept nodes, renumbered."""
     truncated = len(members) > max_nodes
     kept = members[:max_nodes]
     position = {node: k for k, node in enumerate(kept)}
-    inside = set(members)
-    edges, cut = [], 0
-    for edge in graph.edges:
+    renumbered = []
+    for edge in edges:
         src, dst = position.get(edge.src), position.get(edge.dst)
         if src is not None and dst is not None:
-            edges.append(Edge(src, dst, edge.type, edge.label))
-        elif edge.type != EdgeType.AST and (edge.src in inside) != (edge.dst in inside):
-            cut += 1
+            renumbered.append(Edge(src, dst, edge.type, edge.label))
     notes = list(warnings)
     if truncated:
         notes.append(f"truncated: the function has more than max_nodes={max_nodes} nodes; kept the first ones")
     nodes = [graph.nodes[node] for node in kept]
-    return CodePropertyGraph(graph.language, graph.backend, nodes, edges, notes, truncated), cut
+    return CodePropertyGraph(graph.language, graph.backend, nodes, renumbered, notes, truncated)

@@ -111,7 +111,9 @@ CSHARP = LanguageSpec(
         {"using_directive", "extern_alias_directive", "namespace_declaration", "file_scoped_namespace_declaration",
          "attribute_list", *_TYPE_DECLARATIONS}
     ),  # fmt: skip
-    conditional_kinds={"binary_expression": "short_circuit", "conditional_expression": "branches"},
+    # ``x ??= y`` assigns on some paths only (an ``assignment_expression``, not a ``binary_expression``)
+    conditional_kinds={"binary_expression": "short_circuit", "conditional_expression": "branches",
+                       "assignment_expression": "short_circuit"},
     scopes={"query_expression": (("from_clause", "name"), ("let_clause", None), ("join_clause", "name"),
                                   ("query_continuation", "name"))},
     #: a setter's (or init accessor's) ``value`` is defined where it starts

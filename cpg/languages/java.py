@@ -81,7 +81,8 @@ JAVA = LanguageSpec(
         {"package_declaration", "import_declaration", "module_declaration", "class_declaration",
          "interface_declaration", "enum_declaration", "record_declaration", "annotation_type_declaration"}
     ),  # fmt: skip
-    conditional_kinds={"binary_expression": "short_circuit", "ternary_expression": "branches"},
+    conditional_kinds={"binary_expression": "short_circuit", "ternary_expression": "branches",
+                       "switch_expression": "branches"},  # a definition in one arm of ``switch (x) { ... }``
     scopes={"class_body": None},  # an anonymous class's fields are not the method's variables
     calls={"method_invocation": ("name", "arguments")},
 )

@@ -38,7 +38,9 @@ JAVASCRIPT = LanguageSpec(
     module_kinds=frozenset({"program"}),
     skip_kinds=frozenset({"comment"}),
     case_label_kinds=frozenset(),
-    identifier_kinds=frozenset({"identifier", "shorthand_property_identifier_pattern", "statement_identifier"}),
+    # ``{ x }`` in an object literal reads ``x`` (``shorthand_property_identifier``; in a pattern it is ``..._pattern``)
+    identifier_kinds=frozenset({"identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern",
+                                "statement_identifier"}),
     positions={
         ("variable_declarator", "name"): "def_if_init",
         ("formal_parameters", None): "def",

@@ -60,11 +60,13 @@ PYTHON = LanguageSpec(
         ("dotted_name", None): "capture",  # a bare name in a match pattern binds it; elsewhere (imports) ignored
         ("keyword_pattern", None): "ignore",  # the attribute name in ``case Point(x=px)``
         ("as_pattern", None): "capture",  # ``case Q() as q`` binds q; ``except E as e`` reads E
+        ("splat_pattern", None): "def",  # ``case [a, *rest]`` / ``case {**kw}`` bind rest / kw (match patterns only)
         ("aliased_import", "alias"): "ignore",
         ("type", None): "ignore",
     },
     pattern_kinds=frozenset(
-        {"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern", "dictionary_splat_pattern"}
+        {"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern", "dictionary_splat_pattern",
+         "tuple", "list"}  # ``with f() as (a, b)``: the target is an expression; elsewhere climbing ends in a use
     ),
     conditional_kinds={"boolean_operator": "short_circuit", "conditional_expression": "branches"},
     scopes={

@@ -48,6 +48,10 @@ TYPESCRIPT = replace(
         ("import_require_clause", None): "ignore",
     },
     pattern_kinds=JAVASCRIPT.pattern_kinds | {"non_null_expression"},  # ``x! = 1`` defines ``x``
+    # the parameter names of a signature in a type (``f: (k: string) => void``, ``{ m(q: number): void }``) are
+    # no variables: they would otherwise be defined where the type is written (the entry, a declaration)
+    scopes={**JAVASCRIPT.scopes, **dict.fromkeys(("function_type", "constructor_type", "method_signature",
+                                                  "call_signature", "construct_signature"))},
     unit_kinds=JAVASCRIPT.unit_kinds
     | {"interface_declaration", "type_alias_declaration", "enum_declaration", "abstract_class_declaration",
        "ambient_declaration", "function_signature", "import_alias"},  # fmt: skip

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +70,18 @@ def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
     main(_args(root, "--methods", "transducer"))  # resumes: nothing of the finished method runs again
     assert {p: p.stat().st_mtime_ns for p in results.glob("transducer/*.json")} == finished
 
+    final = results / "transducer" / "result.json"  # as if finished with an older graph extractor
+    final.write_text(json.dumps({**json.loads(final.read_text()), "extractor_version": "0"}))
+    kept = final.stat().st_mtime_ns
+    main(_args(root, "--methods", "transducer"))  # kept, and the report says which version it used
+    assert final.stat().st_mtime_ns == kept
+    assert "transducer (v0)" in (results / "report.md").read_text()
+    main(_args(root, "--methods", "transducer", "--rerun-older-graphs"))  # the final run again, the grid kept
+    assert json.loads(final.read_text())["extractor_version"] != "0"
+    assert {p: p.stat().st_mtime_ns for p in results.glob("transducer/grid_*.json")} == {
+        p: t for p, t in finished.items() if p.name.startswith("grid_")}
+    assert "transducer (v0)" not in (results / "report.md").read_text()
+
     with pytest.raises(SystemExit):  # other protocol settings must not mix with these results
         main(_args(root, "--methods", "transducer", "--final-epochs", "2"))
     torch.manual_seed(7)
@@ -91,8 +109,6 @@ def test_the_grid_grows_past_an_edge_best_and_stops_inside() -> None:
 
 
 def test_parallel_jobs_give_the_sequential_results(setup: dict[str, Path]) -> None:
-    import os
-
     root = setup["root"]
     main([*_args(root, "--methods", "no_finetune"), "--results", str(root / "sequential")])
     main([*_args(root, "--methods", "no_finetune", "transducer_no_graph", "--jobs", "2"),
@@ -101,3 +117,43 @@ def test_parallel_jobs_give_the_sequential_results(setup: dict[str, Path]) -> No
     assert (parallel / "predictions.jsonl").read_text() == (sequential / "predictions.jsonl").read_text()
     trained = json.loads((root / "parallel" / "transducer_no_graph" / "result.json").read_text())
     assert trained["torch_threads"] == max(1, (os.cpu_count() or 1) // 2) and len(trained["grid"]) == 3
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_a_worker_that_handles_sigterm_still_ends_with_its_parent(tmp_path: Path) -> None:
+    parent_script = tmp_path / "parent.py"
+    parent_script.write_text(textwrap.dedent(f"""
+        import multiprocessing, os, signal, sys, time
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+        from benchmarks.quality_comparison import _set_threads
+
+        def worker():
+            _set_threads(1)
+            signal.signal(signal.SIGTERM, lambda *_: None)  # Lightning's handler while it trains does not exit
+            print(os.getpid(), flush=True)
+            time.sleep(120)
+
+        if __name__ == "__main__":
+            process = multiprocessing.get_context("spawn").Process(target=worker)
+            process.start()
+            process.join()
+    """))
+    parent = subprocess.Popen([sys.executable, str(parent_script)], stdout=subprocess.PIPE, text=True)
+    worker = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+
+    def alive() -> bool:  # a zombie (ended, not yet reaped by init) counts as ended
+        try:
+            status = Path(f"/proc/{worker}/status").read_text()
+        except FileNotFoundError:
+            return False
+        return "\nState:\tZ" not in status
+
+    deadline = time.monotonic() + 20
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ended = not alive()
+    if not ended:
+        os.kill(worker, signal.SIGKILL)
+    assert ended, "the worker outlived its killed parent"

@@ -1,10 +1,11 @@
-"""One graph per function of a file: names, positions, subgraphs equal to the method extracted alone, cut edges."""
+"""One graph per function of a file: names, positions, subgraphs equal to the method extracted alone, cut edges;
+the functions' texts (split_functions)."""
 
 from __future__ import annotations
 
 import json
 
-from cpg import extract, extract_functions
+from cpg import extract, extract_functions, split_functions
 from cpg.cli import main
 from cpg.graph import EdgeType
 from tests.cpg.helpers import norm
@@ -67,3 +68,24 @@ def test_cli_per_function_json(tmp_path, capsys) -> None:
     assert records[1]["graph"]["nodes"][0]["kind"] == "method_declaration"
     main([str(source), "--per-function"])
     assert "3 functions" in capsys.readouterr().out
+
+
+def test_split_functions_gives_each_top_level_function_text_at_its_position() -> None:
+    functions = split_functions(FILE, "java")
+    assert [(f.name, f.start) for f in functions] == [(f.name, f.start) for f in extract_functions(FILE, "java")]
+    assert " ".join(functions[1].code.split()) == TWICE  # the lambda stays inside twice
+    assert functions[2].code == "B(int k) { this.k = k; }"
+    go = split_functions("package p\n\nfunc (s *S) Get() int { return s.v }\n\nvar f = func() {}\n", "go")
+    assert [(f.name, f.start, f.code) for f in go] == [
+        ("Get", (2, 0), "func (s *S) Get() int { return s.v }"),
+        (None, (4, 8), "func() {}"),
+    ]
+    for function in functions:  # each cut function is a method the extractor reads without syntax errors
+        assert not extract(function.code, "java").warnings
+
+
+def test_split_functions_reads_the_whole_file_beyond_the_extraction_limits() -> None:
+    many = "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(6000))  # 12,000 lines
+    functions = split_functions(many.encode("utf-8"), "python")
+    assert len(functions) == 6000 and functions[-1].name == "f5999" and functions[-1].start == (11998, 0)
+    assert len(extract_functions(many, "python")) == 5000  # extraction cuts the file at 10,000 lines
