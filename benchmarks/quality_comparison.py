@@ -75,10 +75,12 @@ LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {  # in run order: the graph
     "transducer_minilm": (3e-4, 1e-3, 3e-3),
     "transducer_soft_tokens": (3e-4, 1e-3, 3e-3),
     "transducer_prefix": (3e-4, 1e-3, 3e-3),
+    "transducer_v2_edges": (3e-4, 1e-3, 3e-3),  # ablation: the graph without CFG labels, CALL and ARGUMENT edges
 }
 COPY_BASELINE = "copy_source"
 #: methods whose results depend on the graph extractor: a result made by another extractor version is redone
-GRAPH_METHODS = frozenset({"transducer", "transducer_small", "transducer_minilm", "transducer_soft_tokens", "transducer_prefix"})
+GRAPH_METHODS = frozenset({"transducer", "transducer_small", "transducer_minilm", "transducer_soft_tokens", "transducer_prefix",
+                           "transducer_v2_edges"})
 METRICS = ("corpus_bleu", "exact_match", "codebleu", "codebleu_ngram_match", "codebleu_weighted_ngram_match",
            "codebleu_syntax_match", "codebleu_dataflow_match")  # fmt: skip
 
@@ -150,6 +152,8 @@ def method_config(method: str) -> Any:
         from transducer.vectorizer import MINILM_ENCODER
 
         return TransducerConfig(node_encoder=MINILM_ENCODER)
+    if method == "transducer_v2_edges":  # the edges of extractor version 2: no CFG labels, no CALL/ARGUMENT
+        return TransducerConfig(edge_types=("AST", "CFG", "DDG", "CDG"), cfg_labels=False)
     return registered(method)
 
 
