@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -37,6 +36,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.cpg_throughput import cpu_model, timed  # noqa: E402
 from cpg import extract_many, split_functions  # noqa: E402
 from cpg.cache import EXTRACTOR_VERSION  # noqa: E402
 from cpg.languages import get_spec  # noqa: E402
@@ -113,8 +113,8 @@ def fetch(source: Source, root: Path) -> Path:
     elif source.kind == "npm":
         command = ["npm", "pack", "--silent", f"{source.package}@{source.version}"]
     elif source.kind == "debsrc":
-        command = ["(download)", f"{DEBIAN_POOL}/{source.package[0]}/{source.package}/{source.package}_{source.version}"
-                   ".orig.tar.gz"]
+        name = f"{source.package}_{source.version}.orig.tar.gz"
+        command = ["download", f"{DEBIAN_POOL}/{source.package[0]}/{source.package}/{name}"]
     elif source.kind == "sdist":
         command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
                    f"{source.package}=={source.version}", "-d", "."]
@@ -124,7 +124,7 @@ def fetch(source: Source, root: Path) -> Path:
     if archive is None:
         print(f"[{source.language}] {' '.join(command)}", flush=True)
         if source.kind == "debsrc":
-            urllib.request.urlretrieve(command[1], download / command[1].rsplit("/", 1)[1])
+            urllib.request.urlretrieve(command[1], download / name)
         else:
             subprocess.run(command, cwd=download, check=True)
         archive = source.archive(root)
@@ -174,10 +174,10 @@ def measure(codes: list[str], language: str, repeat: int) -> dict[str, object]:
     walls, cpus = [], []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix="cpg-languages-") as cache_dir:
-            wall, cpu = time.perf_counter(), time.process_time()
-            result = extract_many(codes, language, cache_dir=cache_dir, num_workers=1, progress=False)
-            walls.append(time.perf_counter() - wall)
-            cpus.append(time.process_time() - cpu)
+            (wall, cpu), result = timed(
+                lambda: extract_many(codes, language, cache_dir=cache_dir, num_workers=1, progress=False))
+            walls.append(wall)
+            cpus.append(cpu)
     graphs = result.graphs
     count = len(codes)
     return {
@@ -193,13 +193,6 @@ def measure(codes: list[str], language: str, repeat: int) -> dict[str, object]:
         "methods_per_s_wall": count / min(walls),
         "methods_per_s_cpu": count / min(cpus),
     }
-
-
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else ():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -219,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
                 fetch(SOURCES[language], args.fetch)
         print(f"sources unpacked under {args.fetch}; now: python benchmarks/{Path(__file__).name} --sources {args.fetch}")
         return
-    machine = (f"{platform.platform()}, Python {platform.python_version()}, {_cpu_model()}, {os.cpu_count()} cores "
+    machine = (f"{platform.platform()}, Python {platform.python_version()}, {cpu_model()}, {os.cpu_count()} cores "
                f"visible, load average {os.getloadavg()[0]:.1f} at start; tree-sitter {version('tree-sitter')}, "
                f"extractor version {EXTRACTOR_VERSION}")
     print(f"## CPG extraction per language (tree-sitter, one core, {args.limit} methods each)\n\nmachine: {machine}\n")

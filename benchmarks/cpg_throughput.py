@@ -33,7 +33,7 @@ TARGET_COLD_RATE = 200.0
 TARGET_SPEEDUP = 20.0
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -43,7 +43,7 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _timed(function) -> tuple[tuple[float, float], object]:
+def timed(function) -> tuple[tuple[float, float], object]:
     """((wall seconds, CPU seconds of this process), value): CPU time is steadier on a shared machine."""
     wall, cpu = time.perf_counter(), time.process_time()
     value = function()
@@ -75,10 +75,10 @@ def main(argv: list[str] | None = None) -> None:
             def run(cache_dir: str = cache_dir):
                 return extract_many(codes, args.language, cache_dir=cache_dir, num_workers=1, progress=False)
 
-            seconds, cold = _timed(run)
+            seconds, cold = timed(run)
             cold_times.append(seconds)
             for _ in range(2):
-                seconds, cached = _timed(run)
+                seconds, cached = timed(run)
                 cached_times.append(seconds)
             assert cold.num_extracted == count and cached.num_cache_hits == count, (cold.summary(), cached.summary())
             assert cached.graphs == cold.graphs
@@ -87,14 +87,14 @@ def main(argv: list[str] | None = None) -> None:
             cold_summary, cached_summary = cold.summary(), cached.summary()
             del cold, cached  # time what follows with only the graphs it uses alive (the GC scans live objects)
             graphs = run().graphs
-            object_times.append(_timed(lambda graphs=graphs: [(g.nodes, g.edges) for g in graphs])[0])
+            object_times.append(timed(lambda graphs=graphs: [(g.nodes, g.edges) for g in graphs])[0])
             graphs = run().graphs
-            pyg_times.append(_timed(lambda graphs=graphs: [g.to_pyg() for g in graphs])[0])
+            pyg_times.append(timed(lambda graphs=graphs: [g.to_pyg() for g in graphs])[0])
 
     print(f"## CPG extraction throughput ({args.language}, tree-sitter, one core)\n")
     print(f"data: {args.data} ({count} methods; mean {nodes:.0f} nodes, {edges:.0f} edges per graph)")
     print(
-        f"machine: {platform.platform()}, Python {platform.python_version()}, {_cpu_model()}, "
+        f"machine: {platform.platform()}, Python {platform.python_version()}, {cpu_model()}, "
         f"{os.cpu_count()} cores visible, load average {os.getloadavg()[0]:.1f}; tree-sitter {version('tree-sitter')}"
     )
     print(

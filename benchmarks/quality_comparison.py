@@ -78,7 +78,8 @@ LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {  # in run order: the graph
     "transducer_v2_edges": (3e-4, 1e-3, 3e-3),  # ablation: the graph without CFG labels, CALL and ARGUMENT edges
 }
 COPY_BASELINE = "copy_source"
-#: methods whose results depend on the graph extractor: a result made by another extractor version is redone
+#: methods whose results depend on the graph extractor: the report names a row made by an older extractor version,
+#: and ``--rerun-older-graphs`` redoes it
 GRAPH_METHODS = frozenset({"transducer", "transducer_small", "transducer_minilm", "transducer_soft_tokens", "transducer_prefix",
                            "transducer_v2_edges"})
 METRICS = ("corpus_bleu", "exact_match", "codebleu", "codebleu_ngram_match", "codebleu_weighted_ngram_match",

@@ -101,10 +101,13 @@ def split_functions(code: str | bytes, language: str) -> list[FunctionSource]:
     parsed = parse(text.encode("utf-8"), spec)
     table = collect(parsed, spec, max_nodes=1 << 62)
     results = []
+    source = parsed.source
+    line, counted = -parsed.line_offset, 0  # lines before byte ``counted`` (functions come in source order)
     for function in _top_level_functions(table):
         start = table.starts_b[function]
-        line_start = parsed.source.rfind(b"\n", 0, start) + 1
-        line = parsed.source.count(b"\n", 0, start) - parsed.line_offset
+        line += source.count(b"\n", counted, start)
+        counted = start
+        line_start = source.rfind(b"\n", 0, start) + 1
         name = function_name(table, function)
         results.append(FunctionSource(
             name.decode("utf-8", "replace") if name is not None else None,

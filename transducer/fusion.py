@@ -130,4 +130,3 @@ class GraphQueries(nn.Module):
             queries, features, graph.node_mask, self.key, self.value, self.sink_key, self.num_heads,
             self.attention_dropout if self.training else 0.0,
         )
-

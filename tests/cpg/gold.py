@@ -75,8 +75,8 @@ class _References:
         self.graph = graph
         self.flow = {end for e in graph.edges if e.type in FLOW_TYPES.values() for end in (e.src, e.dst)}
         self.texts = [_norm(node.text) for node in graph.nodes]
-        self.exits = [i for i, node in enumerate(graph.nodes) if node.kind.endswith("exit") and not node.text]
-        exit_of = {e.src: e.dst for e in graph.edges if e.type == EdgeType.AST and e.dst in set(self.exits)}
+        self.exits = {i for i, node in enumerate(graph.nodes) if node.kind.endswith("exit") and not node.text}
+        exit_of = {e.src: e.dst for e in graph.edges if e.type == EdgeType.AST and e.dst in self.exits}
         # the outermost unit: node 0 where it has an exit (a function, a Python module), else the first function
         # (node 0 is then the file: Ruby ``program``, C ``translation_unit``)
         self.root = min(exit_of, default=0)
@@ -89,7 +89,7 @@ class _References:
         if text == "ENTRY" and wanted_line is None:
             return self.root
         if text == "EXIT":
-            candidates = [i for i in self.exits if wanted_line is None and i == self.root_exit
+            candidates = [i for i in sorted(self.exits) if wanted_line is None and i == self.root_exit
                           or wanted_line is not None and self.graph.nodes[i].start[0] == wanted_line]
         else:
             prefix = text.endswith("...")
