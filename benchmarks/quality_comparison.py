@@ -57,26 +57,36 @@ from cpg.cache import EXTRACTOR_VERSION
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "transducer"
 
-#: method -> learning rates tried on the dev slice (no_finetune and icl train nothing)
-LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {  # in run order: the graph question first
-    "no_finetune": (),
+#: method -> learning rates tried on the dev slice (no_finetune and icl train nothing); in run order, the longest
+#: first, so that the last method running alone on a ``--jobs`` pool is a short one
+LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {
+    "transducer_minilm": (3e-4, 1e-3, 3e-3),
     "transducer": (3e-4, 1e-3, 3e-3),
-    "icl": (),
+    "full_finetune": (1e-4, 3e-4, 1e-3),
+    "ia3": (1e-3, 3e-3, 1e-2),
     "transducer_no_graph": (3e-4, 1e-3, 3e-3),
     "lora": (3e-4, 1e-3, 3e-3),
-    "full_finetune": (1e-4, 3e-4, 1e-3),
     "prefix_tuning": (1e-3, 3e-3, 1e-2),
     "prompt_tuning": (3e-3, 1e-2, 3e-2),
-    "ia3": (1e-3, 3e-3, 1e-2),
     "linear_adapter": (1e-4, 3e-4, 1e-3),
     "layer_freezing": (1e-4, 3e-4, 1e-3),
-    "frozen_decoder": (1e-4, 3e-4, 1e-3),
     "transducer_small": (1e-3, 3e-3, 1e-2),
-    "transducer_minilm": (3e-4, 1e-3, 3e-3),
+    "icl": (),
+    "no_finetune": (),
+    # beyond the issue's rows (run with --methods): the frozen-encoder decoder, the transducer's other injection
+    # modes, and an ablation
+    "frozen_decoder": (1e-4, 3e-4, 1e-3),
     "transducer_soft_tokens": (3e-4, 1e-3, 3e-3),
     "transducer_prefix": (3e-4, 1e-3, 3e-3),
     "transducer_v2_edges": (3e-4, 1e-3, 3e-3),  # ablation: the graph without CFG labels, CALL and ARGUMENT edges
 }
+#: the rows a plain run does (the methods of the harness the comparison was specified with, and the MiniLM
+#: node encoder); the rest of :data:`LEARNING_RATE_GRIDS` runs when named with ``--methods``
+DEFAULT_METHODS = tuple(LEARNING_RATE_GRIDS)[: tuple(LEARNING_RATE_GRIDS).index("no_finetune") + 1]
+#: the report's row order: baselines, the transducer and its variants, then the other methods
+REPORT_ORDER = ("copy_source", "no_finetune", "icl", "transducer", "transducer_no_graph", "transducer_small",
+                "transducer_minilm", "transducer_soft_tokens", "transducer_prefix", "transducer_v2_edges", "prompt_tuning",
+                "prefix_tuning", "ia3", "linear_adapter", "lora", "frozen_decoder", "layer_freezing", "full_finetune")
 COPY_BASELINE = "copy_source"
 #: methods whose results depend on the graph extractor: the report names a row made by an older extractor version,
 #: and ``--rerun-older-graphs`` redoes it
@@ -100,6 +110,7 @@ class Protocol:
     max_target_length: int = 320
     num_beams: int = 2
     max_new_tokens: int = 300
+    max_new_tokens_per_source_token: float = 2.5
     warmup_steps: int = 30
     lr_schedule: str = "linear"
     precision: str = "bf16-mixed"
@@ -174,7 +185,8 @@ def train_and_evaluate(
     module = AdaptationModule(
         BackboneConfig(name_or_path=backbone), method_config(method), task="code_translation",
         learning_rate=learning_rate, warmup_steps=protocol.warmup_steps, lr_schedule=protocol.lr_schedule,
-        generation=GenerationSettings(num_beams=protocol.num_beams, max_new_tokens=protocol.max_new_tokens),
+        generation=GenerationSettings(num_beams=protocol.num_beams, max_new_tokens=protocol.max_new_tokens,
+                                      max_new_tokens_per_source_token=protocol.max_new_tokens_per_source_token),
     )
     data = CodeTaskDataModule(
         "code_translation", train=str(train_path) if train_path else None, test=str(eval_path),
@@ -389,6 +401,14 @@ def _run_logged(method: str, paths: dict[str, Path], protocol: Protocol, backbon
     return f"[{method}] done in {(time.perf_counter() - started) / 60:.1f} min"
 
 
+def log_run(path: Path, methods: list[str], jobs: int, wall_s: float) -> None:
+    """Append one invocation's wall time to ``path`` (the report sums them: the comparison's cost, over sittings)."""
+    runs = json.loads(path.read_text()) if path.exists() else []
+    runs.append({"finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "methods": methods, "jobs": jobs,
+                 "cores": os.cpu_count(), "wall_s": round(wall_s, 1)})
+    write_json(path, runs)
+
+
 def rescore_codebleu(results: Path, valid_path: Path) -> list[str]:
     """Recompute the CodeBLEU metrics of every finished method from its stored predictions (this process runs with
     ``PYTHONHASHSEED=0``); returns the methods whose stored values changed."""
@@ -445,11 +465,11 @@ def significance(results: Path, valid_path: Path, methods: list[str]) -> dict[st
 
 def render_report(results: Path, valid_path: Path, protocol: Protocol, backbone: str, command: str) -> str:
     rows = {}
-    for method in [COPY_BASELINE, *LEARNING_RATE_GRIDS]:
+    for method in REPORT_ORDER:
         path = results / method / "result.json"
         if path.exists():
             rows[method] = json.loads(path.read_text())
-    missing = [m for m in [COPY_BASELINE, *LEARNING_RATE_GRIDS] if m not in rows]
+    missing = [m for m in DEFAULT_METHODS if m not in rows]
     tests = significance(results, valid_path, list(rows))
     header = ["method", "trainable params", "lr (dev)", "BLEU", "EM", "CodeBLEU", "ngram", "w-ngram", "syntax",
               "dataflow", f"{REFERENCE} − method (BLEU) [95% CI]", "p (Holm)", "train min", "generate min"]
@@ -473,7 +493,8 @@ def render_report(results: Path, valid_path: Path, protocol: Protocol, backbone:
         f"{protocol.precision}; learning rate chosen from a 3-point grid ({protocol.grid_steps} steps each; grown by up to "
         f"{protocol.grid_extensions} points while its best is at an edge) on a "
         f"{protocol.dev_size}-pair dev slice carved from train; beam {protocol.num_beams}, up to "
-        f"{protocol.max_new_tokens} new tokens.",
+        f"{protocol.max_new_tokens} new tokens and at most {protocol.max_new_tokens_per_source_token:g}× the longest source "
+        "of the batch (validation batches go longest source first).",
         "",
         "\n".join(lines),
         "",
@@ -499,6 +520,12 @@ def render_report(results: Path, valid_path: Path, protocol: Protocol, backbone:
     if older:
         text += ["", f"Graph extractor: these rows used an older version than the current {EXTRACTOR_VERSION} (rerun "
                  "them with `--rerun-older-graphs`): " + ", ".join(f"{m} (v{v})" for m, v in older.items()) + "."]
+    runs_path = results / "runs.json"
+    if runs_path.exists():
+        runs = json.loads(runs_path.read_text())
+        text += ["", f"Wall time: {sum(r['wall_s'] for r in runs) / 3600:.2f} h over {len(runs)} invocation(s) ("
+                 + "; ".join(f"{r['wall_s'] / 60:.0f} min with --jobs {r['jobs']} on {r['cores']} cores, {r['finished']}"
+                             for r in runs) + ")."]
     if missing:
         text += ["", f"Not run yet: {', '.join(missing)} (rerun the command to continue)."]
     text += ["", f"Command: `{command}`"]
@@ -551,7 +578,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backbone", default=str(REPO_ROOT / "models" / "code-t5-mini"))
     parser.add_argument("--results", type=Path, default=REPO_ROOT / "benchmarks" / "results" / "java_cs_quality")
     parser.add_argument("--work-dir", type=Path, default=REPO_ROOT / "outputs" / "quality")
-    parser.add_argument("--methods", nargs="*", default=list(LEARNING_RATE_GRIDS), help="subset (default: all)")
+    parser.add_argument("--methods", nargs="*", default=list(DEFAULT_METHODS),
+                        help=f"methods to run (default: {' '.join(DEFAULT_METHODS)}; also available: "
+                             f"{' '.join(m for m in LEARNING_RATE_GRIDS if m not in DEFAULT_METHODS)})")
     parser.add_argument("--report", action="store_true", help="only render the report from finished methods")
     parser.add_argument("--no-benchmarks-md", action="store_true", help="do not update BENCHMARKS.md")
     parser.add_argument("--jobs", type=int, default=1,
@@ -588,8 +617,10 @@ def main(argv: list[str] | None = None) -> None:
         copy_path = args.results / COPY_BASELINE / "result.json"
         copy_path.parent.mkdir(exist_ok=True)
         write_json(copy_path, copy_baseline(paths["valid"]))
+        started = time.perf_counter()
         run_methods(args.methods, paths, protocol, args.backbone, args.results, args.work_dir, args.jobs,
                     args.rerun_older_graphs)
+        log_run(args.results / "runs.json", args.methods, args.jobs, time.perf_counter() - started)
     command = "python benchmarks/quality_comparison.py" + ("" if args.limit is None else f" --limit {args.limit}")
     report = render_report(args.results, paths["valid"], protocol, args.backbone, command)
     if not args.no_benchmarks_md:

@@ -91,7 +91,10 @@ class CodeTaskDataModule(pl.LightningDataModule):
         num_workers: ``DataLoader`` workers.
         seed: shuffling seed (each epoch reshuffles with ``seed + epoch``, so resumed runs see the same order).
         group_by_length: training batches of similar lengths (source + target characters), like Hugging Face's
-            ``group_by_length``: less padding, so faster steps, with the batch order still random.
+            ``group_by_length``: less padding, so faster steps, with the batch order still random. Validation and
+            test batches then go longest source first (less padding, and a per-batch generation budget such as
+            ``max_new_tokens_per_source_token`` fits each sample), so their predictions are written in that order,
+            each with its id; predict keeps the input order.
     """
 
     def __init__(
@@ -324,6 +327,8 @@ class CodeTaskDataModule(pl.LightningDataModule):
             lengths = [len(s.source) + len(s.target) for s in samples] if self.group_by_length else None
             sampler = EpochShuffleSampler(samples, self.trainer, lengths=lengths, batch_size=self.batch_size,
                                           num_replicas=world_size, rank=rank, seed=self.seed)
+        elif self.group_by_length and split in ("validation", "test"):
+            sampler = sorted(range(len(samples)), key=lambda i: -len(samples[i].source))  # type: ignore[assignment]
         return DataLoader(
             samples,  # type: ignore[arg-type]
             batch_size=self.batch_size if split == "train" else self.eval_batch_size,
