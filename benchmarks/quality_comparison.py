@@ -13,6 +13,13 @@ Protocol (``Protocol`` below; every figure of the report comes from it):
 - Final run: the chosen rate trains on all train pairs for ``final_epochs`` epochs (the same budget for every
   method), then generates for the 499 validation pairs (beam ``num_beams``); no fine-tuning and the copy baseline
   (prediction = source) are scored directly.
+- Generation budget: up to ``max_new_tokens``, and at most ``max_new_tokens_per_source_token`` (2.5) times the
+  longest source of the batch, with validation batches formed longest source first. A weak method never stops on
+  its own and used to decode all 300 tokens for every batch; a CodeXGLUE C# target is rarely over 2.5 times its
+  Java source (2 of the 499 validation pairs, 31 of the 10,295 train pairs), so the cap cuts little but run-on.
+- Methods: a plain run does :data:`DEFAULT_METHODS` (the harness's methods the comparison was specified with, the
+  MiniLM node encoder, and the copy baseline), longest first; ``--methods`` adds the frozen-encoder decoder, the
+  transducer's other injection modes and the edge ablation. Each invocation's wall time goes to ``runs.json``.
 - Graph contribution: the trained transducer is scored again with each sample's graph replaced by another
   sample's (a seeded derangement), and its fusion update is decomposed (``transducer.analysis``).
 - Significance: paired bootstrap of the transducer against each method on corpus BLEU (statistics resampled),

@@ -49,6 +49,11 @@ class GenerationSettings:
     max_new_tokens_per_source_token: float | None = None
     mixed_precision: bool = True
 
+    def __post_init__(self) -> None:
+        if self.max_new_tokens_per_source_token is not None and self.max_new_tokens_per_source_token <= 0:
+            raise ValueError("generation.max_new_tokens_per_source_token must be positive (or null for no such cap), "
+                             f"got {self.max_new_tokens_per_source_token}")
+
     def new_token_budget(self, source_tokens: int) -> int:
         """New tokens allowed for a batch whose longest source has ``source_tokens`` tokens."""
         if self.max_new_tokens_per_source_token is None:

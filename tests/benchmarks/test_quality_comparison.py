@@ -65,6 +65,9 @@ def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
     not_run = next(line for line in report.splitlines() if line.startswith("Not run yet:"))
     assert "Graph contribution" in report and "transducer_no_graph" in not_run and "transducer," not in not_run
     assert (results / "chart.png").stat().st_size > 0
+    runs = json.loads((results / "runs.json").read_text())  # each invocation's wall time, summed in the report
+    assert [r["methods"] for r in runs] == [["no_finetune", "transducer"]] and runs[0]["wall_s"] > 0
+    assert f"{runs[0]['wall_s'] / 60:.0f} min with --jobs 1" in report
 
     finished = {p: p.stat().st_mtime_ns for p in results.glob("transducer/*.json")}
     main(_args(root, "--methods", "transducer"))  # resumes: nothing of the finished method runs again

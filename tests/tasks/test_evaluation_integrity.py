@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -101,3 +103,62 @@ def test_generation_precision_follows_the_setting(tmp_path: Path, mixed_precisio
     pl.Trainer(precision="bf16-mixed", logger=False, enable_progress_bar=False, default_root_dir=str(tmp_path)).test(module, data)
     # the loss forward always runs under the trainer's autocast; generation follows the setting
     assert seen[0] is True and set(seen[1:]) == {mixed_precision}
+
+
+def _test_predictions(tmp_path: Path, generation: Any, group_by_length: bool,
+                      asked: list[int] | None = None) -> list[dict[str, Any]]:
+    """Predictions of the random tiny T5 (no fine-tuning, byte tokens, batches of one) on four sources of different
+    lengths; ``asked`` collects the ``max_new_tokens`` each batch asked of the model's ``generate``."""
+    import lightning.pytorch as pl
+
+    from tasks import AdaptationModule, CodeTaskDataModule
+    from tests.tasks.harness_utils import TASK_EXAMPLES, write_jsonl
+    from transducer.backbone import BackboneConfig
+    from transducer.methods import method_config
+
+    pl.seed_everything(0, verbose=False)
+    module = AdaptationModule(BackboneConfig(config=TINY_T5, tokenizer="byte"), method_config("no_finetune"),
+                              generation=generation)
+    model_generate = module.adapted_model.generate
+
+    def recording_generate(*args: Any, **kwargs: Any) -> Any:
+        if asked is not None:
+            asked.append(kwargs["max_new_tokens"])
+        return model_generate(*args, **kwargs)
+
+    module.adapted_model.generate = recording_generate  # type: ignore[method-assign]
+    pairs = TASK_EXAMPLES["code_summarization"][:4]
+    data = CodeTaskDataModule("code_summarization", test=str(write_jsonl(tmp_path / "t.jsonl", pairs)),
+                              eval_batch_size=1, group_by_length=group_by_length,
+                              cpg_cache_dir=str(tmp_path / "c"), extraction_workers=1)
+    run = tmp_path / f"run-{group_by_length}-{generation.max_new_tokens_per_source_token}"
+    pl.Trainer(logger=False, enable_progress_bar=False, default_root_dir=str(run)).test(module, data)
+    return read_jsonl(next(run.rglob("predictions_test.jsonl")))
+
+
+def test_generation_budget_follows_each_batch_longest_source(tmp_path: Path) -> None:
+    from tasks.module import GenerationSettings
+
+    settings = GenerationSettings(max_new_tokens=12, max_new_tokens_per_source_token=0.25)
+    assert [settings.new_token_budget(n) for n in (10, 41, 1000)] == [3, 11, 12]
+    assert GenerationSettings(max_new_tokens=100).new_token_budget(1000) == 100
+    with pytest.raises(ValueError, match="max_new_tokens_per_source_token must be positive"):
+        GenerationSettings(max_new_tokens_per_source_token=0)
+
+    asked: list[int] = []
+    records = _test_predictions(tmp_path, settings, group_by_length=True, asked=asked)
+    source_tokens = [len(r["source"].encode()) + 1 for r in records]  # bytes + </s>, one sample per batch
+    assert asked == [min(12, math.ceil(0.25 * n)) for n in source_tokens]
+    assert max(asked) == 12 and min(asked) < 12  # both the cap per source token and the overall cap took effect
+
+
+def test_length_grouped_evaluation_goes_longest_source_first_and_keeps_every_sample(tmp_path: Path) -> None:
+    from tasks.module import GenerationSettings
+
+    settings = GenerationSettings(max_new_tokens=2, num_beams=1)
+    grouped = _test_predictions(tmp_path, settings, group_by_length=True)
+    in_order = _test_predictions(tmp_path, settings, group_by_length=False)
+    assert [len(r["source"]) for r in grouped] == sorted((len(r["source"]) for r in grouped), reverse=True)
+    assert [r["id"] for r in in_order] == [f"t-{i}" for i in range(4)]
+    # the same predictions, only written in another order
+    assert {r["id"]: r["prediction"] for r in grouped} == {r["id"]: r["prediction"] for r in in_order}
