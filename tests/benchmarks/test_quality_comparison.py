@@ -94,6 +94,13 @@ def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
         main([*_args(root, "--methods", "transducer"), "--backbone", str(root / "other-backbone")])
 
 
+def test_every_method_has_a_row_in_the_report_order() -> None:
+    from benchmarks.quality_comparison import COPY_BASELINE, DEFAULT_METHODS, LEARNING_RATE_GRIDS, REPORT_ORDER
+
+    assert sorted(REPORT_ORDER) == sorted({COPY_BASELINE, *LEARNING_RATE_GRIDS})  # none left out of the report
+    assert set(DEFAULT_METHODS) < set(LEARNING_RATE_GRIDS)
+
+
 def test_the_grid_grows_past_an_edge_best_and_stops_inside() -> None:
     from benchmarks.quality_comparison import learning_rate_grid, next_rate
 
