@@ -96,7 +96,7 @@ def build_config(task: str, method: str) -> dict[str, Any]:
         "seed_everything": 42,
         "trainer": {
             "max_epochs": 1,
-            "precision": "bf16-mixed",
+            "precision": "auto",  # bf16-mixed where the device computes bf16 natively, else fp32
             "val_check_interval": 0.25,
             "default_root_dir": f"outputs/{task}/{method}",
         },

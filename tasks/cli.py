@@ -25,6 +25,8 @@ from tasks.module import AdaptationModule
 from tasks.resume import RunFolderRecord, checkpoint_run_state
 from tasks.summary import run_summary
 from tasks.task import Task, resolve_task
+from tasks.trainer import Trainer
+from transducer.precision import AUTO, resolve_precision
 
 
 def monitored_metric(task: Any) -> str:
@@ -83,10 +85,17 @@ class TransducerCLI(LightningCLI):
         )
 
     def before_instantiate_classes(self) -> None:
-        """Without a configured logger, log to CSV under ``trainer.default_root_dir`` (``<root>/run/version_N``);
+        """``trainer.precision: auto`` (the default) becomes bf16-mixed or fp32 by hardware (:mod:`transducer.precision`),
+        with the choice on one line. Without a configured logger, log to CSV under ``trainer.default_root_dir`` (``<root>/run/version_N``);
         ``fit --ckpt_path`` continues the checkpoint's own version folder (:mod:`tasks.resume`)."""
         config = self.config[self.subcommand]
         trainer = config.trainer
+        if trainer.get("precision") in (None, AUTO):  # resolved here, where the memory levers are known
+            backbone = config.get("model.backbone")
+            choice = resolve_precision(AUTO, trainer.get("accelerator"),
+                                       frozen_dtype=backbone.get("frozen_dtype") if backbone else None)
+            print(choice.describe(), file=sys.stderr)
+            trainer.precision = choice.precision
         runs = Path(trainer.default_root_dir or ".") / "run"
         _RUN_FOLDERS_BEFORE[runs] = set(runs.glob("version_*"))
         if trainer.logger in (None, True):
@@ -183,6 +192,7 @@ def main(args: list[str] | None = None) -> TransducerCLI:
         return TransducerCLI(
             AdaptationModule,
             CodeTaskDataModule,
+            trainer_class=Trainer,
             args=None if args == sys.argv[1:] else args,
             trainer_defaults={"callbacks": [RunFolderRecord(), ExportArtifacts(), PredictionsWriter()]},
             save_config_kwargs={"overwrite": True},

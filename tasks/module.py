@@ -74,6 +74,8 @@ class AdaptationModule(pl.LightningModule):
         generation: decoding settings for validation/test/predict.
         allow_other_backbone_weights: load an adapter or checkpoint onto a backbone of the same architecture but
             other weights than it was trained on (refused by default).
+        validation_generates: generate and score predictions in validation (during ``fit`` and in ``validate``);
+            ``false`` logs only the teacher-forced ``val_loss`` (much cheaper; select checkpoints on ``val_loss``).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class AdaptationModule(pl.LightningModule):
         lr_schedule: str = "constant",
         generation: GenerationSettings | None = None,
         allow_other_backbone_weights: bool = False,
+        validation_generates: bool = True,
     ) -> None:
         super().__init__()
         if lr_schedule not in ("constant", "linear"):
@@ -99,6 +102,7 @@ class AdaptationModule(pl.LightningModule):
         self.warmup_steps = warmup_steps
         self.lr_schedule = lr_schedule
         self.generation = generation or GenerationSettings()
+        self.validation_generates = validation_generates
         backbone_model, self.tokenizer = backbone.load()
         self.seq2seq = is_seq2seq(backbone_model)
         self.check_backbone_weights = not allow_other_backbone_weights
@@ -151,6 +155,8 @@ class AdaptationModule(pl.LightningModule):
 
     def _evaluation_step(self, batch: dict[str, Any], stage: str) -> None:
         self.log(f"{stage}_loss", self(batch).loss, batch_size=len(batch["ids"]), sync_dist=True)
+        if not self._generates(stage):
+            return
         predictions = self.generate(batch)
         self._records.extend(
             {"id": i, "source": s, "reference": t, "prediction": p}
@@ -189,7 +195,13 @@ class AdaptationModule(pl.LightningModule):
             self.log(f"{stage}_{name}", float(value))  # every rank holds the same gathered records
         return records, result
 
+    def _generates(self, stage: str) -> bool:
+        """Whether ``stage`` generates: always, but validation without ``validation_generates``."""
+        return stage != "val" or self.validation_generates
+
     def on_validation_epoch_end(self) -> None:
+        if not self._generates("val"):
+            return
         records, result = self._score("val")
         if self.trainer.state.fn == TrainerFn.VALIDATING:  # `transducer validate` writes what `test` writes
             self._write_outputs("validation", "validation", records, result)

@@ -106,6 +106,50 @@ def paired_bootstrap_corpus(
                              np.concatenate(differences), confidence, seed)
 
 
+def bootstrap_over_seeds(
+    statistics_a: np.ndarray,
+    statistics_b: np.ndarray,
+    corpus_score: Callable[[np.ndarray], np.ndarray],
+    num_resamples: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> SignificanceResult:
+    """Bootstrap of a corpus-level score averaged over training seeds, A minus B, covering both which examples
+    were drawn and which seeds.
+
+    A ran ``S_a`` seeds and B ``S_b`` seeds on the same N examples. Each resample draws N examples with
+    replacement (the same for A and B: paired) and, for each system on its own, as many of its seeds as it has,
+    with replacement; a system's score is the mean, over its drawn seeds, of the corpus score of the drawn examples'
+    summed statistics. With one seed each it is :func:`paired_bootstrap_corpus`.
+
+    Args:
+        statistics_a / statistics_b: ``(S, N, K)`` per-seed, per-instance sufficient statistics (rows paired).
+        corpus_score: ``(..., K)`` summed statistics -> ``(...)`` scores (e.g. ``bleu_from_statistics``).
+    """
+    a, b = np.asarray(statistics_a, dtype=np.float64), np.asarray(statistics_b, dtype=np.float64)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[1:] != b.shape[1:] or 0 in a.shape or 0 in b.shape:
+        raise ValueError(f"need two (S, N, K) statistics arrays with the same N and K, N >= 1: {a.shape}, {b.shape}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    score_a, score_b = float(corpus_score(a.sum(axis=1)).mean()), float(corpus_score(b.sum(axis=1)).mean())
+    rng = np.random.default_rng(seed)
+    n = a.shape[1]
+
+    def resampled(stats: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        scores = corpus_score(np.einsum("rn,snk->srk", counts, stats))  # (S, R): every seed on every resample
+        drawn = rng.integers(0, stats.shape[0], size=(counts.shape[0], stats.shape[0]))  # (R, S) seeds drawn
+        return scores[drawn, np.arange(counts.shape[0])[:, None]].mean(axis=1)
+
+    differences = []
+    for rows in _chunks(num_resamples, n * a.shape[2] * max(a.shape[0], b.shape[0])):
+        drawn = rng.integers(0, n, size=(rows, n))
+        counts = np.zeros((rows, n))
+        np.add.at(counts, (np.repeat(np.arange(rows), n), drawn.ravel()), 1.0)
+        differences.append(resampled(a, counts) - resampled(b, counts))
+    return _bootstrap_result("bootstrap_over_seeds", n, score_a, score_b, score_a - score_b,
+                             np.concatenate(differences), confidence, seed)
+
+
 def _bootstrap_result(
     method: str, num_instances: int, score_a: float, score_b: float, observed: float, resampled: np.ndarray,
     confidence: float, seed: int,

@@ -684,7 +684,7 @@ def main(argv: list[str] | None = None) -> None:
     rows, failures = run_bench(settings)
     report = write_outputs(rows, settings, failures, args.output_dir)
     if args.train_config is not None:
-        from tasks.compare import run_quality
+        from tasks.comparison.config_runs import run_quality
 
         quality = run_quality(settings.methods, args.train_config, args.output_dir / "quality", settings.method_options)
         report += "\n" + quality

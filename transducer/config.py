@@ -58,7 +58,16 @@ class TransducerConfig(MethodConfig):
             low-rank code they are projected from into every layer's keys and values.
         fusion_key_source: ``"nodes"`` (attend over every node) or ``"pooled"`` (over the pooled graph vector).
         attention_dim / attention_heads: width and heads of the low-rank cross-attention.
+        update_bound: ``fusion`` mode: each token's update stays below this fraction of the token embedding's norm
+            (a smooth cap), so the frozen encoder keeps seeing inputs like its pretraining's; ``None``: unbounded
+            (the transducer before v2, whose trained updates reached 2x the embeddings' norm).
+        soft_token_bound: ``soft_tokens`` mode: each soft token's norm stays below this many times the mean norm
+            of the backbone's input embeddings; ``None``: unbounded.
         dropout: dropout in message passing and on the attention weights.
+    Backbone:
+        backbone_lora_r: also train LoRA of this rank in the backbone (peft's default layers for its architecture,
+            e.g. T5's q and v; alpha 4r, dropout 0.1), together with the transducer: "the graph on top of LoRA".
+            0 (default): the backbone stays wholly frozen.
     """
 
     method_name: ClassVar[str] = "transducer"
@@ -87,7 +96,10 @@ class TransducerConfig(MethodConfig):
     fusion_key_source: str = "nodes"
     attention_dim: int = 128
     attention_heads: int = 4
+    update_bound: float | None = 0.25
+    soft_token_bound: float | None = 2.0
     dropout: float = 0.1
+    backbone_lora_r: int = 0
 
     def __post_init__(self) -> None:
         self.edge_types = tuple(self.edge_types)
@@ -110,6 +122,12 @@ class TransducerConfig(MethodConfig):
                 raise ValueError(f"TransducerConfig.{name} must be a positive integer, got {getattr(self, name)!r}")
         if not isinstance(self.num_layers, int) or self.num_layers < 0:
             raise ValueError(f"TransducerConfig.num_layers must be an integer >= 0, got {self.num_layers!r}")
+        for name in ("update_bound", "soft_token_bound"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float)) and value > 0):
+                raise ValueError(f"TransducerConfig.{name} must be positive (or null for no bound), got {value!r}")
+        if not isinstance(self.backbone_lora_r, int) or self.backbone_lora_r < 0:
+            raise ValueError(f"TransducerConfig.backbone_lora_r must be an integer >= 0, got {self.backbone_lora_r!r}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"TransducerConfig.dropout must be in [0, 1), got {self.dropout!r}")
         unknown = [t for t in self.edge_types if t not in EdgeType.__members__]
@@ -138,8 +156,9 @@ class TransducerConfig(MethodConfig):
     def small(cls, **overrides: Any) -> TransducerConfig:
         """The paper-sized preset: 8-dim bottleneck, one single-head GATv2 layer, 8-dim graph features and
         single-head 8-dim attention (about 20.5k trainable parameters on CodeT5+ 220M, under the paper's 30,728)."""
-        preset = dict(bottleneck_dim=8, num_layers=1, gnn_heads=1, graph_dim=8, attention_dim=8, attention_heads=1)
-        return cls(**{**preset, **overrides})
+        from transducer.methods import PRESETS
+
+        return cls(**{**PRESETS["transducer_small"][1], **overrides})
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TransducerConfig:

@@ -4,6 +4,10 @@ Unlike the reference implementation (one pooled graph vector repeated as every k
 the output ignores the graph), keys and values come from the graph's per-node features, a learned "sink" slot
 with a zero value lets a token take nothing from the graph, and the update is added to the token embedding through
 a zero-initialized output projection: an untrained fusion is exactly the identity and token identity is kept.
+
+The update is bounded (``update_bound``): each token's update is smoothly capped at that fraction of the token's
+own embedding norm (:func:`soft_norm_cap`), so however training goes the frozen encoder sees inputs near the ones
+it was pretrained on. Unbounded (the transducer before v2), trained updates reached twice the embeddings' norm.
 """
 
 from __future__ import annotations
@@ -15,6 +19,25 @@ from torch import nn
 from transducer.gve import GraphFeatures
 
 KEY_SOURCES = ("nodes", "pooled")
+#: norms below this count as zero in :func:`soft_norm_cap` (no division by zero; the cap is then the identity)
+_NORM_FLOOR = 1e-12
+
+
+def soft_norm_cap(vectors: torch.Tensor, cap: torch.Tensor) -> torch.Tensor:
+    """Scale each vector (last dimension) so that its norm becomes ``cap * tanh(norm / cap)``: strictly below
+    ``cap``, and the identity to first order for vectors much shorter than it (zero stays zero).
+
+    Args:
+        vectors: (..., D).
+        cap: (...) or broadcastable, positive; the bound on each vector's norm.
+
+    Returns:
+        (..., D), each row parallel to its input with norm < ``cap``.
+    """
+    norm = vectors.norm(dim=-1, keepdim=True).clamp(min=_NORM_FLOOR)
+    cap = torch.as_tensor(cap, dtype=vectors.dtype, device=vectors.device).clamp(min=_NORM_FLOOR)
+    cap = cap.unsqueeze(-1) if cap.dim() == vectors.dim() - 1 else cap
+    return vectors * (cap * torch.tanh(norm / cap) / norm)
 
 
 class AttentionFusion(nn.Module):
@@ -28,6 +51,8 @@ class AttentionFusion(nn.Module):
         dropout: dropout on the attention weights.
         key_source: ``"nodes"`` attends over every node's features; ``"pooled"`` over the one pooled graph vector
             (paper-style; with the sink slot the amount taken still depends on the token and the graph).
+        update_bound: each token's update stays below this fraction of its embedding's norm (a smooth cap,
+            :func:`soft_norm_cap`); ``None`` leaves it unbounded.
     """
 
     def __init__(
@@ -38,14 +63,18 @@ class AttentionFusion(nn.Module):
         num_heads: int = 4,
         dropout: float = 0.1,
         key_source: str = "nodes",
+        update_bound: float | None = 0.25,
     ) -> None:
         super().__init__()
+        if update_bound is not None and not update_bound > 0:
+            raise ValueError(f"update_bound must be positive (or None for no bound), got {update_bound!r}")
         if key_source not in KEY_SOURCES:
             raise ValueError(f"key_source must be one of {KEY_SOURCES}, got {key_source!r}")
         if attention_dim % num_heads:
             raise ValueError(f"num_heads ({num_heads}) must divide attention_dim ({attention_dim})")
         self.num_heads = num_heads
         self.key_source = key_source
+        self.update_bound = update_bound
         self.attention_dropout = dropout
         self.token_norm = nn.RMSNorm(hidden_size)
         self.graph_norm = nn.RMSNorm(graph_dim)
@@ -66,7 +95,8 @@ class AttentionFusion(nn.Module):
             graph: per-node features (B, N_max, G) with node mask (B, N_max), and pooled (B, G) features.
 
         Returns:
-            (B, L, H) ``tokens + output(attention)`` at fused positions, ``tokens`` elsewhere.
+            (B, L, H) ``tokens + update`` at fused positions, ``tokens`` elsewhere; ``update`` is
+            ``output(attention)``, capped at ``update_bound`` times the token's norm when bounded.
         """
         batch_size, length, _ = tokens.shape
         if self.key_source == "nodes":
@@ -79,7 +109,10 @@ class AttentionFusion(nn.Module):
             queries, self.graph_norm(features.to(dtype)), feature_mask, self.key, self.value, self.sink_key,
             self.num_heads, self.attention_dropout if self.training else 0.0,
         )
-        update = self.output(attended).to(tokens.dtype)
+        update = self.output(attended)
+        if self.update_bound is not None:
+            update = soft_norm_cap(update, self.update_bound * tokens.to(update.dtype).norm(dim=-1))
+        update = update.to(tokens.dtype)
         return torch.where(token_mask.unsqueeze(-1), tokens + update, tokens)
 
 

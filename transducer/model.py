@@ -35,6 +35,21 @@ from transducer.soft_tokens import GraphSoftTokens
 from transducer.vectorizer import NodeVectorizer, resolve_encoder
 
 GraphInput = Batch | Data | Sequence[Data] | None
+#: name prefix of the backbone's trained weights (LoRA, ``backbone_lora_r``) in the adapter's state dict
+BACKBONE_PREFIX = "backbone."
+
+
+def add_backbone_lora(backbone: nn.Module, rank: int) -> None:
+    """Inject trainable LoRA (rank ``rank``, alpha 4 * rank, dropout 0.1) into peft's default layers of the frozen
+    ``backbone``'s architecture (T5: q, v; GPT-2: c_attn), in place."""
+    from peft import LoraConfig, inject_adapter_in_model
+    from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as DEFAULT_TARGETS
+
+    targets = DEFAULT_TARGETS.get(backbone.config.model_type)
+    if targets is None:
+        raise ValueError(f"backbone_lora_r: peft has no default LoRA layers for model type "
+                         f"{backbone.config.model_type!r}; use a T5/GPT-2/Llama-style backbone or backbone_lora_r 0")
+    inject_adapter_in_model(LoraConfig(r=rank, lora_alpha=4 * rank, lora_dropout=0.1, target_modules=targets), backbone)
 
 
 class Transducer(nn.Module):
@@ -87,7 +102,8 @@ class Transducer(nn.Module):
         elif config.injection == "soft_tokens":
             scale = float(token_embedding.weight.detach().float().norm(dim=1).mean())
             self.soft_tokens = GraphSoftTokens(hidden_size, config.graph_dim, config.num_soft_tokens,
-                                               config.attention_dim, config.attention_heads, config.dropout, scale)
+                                               config.attention_dim, config.attention_heads, config.dropout, scale,
+                                               config.soft_token_bound)
         else:
             self.fusion = AttentionFusion(
                 hidden_size=hidden_size,
@@ -96,6 +112,7 @@ class Transducer(nn.Module):
                 num_heads=config.attention_heads,
                 dropout=config.dropout,
                 key_source=config.fusion_key_source,
+                update_bound=config.update_bound,
             )
 
     def graph_features(self, graph: Batch | None, num_graphs: int, dtype: torch.dtype, device: torch.device) -> GraphFeatures:
@@ -152,6 +169,8 @@ class TransducerModel(AdaptedModel):
         embedding = backbone.get_input_embeddings()
         kv_layout = KVLayout.of(backbone.config) if config.injection == "prefix" else None
         self.transducer = Transducer(config, embedding, kv_layout).to(embedding.weight.device)
+        if config.backbone_lora_r:
+            add_backbone_lora(self.backbone, config.backbone_lora_r)
         if config.node_encoder == BACKBONE_NODE_ENCODER:
             self.graph_tokenizer = tokenizer
         else:
@@ -287,7 +306,33 @@ class TransducerModel(AdaptedModel):
     def save_pretrained(self, directory: str | Path) -> None:
         """Write the Transducer weights (``adapter_model.safetensors``) and ``adapter_config.json`` (this config,
         the backbone's name and fingerprint)."""
-        save_adapter(directory, self.config, self.backbone, self.transducer.trainable_state_dict())
+        save_adapter(directory, self.config, self.backbone, self.adapter_state_dict())
+
+    def adapter_state_dict(self) -> dict[str, torch.Tensor]:
+        """The trained weights: the Transducer's (named as in ``transducer.trainable_state_dict()``) and, with
+        ``backbone_lora_r``, the backbone's LoRA weights (``backbone.<name>``)."""
+        state = dict(self.transducer.trainable_state_dict())
+        state.update({f"{BACKBONE_PREFIX}{name}": p for name, p in self.backbone.named_parameters() if p.requires_grad})
+        return state
+
+    def load_adapter_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Load what :meth:`adapter_state_dict` returned; refuses weights whose names or shapes differ."""
+        expected = self.adapter_state_dict()
+        missing, unexpected = sorted(expected.keys() - state.keys()), sorted(state.keys() - expected.keys())
+        if missing or unexpected:
+            raise ValueError(f"adapter weights do not match method {self.config.method_name!r} with this config: "
+                             f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+        reshaped = [f"{name} {tuple(state[name].shape)} (now {tuple(tensor.shape)})"
+                    for name, tensor in expected.items() if state[name].shape != tensor.shape]
+        if reshaped:
+            raise ValueError(
+                f"adapter weights have other shapes than their config builds: {', '.join(reshaped)}; an adapter saved "
+                "by an older transducer-tuning (before the GNN's edge types grew to CFG labels, CALL and ARGUMENT "
+                "edges) cannot be loaded: retrain it"
+            )
+        backbone = {k[len(BACKBONE_PREFIX):]: v for k, v in state.items() if k.startswith(BACKBONE_PREFIX)}
+        self.transducer.load_state_dict({k: v for k, v in state.items() if not k.startswith(BACKBONE_PREFIX)}, strict=False)
+        self.backbone.load_state_dict(backbone, strict=False)
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, backbone: nn.Module, tokenizer: Any, check_weights: bool = True) -> TransducerModel:
@@ -297,21 +342,10 @@ class TransducerModel(AdaptedModel):
         if meta["method"] != TransducerConfig.method_name:
             raise ValueError(f"{directory} holds a {meta['method']!r} adapter, not a {TransducerConfig.method_name!r} one")
         model = TransducerConfig.from_dict(meta["config"]).build(backbone, tokenizer)
-        expected = set(model.transducer.trainable_state_dict())
-        missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
-        if missing or unexpected:
-            raise ValueError(
-                f"adapter weights in {directory} do not match the config: missing {missing}, unexpected {unexpected}"
-            )
-        reshaped = [f"{name} {tuple(state[name].shape)} (now {tuple(tensor.shape)})"
-                    for name, tensor in model.transducer.trainable_state_dict().items() if state[name].shape != tensor.shape]
-        if reshaped:
-            raise ValueError(
-                f"adapter weights in {directory} have other shapes than their config builds: {', '.join(reshaped)}; "
-                "an adapter saved by an older transducer-tuning (before the GNN's edge types grew to CFG labels, CALL "
-                "and ARGUMENT edges) cannot be loaded: retrain it"
-            )
-        model.transducer.load_state_dict(state, strict=False)
+        try:
+            model.load_adapter_state_dict(state)
+        except ValueError as error:
+            raise ValueError(f"{directory}: {error}") from None
         return model
 
     def print_trainable_parameters(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from transducer.fusion import GraphQueries
+from transducer.fusion import GraphQueries, soft_norm_cap
 from transducer.gve import GraphFeatures
 
 
@@ -25,15 +25,24 @@ class GraphSoftTokens(GraphQueries):
         dropout: attention dropout.
         embedding_scale: typical norm of one backbone input embedding; the soft tokens start at that scale
             (``output`` is initialised so), so that the frozen model sees inputs of a familiar size.
+        norm_bound: each soft token's norm stays below this many times ``embedding_scale`` (a smooth cap,
+            :func:`~transducer.fusion.soft_norm_cap`), however training goes; ``None`` leaves it unbounded.
     """
 
     def __init__(self, hidden_size: int, graph_dim: int, num_tokens: int = 8, attention_dim: int = 128,
-                 num_heads: int = 4, dropout: float = 0.1, embedding_scale: float = 1.0) -> None:
+                 num_heads: int = 4, dropout: float = 0.1, embedding_scale: float = 1.0,
+                 norm_bound: float | None = 2.0) -> None:
         super().__init__(graph_dim, num_tokens, attention_dim, num_heads, dropout)
+        if norm_bound is not None and not norm_bound > 0:
+            raise ValueError(f"norm_bound must be positive (or None for no bound), got {norm_bound!r}")
+        self.max_norm = None if norm_bound is None else norm_bound * embedding_scale
         self.output = nn.Linear(attention_dim, hidden_size)
         with torch.no_grad():
             self.output.weight.mul_(embedding_scale / max(float(self.output.weight.norm(dim=1).mean()), 1e-6))
 
     def forward(self, graph: GraphFeatures) -> torch.Tensor:
-        """(B, K, H) soft tokens, one set per graph."""
-        return self.output(self.attend(graph))
+        """(B, K, H) soft tokens, one set per graph (each of norm below ``norm_bound * embedding_scale``)."""
+        tokens = self.output(self.attend(graph))
+        if self.max_norm is None:
+            return tokens
+        return soft_norm_cap(tokens, torch.tensor(self.max_norm))

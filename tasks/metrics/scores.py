@@ -9,6 +9,13 @@ Every score is on a 0-100 scale. Metrics:
 - ``sacrebleu``: sacreBLEU corpus BLEU (default 13a tokenisation, exp smoothing); per instance,
   ``sentence_bleu`` with effective order. The corpus score is not the mean of the instance scores.
 - ``exact_match``: prediction equals reference after collapsing whitespace runs (case-sensitive); 100 or 0.
+- ``chrf``: sacreBLEU chrF (character 6-grams, beta 2): recall-weighted and without a brevity penalty, so it
+  punishes a run-on output far less than BLEU does, and a truncated one more.
+- ``length_ratio``: total whitespace tokens of the predictions over those of the references (1.0: as long as
+  the references; a model that never stops writes > 1). Per instance, the same ratio of one pair.
+- ``repetition``: percentage of predictions that repeat themselves: some token 4-gram occurs at least 3 times
+  and more often than in the reference (code repeats some 4-grams legitimately; a loop that will not stop
+  repeats them beyond the reference).
 - ``codebleu``: CodeBLEU (Ren et al., 2020) from the ``codebleu`` package, which needs ``language``; the corpus
   result also lists its four components. Per instance it is one ``calc_codebleu`` call per pair (about
   1 ms each for method-sized code: 0.5 s for CodeXGLUE's 499 Java-C# validation pairs). The package counts the data-flow component as 1 when the reference
@@ -137,6 +144,46 @@ def _sacrebleu(predictions: list[str], references: list[str], language: str | No
     return _Scores({"sacrebleu": score}, instances, {"sacrebleu_signature": str(corpus_bleu.get_signature())})
 
 
+def _chrf(predictions: list[str], references: list[str], language: str | None, per_instance: bool) -> _Scores:
+    from sacrebleu.metrics import CHRF
+
+    chrf = CHRF()
+    instances = [chrf.sentence_score(p, [r]).score for p, r in zip(predictions, references)] if per_instance else None
+    return _Scores({"chrf": chrf.corpus_score(predictions, [references]).score}, instances,
+                   {"chrf_signature": str(chrf.get_signature())})
+
+
+def _length_ratio(predictions: list[str], references: list[str], language: str | None, per_instance: bool) -> _Scores:
+    lengths = [(len(p.split()), len(r.split())) for p, r in zip(predictions, references)]
+    total = sum(r for _, r in lengths)
+    instances = [p / r if r else float(p > 0) for p, r in lengths] if per_instance else None
+    return _Scores({"length_ratio": sum(p for p, _ in lengths) / total if total else 0.0}, instances)
+
+
+#: n-gram order and count from which :func:`repeats_itself` calls an output repetitive
+REPETITION_ORDER, REPETITION_COUNT = 4, 3
+
+
+def repeats_itself(prediction: str, reference: str) -> bool:
+    """Whether some token 4-gram of ``prediction`` occurs at least 3 times, and more often than in ``reference``."""
+    from collections import Counter
+
+    def grams(text: str) -> Counter[tuple[str, ...]]:
+        tokens = text.split()
+        return Counter(tuple(tokens[i : i + REPETITION_ORDER]) for i in range(len(tokens) - REPETITION_ORDER + 1))
+
+    ours = grams(prediction)
+    if not ours or max(ours.values()) < REPETITION_COUNT:
+        return False
+    theirs = grams(reference)
+    return any(count >= REPETITION_COUNT and count > theirs[gram] for gram, count in ours.items())
+
+
+def _repetition(predictions: list[str], references: list[str], language: str | None, per_instance: bool) -> _Scores:
+    scores = [100.0 if repeats_itself(p, r) else 0.0 for p, r in zip(predictions, references)]
+    return _Scores({"repetition": sum(scores) / len(scores)}, scores)
+
+
 def _exact_match(predictions: list[str], references: list[str], language: str | None, per_instance: bool) -> _Scores:
     scores = [100.0 if p.split() == r.split() else 0.0 for p, r in zip(predictions, references)]
     return _Scores({"exact_match": sum(scores) / len(scores)}, scores)
@@ -181,4 +228,7 @@ METRICS: dict[str, Callable[[list[str], list[str], str | None, bool], _Scores]] 
     "sacrebleu": _sacrebleu,
     "exact_match": _exact_match,
     "codebleu": _codebleu,
+    "chrf": _chrf,
+    "length_ratio": _length_ratio,
+    "repetition": _repetition,
 }

@@ -9,6 +9,7 @@ from tasks.metrics import (
     codebleu_language,
     compute_metrics,
     read_instance_scores,
+    repeats_itself,
     smoothed_sentence_bleu,
     write_predictions,
 )
@@ -137,7 +138,7 @@ def test_compute_metrics_input_errors():
         compute_metrics(["a", "b"], ["a"], ["bleu"])
     with pytest.raises(ValueError, match="no metrics requested"):
         compute_metrics(["a"], ["a"], [])
-    assert set(METRICS) == {"bleu", "corpus_bleu", "sacrebleu", "exact_match", "codebleu"}
+    assert set(METRICS) == {"bleu", "corpus_bleu", "sacrebleu", "exact_match", "codebleu", "chrf", "length_ratio", "repetition"}
 
 
 def test_per_instance_can_be_skipped():
@@ -208,3 +209,29 @@ def test_corpus_bleu_metric_corpus_is_not_mean_of_instances():
     assert instances[0] == pytest.approx(100 * 0.2**0.25)
     assert result.corpus["corpus_bleu"] == pytest.approx(49.54395338241775)
     assert result.corpus["corpus_bleu"] != pytest.approx(sum(instances) / 2)
+
+
+def test_length_ratio_counts_whitespace_tokens_over_the_references() -> None:
+    result = compute_metrics(["a b c d", "x"], ["a b", "x y"], ("length_ratio",))
+    assert result.corpus["length_ratio"] == pytest.approx(5 / 4)
+    assert [i["length_ratio"] for i in result.per_instance] == [2.0, 0.5]
+
+
+def test_repetition_flags_loops_beyond_the_reference_only() -> None:
+    loop = "return x ; } " * 3
+    assert repeats_itself(loop, "return x ; }")
+    assert not repeats_itself(loop, loop)  # the reference repeats it as often: legitimate code
+    assert not repeats_itself("return x ; } return x ; }", "y")  # twice is not a loop
+    result = compute_metrics([loop, "int a = 1 ;"], ["return x ; }", "int a = 1 ;"], ("repetition",))
+    assert result.corpus["repetition"] == 50.0
+
+
+def test_chrf_is_sacrebleu_chrf_and_forgives_run_on_more_than_bleu() -> None:
+    from sacrebleu.metrics import CHRF
+
+    reference = "public int Add ( int a , int b ) { return a + b ; }"
+    run_on = reference + " return a + b ; }" * 6
+    result = compute_metrics([run_on], [reference], ("chrf", "corpus_bleu"))
+    assert result.corpus["chrf"] == pytest.approx(CHRF().corpus_score([run_on], [[reference]]).score)
+    exact = compute_metrics([reference], [reference], ("chrf", "corpus_bleu")).corpus
+    assert exact["chrf"] - result.corpus["chrf"] < exact["corpus_bleu"] - result.corpus["corpus_bleu"]

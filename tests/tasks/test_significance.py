@@ -132,3 +132,42 @@ def test_holm_bonferroni_hand_computed():
     # sorted 0.01, 0.03, 0.04, 0.5 times 4, 3, 2, 1 -> 0.04, 0.09, 0.08 -> monotone 0.09, 0.5
     assert adjusted == pytest.approx({"a": 0.04, "c": 0.09, "b": 0.09, "d": 0.5})
     assert holm_bonferroni({"x": 0.9, "y": 0.8}) == pytest.approx({"y": 1.0, "x": 1.0})
+
+
+def test_bootstrap_over_seeds_with_one_seed_is_the_paired_corpus_bootstrap() -> None:
+    from tasks.metrics.corpus_bleu import bleu_from_statistics, bleu_statistics
+    from tasks.significance import bootstrap_over_seeds, paired_bootstrap_corpus
+
+    references = [f"int f{i} ( ) {{ return {i} ; }}" for i in range(40)]
+    ours = np.stack([bleu_statistics(r if i % 3 else r + " x", r) for i, r in enumerate(references)])
+    theirs = np.stack([bleu_statistics(r.replace("return", "ret"), r) for r in references])
+    one_seed = bootstrap_over_seeds(ours[None], theirs[None], bleu_from_statistics, num_resamples=500, seed=3)
+    paired = paired_bootstrap_corpus(ours, theirs, bleu_from_statistics, num_resamples=500, seed=3)
+    assert one_seed.mean_difference == pytest.approx(paired.mean_difference)
+    assert one_seed.p_value <= 0.01 and paired.p_value <= 0.01
+    assert one_seed.ci_low == pytest.approx(paired.ci_low, abs=1.0) and one_seed.ci_high == pytest.approx(paired.ci_high, abs=1.0)
+
+
+def test_bootstrap_over_seeds_widens_with_seed_variance() -> None:
+    """Two systems equal on average but whose seeds disagree: the interval must cover the seed spread, so it is
+    wider than with identical seeds, and the difference is not significant."""
+    from tasks.significance import bootstrap_over_seeds
+
+    def mean_score(summed: np.ndarray) -> np.ndarray:  # statistics (correct, total) -> accuracy
+        return 100 * summed[..., 0] / summed[..., 1]
+
+    rng = np.random.default_rng(0)
+    correct = rng.random((1, 300)) < 0.5
+    stable = np.stack([np.stack([correct[0], np.ones(300)], axis=-1)] * 3).astype(float)  # (3, 300, 2)
+    noisy = stable.copy()
+    for s, shift in enumerate((-40, 0, 40)):  # seed s gets |shift| more (or fewer) examples right
+        flips = np.flatnonzero(noisy[s, :, 0] == (0 if shift > 0 else 1))[: abs(shift)]
+        noisy[s, flips, 0] = 1 - noisy[s, flips, 0]
+    steady = stable.copy()  # differs from `stable` on more examples (80) than any noisy seed (40), in every seed alike
+    steady[:, np.flatnonzero(correct[0])[:40], 0] = 0
+    steady[:, np.flatnonzero(~correct[0])[:40], 0] = 1
+    calm = bootstrap_over_seeds(steady, stable, mean_score, num_resamples=1000)
+    spread = bootstrap_over_seeds(noisy, stable, mean_score, num_resamples=1000)
+    assert calm.mean_difference == pytest.approx(0, abs=1e-9) and spread.mean_difference == pytest.approx(0, abs=1e-9)
+    assert spread.ci_high - spread.ci_low > 2 * (calm.ci_high - calm.ci_low) > 0
+    assert spread.p_value > 0.3

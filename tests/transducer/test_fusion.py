@@ -88,3 +88,40 @@ def test_validation():
         AttentionFusion(HIDDEN, GRAPH_DIM, key_source="tokens")
     with pytest.raises(ValueError, match="must divide attention_dim"):
         AttentionFusion(HIDDEN, GRAPH_DIM, attention_dim=8, num_heads=3)
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("weight_scale", [1.0, 1e3, 1e6])
+def test_update_stays_within_its_bound_for_any_input(seed: int, weight_scale: float) -> None:
+    """However large the trained weights and whatever the tokens and graph, each token's update stays below
+    ``update_bound`` times its embedding's norm."""
+    torch.manual_seed(seed)
+    fusion = AttentionFusion(HIDDEN, GRAPH_DIM, attention_dim=8, num_heads=2, dropout=0.0, update_bound=0.25).eval()
+    with torch.no_grad():
+        for parameter in fusion.parameters():
+            parameter.normal_().mul_(weight_scale)
+    tokens = torch.randn(2, 5, HIDDEN) * torch.logspace(-3, 3, 5).view(1, 5, 1)  # tiny to huge embeddings
+    mask = torch.ones(2, 5, dtype=torch.bool)
+    update = fusion(tokens, mask, _graph(seed)) - tokens
+    ratio = update.norm(dim=-1) / tokens.norm(dim=-1)
+    assert ratio.max() <= 0.25 * (1 + 1e-5)
+    assert torch.isfinite(update).all()
+
+
+def test_bound_is_the_identity_for_small_updates_and_unbounded_is_available() -> None:
+    fusion = _fusion()
+    fusion.update_bound = None
+    tokens, mask = _tokens()
+    raw = fusion(tokens, mask, _graph()) - tokens
+    with torch.no_grad():
+        fusion.output.weight.mul_(1e-4)  # updates far below 0.25 x the token norm
+    small = fusion(tokens, mask, _graph()) - tokens
+    fusion.update_bound = 0.25
+    capped_small = fusion(tokens, mask, _graph()) - tokens
+    torch.testing.assert_close(capped_small, small, rtol=1e-3, atol=1e-9)
+    assert (raw.norm(dim=-1)[mask] / tokens.norm(dim=-1)[mask]).max() > 0.25  # unbounded: exceeds what the cap allows
+
+
+def test_non_positive_bound_is_refused() -> None:
+    with pytest.raises(ValueError, match="update_bound must be positive"):
+        AttentionFusion(HIDDEN, GRAPH_DIM, update_bound=0.0)

@@ -259,3 +259,37 @@ def test_soft_tokens_mode_prepends_graph_tokens_that_carry_the_graph(tiny_backbo
     assert all(torch.equal(p, before[n]) for n, p in model.backbone.named_parameters())
     generated = model.generate(**_generation_batch(model), graph=_graphs(model), max_new_tokens=2, do_sample=False)
     assert generated.shape == ((2, 3) if model.is_seq2seq else (2, 2))
+
+
+def test_soft_tokens_stay_within_their_bound(tiny_backbone):
+    model = _build(*tiny_backbone, injection="soft_tokens", num_soft_tokens=3, soft_token_bound=2.0)
+    _randomize(model)
+    with torch.no_grad():
+        model.transducer.soft_tokens.output.weight.mul_(1e4)  # training gone wild
+    batch = _training_batch(model)
+    embeds = model.fuse(batch["input_ids"], batch["attention_mask"].bool(), _graphs(model, (0, 1)))
+    mean_norm = model.backbone.get_input_embeddings().weight.norm(dim=1).mean()
+    assert embeds[:, :3].norm(dim=-1).max() <= 2.0 * mean_norm * (1 + 1e-5)
+
+
+def test_graph_on_top_of_lora_trains_both_and_round_trips(tiny_backbone, tmp_path):
+    """backbone_lora_r: LoRA in the backbone's attention trains with the transducer; both are saved and loaded."""
+    backbone, tokenizer = tiny_backbone
+    model = _build(copy.deepcopy(backbone), tokenizer, backbone_lora_r=2)
+    lora = {n for n, p in model.backbone.named_parameters() if p.requires_grad}
+    assert lora and all("lora_" in n for n in lora)
+    model.train()
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    frozen = {n: p.detach().clone() for n, p in model.backbone.named_parameters() if not p.requires_grad}
+    for _ in range(2):
+        optimizer.zero_grad()
+        model(**_training_batch(model), graph=_graphs(model)).loss.backward()
+        optimizer.step()
+    assert all(torch.equal(p, frozen[n]) for n, p in model.backbone.named_parameters() if not p.requires_grad)
+    model.save_pretrained(tmp_path)
+    saved = load_file(str(tmp_path / ADAPTER_WEIGHTS_NAME))
+    assert {n for n in saved if n.startswith("backbone.")} == {f"backbone.{n}" for n in lora}
+    loaded = TransducerModel.from_pretrained(tmp_path, copy.deepcopy(backbone), tokenizer).eval()
+    model.eval()
+    batch, graphs = _training_batch(model), _graphs(model)
+    assert torch.equal(loaded(**batch, graph=graphs).logits, model(**batch, graph=graphs).logits)

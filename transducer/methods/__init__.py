@@ -1,7 +1,9 @@
 """Every adaptation method behind one interface, selectable by name or by config class.
 
 ``METHODS`` maps a method name to its :class:`~transducer.methods.base.MethodConfig` subclass; YAML configs select
-one with ``class_path: transducer.methods.LoraMethodConfig`` (etc.) and ``init_args``.
+one with ``class_path: transducer.methods.LoraMethodConfig`` (etc.) and ``init_args``. ``PRESETS`` names a method
+with fixed options (``transducer_small`` is ``transducer`` at the paper's size, ``lora_transducer`` the transducer
+on top of LoRA, ...); :func:`method_config` accepts both kinds of name, and :func:`register_preset` adds one.
 
 The Transducer entries (``TransducerConfig``, ``TransducerNoGraphConfig`` and their ``METHODS`` keys) are imported
 on first use: :mod:`transducer.config` itself imports :mod:`transducer.methods.base`, so importing it here eagerly
@@ -75,11 +77,47 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: preset name -> (registered method, its fixed options); a preset's adapter saves as its method with those options.
+#: (Written out rather than registered at import: checking them needs the transducer's config, whose import needs
+#: this package.)
+PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
+    # the paper's size (TransducerConfig.small)
+    "transducer_small": ("transducer", dict(bottleneck_dim=8, num_layers=1, gnn_heads=1, graph_dim=8, attention_dim=8,
+                                            attention_heads=1)),
+    "transducer_minilm": ("transducer", {"node_encoder": "sentence-transformers/all-MiniLM-L6-v2"}),
+    # the edges of the graph extractor's version 2: no CFG labels, no CALL/ARGUMENT edges (an ablation)
+    "transducer_v2_edges": ("transducer", {"edge_types": ("AST", "CFG", "DDG", "CDG"), "cfg_labels": False}),
+    # the fusion before v2, its update unbounded (an ablation of the bound)
+    "transducer_unbounded": ("transducer", {"update_bound": None}),
+    # the graph on top of LoRA (r = 8 in the backbone's default LoRA layers), and its graph-free twin
+    "lora_transducer": ("transducer", {"backbone_lora_r": 8}),
+    "lora_transducer_no_graph": ("transducer_no_graph", {"backbone_lora_r": 8}),
+}
+
+
+def register_preset(name: str, method: str, **options: Any) -> None:
+    """Name ``method`` with ``options`` as a preset, selectable wherever a method name is."""
+    if name in PRESETS or name in _methods():
+        raise ValueError(f"method name {name!r} is already taken")
+    if method not in _methods():
+        raise ValueError(f"preset {name!r}: unknown method {method!r}; available: {', '.join(_methods())}")
+    method_config(method, **options)  # fails now, with the option's name, rather than when first used
+    PRESETS[name] = (method, options)
+
+
+def method_names() -> list[str]:
+    """Every name :func:`method_config` accepts: the registered methods, then the presets."""
+    return [*_methods(), *PRESETS]
+
+
 def method_config(name: str, **options: Any) -> MethodConfig:
-    """The config of method ``name`` with ``options`` as its hyperparameters."""
+    """The config of method or preset ``name`` with ``options`` as (further) hyperparameters."""
+    if name in PRESETS:
+        method, fixed = PRESETS[name]
+        return method_config(method, **{**fixed, **options})
     methods = _methods()
     if name not in methods:
-        raise ValueError(f"unknown adaptation method {name!r}; available: {', '.join(methods)}")
+        raise ValueError(f"unknown adaptation method {name!r}; available: {', '.join(method_names())}")
     return methods[name](**options)
 
 
@@ -96,17 +134,13 @@ def load_adapted_model(directory: str | Path, backbone: nn.Module, tokenizer: An
     """
     meta, state_dict = read_adapter(directory, backbone, check_weights)
     model = method_config(meta["method"], **meta["config"]).build(backbone, tokenizer)
-    if hasattr(model, "load_adapter_state_dict"):
-        model.load_adapter_state_dict(state_dict)
-    else:  # TransducerModel keeps its weights on `.transducer`
-        from transducer.methods.transducer_variants import load_transducer_state
-
-        load_transducer_state(model, state_dict)
+    model.load_adapter_state_dict(state_dict)
     return model
 
 
 __all__ = [
     "METHODS",
+    "PRESETS",
     "AdaptedModel",
     "BackboneMismatchError",
     "FrozenDecoderConfig",
@@ -128,4 +162,6 @@ __all__ = [
     "build_method",
     "load_adapted_model",
     "method_config",
+    "method_names",
+    "register_preset",
 ]

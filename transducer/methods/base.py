@@ -93,6 +93,11 @@ class AdaptedModel(nn.Module, ABC):
     def save_pretrained(self, directory: str | Path) -> None:
         """Write only the trained weights (safetensors) and the method's config to ``directory``."""
 
+    @abstractmethod
+    def load_adapter_state_dict(self, state_dict: dict[str, torch.Tensor]) -> None:
+        """Load the trained weights :meth:`save_pretrained` wrote (refusing other names or shapes): the mirror of
+        saving, used by ``load_adapted_model``."""
+
     def trainable_parameters(self) -> tuple[int, int]:
         """``(trainable, total)`` parameter counts."""
         trainable = sum(p.numel() for p in self.parameters() if p.requires_grad)

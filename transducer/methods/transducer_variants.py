@@ -1,4 +1,4 @@
-"""The Transducer in the method registry: its no-graph ablation and loading its saved weights.
+"""The Transducer's variants in the method registry: its no-graph ablation and its other injection modes.
 
 ``TransducerConfig``/``TransducerModel`` live in :mod:`transducer.config`/:mod:`transducer.model`; this module
 adds what the registry needs on top of them.
@@ -9,10 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import torch
-
 from transducer.config import TransducerConfig
-from transducer.model import TransducerModel
 
 
 @dataclass
@@ -63,15 +60,3 @@ class TransducerPrefixConfig(TransducerConfig):
             raise ValueError(f"transducer_prefix injects key/value prefixes; got injection={self.injection!r}: use "
                              "method 'transducer' for the fusion mode")
         super().__post_init__()
-
-
-def load_transducer_state(model: TransducerModel, state_dict: dict[str, torch.Tensor]) -> None:
-    """Load what ``TransducerModel.save_pretrained`` wrote (the Transducer's trainable weights) into ``model``."""
-    expected = model.transducer.trainable_state_dict().keys()
-    missing, unexpected = sorted(expected - state_dict.keys()), sorted(state_dict.keys() - expected)
-    if missing or unexpected:
-        raise ValueError(
-            f"adapter weights do not match method {model.config.method_name!r}: missing {missing[:5]}, "
-            f"unexpected {unexpected[:5]}"
-        )
-    model.transducer.load_state_dict(state_dict, strict=False)

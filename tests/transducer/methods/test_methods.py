@@ -13,11 +13,13 @@ from tests.transducer.methods.tiny import TINY_CONFIGS, generation_batch, traini
 from transducer.backbone import load_backbone, weights_fingerprint
 from transducer.methods import (
     METHODS,
+    PRESETS,
     BackboneMismatchError,
     LayerFreezingConfig,
     build_method,
     load_adapted_model,
     method_config,
+    register_preset,
 )
 from transducer.methods.base import ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME
 
@@ -290,3 +292,33 @@ def test_generation_uses_what_training_trains(fresh, method: str, family: str) -
             logits = model(**batch).logits[:, -1]
             first = model.generate(**batch, max_new_tokens=1, do_sample=False)[:, 0]
     assert torch.equal(first, logits.argmax(-1))
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_preset_is_its_method_with_its_options(preset: str) -> None:
+    method, options = PRESETS[preset]
+    config = method_config(preset)
+    assert type(config) is METHODS[method]
+    assert all(getattr(config, name) == value for name, value in options.items())
+    assert method_config(preset, dropout=0.0).dropout == 0.0  # further options still apply
+
+
+def test_a_preset_round_trips_through_save_and_load(fresh, tmp_path) -> None:
+    backbone, tokenizer = fresh("t5")
+    torch.manual_seed(0)
+    model = method_config("lora_transducer", **OPTIONS["transducer"]).build(backbone, tokenizer)
+    train_steps(model)
+    model.save_pretrained(tmp_path)
+    reloaded = load_adapted_model(tmp_path, fresh("t5")[0], tokenizer).eval()
+    assert reloaded.config.backbone_lora_r == 8
+    batch = with_graphs(model, training_batch("t5"))
+    with torch.no_grad():
+        torch.testing.assert_close(reloaded(**batch).logits, model.eval()(**batch).logits, rtol=0, atol=0)
+
+
+def test_register_preset_refuses_taken_names_and_bad_options() -> None:
+    with pytest.raises(ValueError, match="already taken"):
+        register_preset("lora", "ia3")
+    with pytest.raises(TypeError, match="no_such_option"):
+        register_preset("lora_bad", "lora", no_such_option=1)
+    assert "lora_bad" not in PRESETS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tasks.compare import run_quality
+from tasks.comparison.config_runs import run_quality
 from tests.tasks.harness_utils import make_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Quality columns of ``transducer bench``: train and test every method with the same harness config, then test
+"""Quality columns of ``transducer bench --quality``: train and test every method with the same harness config, then test
 whether the transducer differs from each baseline (paired, on per-instance scores).
 
 Each method runs ``transducer fit --config CONFIG --model.method <its config class>`` in its own process (same
@@ -32,23 +32,24 @@ class QualityRow:
     error: str | None = None
 
 
-def method_class_path(method: str) -> str:
-    """``module.ClassName`` of a registered method's config class, for ``--model.method``."""
-    from transducer.methods import METHODS
+def method_spec(method: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``{"class_path", "init_args"}`` of a registered method or preset, for ``--model.method``."""
+    from transducer.methods import METHODS, PRESETS, method_names
 
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; available: {', '.join(sorted(METHODS))}")
-    config_class = METHODS[method]
-    return f"{config_class.__module__}.{config_class.__name__}"
+    base, fixed = PRESETS.get(method, (method, {}))
+    if base not in METHODS:
+        raise ValueError(f"unknown method {method!r}; available: {', '.join(method_names())}")
+    config_class = METHODS[base]
+    return {"class_path": f"{config_class.__module__}.{config_class.__name__}", "init_args": {**fixed, **(options or {})}}
 
 
 def train_and_test(method: str, config: Path, output_dir: Path, options: dict[str, Any] | None = None) -> QualityRow:
     """Fit ``method`` with the harness config ``config`` (test after fit) and read its test outputs."""
     run_root = output_dir / method
-    method_spec = json.dumps({"class_path": method_class_path(method), "init_args": options or {}})
+    method_json = json.dumps(method_spec(method, options))
     command = [
         sys.executable, "-m", "transducer.cli", "fit", "--config", str(config),
-        "--model.method", method_spec,
+        "--model.method", method_json,
         "--trainer.default_root_dir", str(run_root),
         "--trainer.logger", "null",
         "--test_after_fit", "true",

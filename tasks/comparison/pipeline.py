@@ -1,0 +1,139 @@
+"""Run the comparison: per method, the learning-rate grid (one seed) and then every seed at the chosen rate.
+
+Every finished grid point and seed is a JSON file under the results folder, written atomically and last, so a run
+killed at any moment resumes where it stopped when started again:
+
+    <results>/<method>/grid_lr<rate>.json          one grid point (dev loss)
+    <results>/<method>/selection.json              the grid and the chosen rate
+    <results>/<method>/seed<k>/result.json         metrics, dev-loss curve, best step, timings
+    <results>/<method>/seed<k>/predictions.jsonl   id, prediction for each validation pair
+    <results>/<method>/seed<k>/predictions_shuffled_graphs.jsonl   (graph methods) the same with shuffled graphs
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tasks.comparison.data import read_jsonl
+from tasks.comparison.protocol import COPY_BASELINE, LEARNING_RATE_GRIDS, Protocol, seeds_for
+from tasks.comparison.runs import final_run, grid_point, score_predictions
+from tasks.comparison.selection import best_point, learning_rate_grid
+
+def write_json(path: Path, value: Any) -> None:
+    """Write ``value`` atomically: a run killed mid-write leaves the old file or none, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(value, indent=2) + "\n")
+    os.replace(partial, path)
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    os.replace(partial, path)
+
+
+def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path,
+               work_dir: Path, precision: str, log: Callable[[str], None] = print) -> None:
+    """The grid, then every seed, of ``method``; what is already in ``results`` is kept."""
+    folder = results / method
+    train_size = len(read_jsonl(paths["train"]))
+
+    def score(rate: float) -> dict[str, Any]:
+        path = folder / f"grid_lr{rate:g}.json"
+        if not path.exists():
+            log(f"[{method}] learning rate {rate:g}: {protocol.selection_steps(train_size)} steps, dev loss")
+            write_json(path, grid_point(method, rate, paths, protocol, backbone, work_dir / method / f"grid_lr{rate:g}",
+                                        precision, train_size))
+        return json.loads(path.read_text())
+
+    grid = learning_rate_grid(LEARNING_RATE_GRIDS[method], score, protocol.grid_extensions)
+    best = best_point(grid)
+    rate = best["learning_rate"] if best else 0.0
+    if grid:
+        write_json(folder / "selection.json", {"rule": "lowest dev loss; ties: the smaller rate",
+                                               "grid": grid, "learning_rate": rate})
+    for seed in seeds_for(method, protocol):
+        seed_dir = folder / f"seed{seed}"
+        result_path = seed_dir / "result.json"
+        if result_path.exists() and json.loads(result_path.read_text())["learning_rate"] == rate:
+            continue
+        log(f"[{method}] seed {seed}" + (f", learning rate {rate:g}" if grid else " (nothing to train)"))
+        output = final_run(method, rate, seed, paths, protocol, backbone, work_dir / method / f"seed{seed}",
+                           precision, train_size)
+        seed_dir.mkdir(parents=True, exist_ok=True)
+        write_jsonl(seed_dir / "predictions.jsonl", output.predictions)
+        if output.shuffled_predictions is not None:
+            write_jsonl(seed_dir / "predictions_shuffled_graphs.jsonl", output.shuffled_predictions)
+        write_json(result_path, output.result)  # last: its presence marks the seed finished
+
+
+def copy_baseline(results: Path, valid_path: Path) -> None:
+    """The naive baseline: the Java source as the C# prediction."""
+    predictions = [{"id": r["id"], "prediction": r["source"]} for r in read_jsonl(valid_path)]
+    folder = results / COPY_BASELINE / "seed0"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_jsonl(folder / "predictions.jsonl", predictions)
+    write_json(folder / "result.json", {"method": COPY_BASELINE, "seed": 0, "learning_rate": 0.0,
+                                        "trainable_parameters": 0, "metrics": score_predictions(predictions, valid_path)})
+
+
+def run_methods(methods: list[str], paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path,
+                work_dir: Path, precision: str, jobs: int = 1) -> None:
+    """Run ``methods`` in order, ``jobs`` at a time (each job a process with ``cores // jobs`` torch threads); a
+    method that fails is logged with its traceback and the others go on."""
+    arguments = (paths, protocol, backbone, results, work_dir, precision)
+    if jobs <= 1:
+        for method in methods:
+            print(_run_logged(method, *arguments), flush=True)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    context = multiprocessing.get_context("spawn")  # no fork after torch's thread pools started
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_threads, initargs=(threads,)) as pool:
+        futures = [pool.submit(_run_logged, method, *arguments) for method in methods]  # started in this order
+        for future in as_completed(futures):
+            print(future.result(), flush=True)
+
+
+def _set_threads(threads: int) -> None:
+    """Worker set-up: ``threads`` torch threads; on Linux, die with the parent (SIGKILL: Lightning's own SIGTERM
+    handler does not end a training process at once)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _run_logged(method: str, paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path,
+                work_dir: Path, precision: str) -> str:
+    started = time.perf_counter()
+    try:
+        run_method(method, paths, protocol, backbone, results, work_dir, precision,
+                   log=lambda line: print(line, flush=True))
+    except Exception:  # one broken method must not stop the others
+        return f"[{method}] failed; the report lists it as not run:\n{traceback.format_exc()}"
+    return f"[{method}] done in {(time.perf_counter() - started) / 60:.1f} min"
+
+
+def log_invocation(path: Path, methods: list[str], jobs: int, wall_s: float) -> None:
+    """Append one invocation's wall time to ``path`` (the report sums them: the comparison's cost over sittings)."""
+    runs = json.loads(path.read_text()) if path.exists() else []
+    runs.append({"finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "methods": methods, "jobs": jobs,
+                 "cores": os.cpu_count(), "wall_s": round(wall_s, 1)})
+    write_json(path, runs)

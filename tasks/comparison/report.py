@@ -1,0 +1,257 @@
+"""The comparison's report: per method, mean ± sd over seeds of every metric, each seed's BLEU, the paired
+bootstrap over examples and seeds against the transducer (Holm-corrected), the graph questions, and a verdict
+computed from those numbers by fixed rules (nothing in it is written by hand)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tasks.comparison.data import read_jsonl
+from tasks.comparison.protocol import (
+    GRAPH_TWINS,
+    INPUT_SIDE_BASELINES,
+    REFERENCE,
+    REPORT_ORDER,
+    TRANSDUCER_DESIGNS,
+    Protocol,
+    seeds_for,
+)
+
+#: significance level of the verdict's statements (after Holm's correction)
+ALPHA = 0.05
+NUM_RESAMPLES = 2000
+COLUMNS = (("corpus_bleu", "BLEU", 2), ("exact_match", "EM", 2), ("codebleu", "CodeBLEU", 2), ("chrf", "chrF", 2),
+           ("loss", "loss", 3), ("length_ratio", "len ratio", 2), ("repetition", "repeat %", 1))
+
+
+@dataclass
+class Row:
+    """A method's finished seeds (``results``, each with its predictions by id)."""
+
+    method: str
+    results: list[dict[str, Any]]
+    predictions: list[dict[str, str]]
+    shuffled: list[dict[str, str]] | None
+    selection: dict[str, Any] | None
+
+    def values(self, metric: str) -> list[float]:
+        return [r["metrics"][metric] for r in self.results if metric in r["metrics"]]
+
+    def cell(self, metric: str, digits: int) -> str:
+        values = self.values(metric)
+        if not values:
+            return "—"
+        if len(values) == 1:
+            return f"{values[0]:.{digits}f}"
+        return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
+
+
+def load_rows(results: Path) -> dict[str, Row]:
+    """Every method with at least one finished seed, in the report's order."""
+    rows = {}
+    for method in REPORT_ORDER:
+        seed_dirs = sorted(p.parent for p in (results / method).glob("seed*/result.json"))
+        if not seed_dirs:
+            continue
+        selection_path = results / method / "selection.json"
+        shuffled = [d / "predictions_shuffled_graphs.jsonl" for d in seed_dirs]
+        rows[method] = Row(
+            method, [json.loads((d / "result.json").read_text()) for d in seed_dirs],
+            [_by_id(read_jsonl(d / "predictions.jsonl")) for d in seed_dirs],
+            [_by_id(read_jsonl(p)) for p in shuffled] if all(p.exists() for p in shuffled) else None,
+            json.loads(selection_path.read_text()) if selection_path.exists() else None,
+        )
+    return rows
+
+
+def _by_id(records: list[dict[str, Any]]) -> dict[str, str]:
+    return {r["id"]: r["prediction"] for r in records}
+
+
+def bleu_statistics_of(predictions: list[dict[str, str]], references: list[dict[str, Any]]) -> np.ndarray:
+    """(S, N, K) corpus-BLEU statistics of S seeds' predictions on the N references."""
+    from tasks.metrics.corpus_bleu import bleu_statistics
+
+    return np.stack([np.stack([bleu_statistics(seed[r["id"]], r["target"]) for r in references])
+                     for seed in predictions])
+
+
+def compare(a: np.ndarray, b: np.ndarray) -> Any:
+    from tasks.metrics.corpus_bleu import bleu_from_statistics
+    from tasks.significance import bootstrap_over_seeds
+
+    return bootstrap_over_seeds(a, b, bleu_from_statistics, num_resamples=NUM_RESAMPLES, seed=0)
+
+
+def significance(rows: dict[str, Row], references: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Transducer − method for every other row, and the graph questions (graph method − its graph-free twin,
+    graph method − itself with shuffled graphs); each family Holm-corrected."""
+    from tasks.significance import holm_bonferroni
+
+    stats = {m: bleu_statistics_of(row.predictions, references) for m, row in rows.items()}
+    main = {m: compare(stats[REFERENCE], stats[m]) for m in rows if m != REFERENCE} if REFERENCE in rows else {}
+    graph: dict[str, Any] = {}
+    for method, twin in GRAPH_TWINS.items():
+        if method in rows and twin in rows:
+            graph[f"{method} − {twin}"] = compare(stats[method], stats[twin])
+        if method in rows and rows[method].shuffled is not None:
+            graph[f"{method} − {method} (shuffled graphs)"] = compare(
+                stats[method], bleu_statistics_of(rows[method].shuffled, references))
+    return _with_holm(main, holm_bonferroni), _with_holm(graph, holm_bonferroni)
+
+
+def _with_holm(tests: dict[str, Any], holm: Any) -> dict[str, Any]:
+    adjusted = holm({name: t.p_value for name, t in tests.items()}) if tests else {}
+    return {name: {"difference": t.mean_difference, "ci_low": t.ci_low, "ci_high": t.ci_high, "p": t.p_value,
+                   "p_holm": adjusted[name]} for name, t in tests.items()}
+
+
+def _test_cells(test: dict[str, Any] | None) -> list[str]:
+    if test is None:
+        return ["—", "—"]
+    return [f"{test['difference']:+.2f} [{test['ci_low']:+.2f}, {test['ci_high']:+.2f}]", f"{test['p_holm']:.4f}"]
+
+
+def main_table(rows: dict[str, Row], tests: dict[str, Any]) -> str:
+    header = ["method", "trainable params", "lr (dev loss)", "seeds", "BLEU per seed",
+              *(label for _, label, _ in COLUMNS), f"{REFERENCE} − method (BLEU) [95% CI]", "p (Holm)",
+              "best dev-loss eval", "train min/seed", "generate min/seed"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for method, row in rows.items():
+        first = row.results[0]
+        cells = [method, f"{first.get('trainable_parameters', 0):,}",
+                 f"{first['learning_rate']:g}" if row.selection else "—", str(len(row.results)),
+                 " / ".join(f"{v:.2f}" for v in row.values("corpus_bleu"))]
+        cells += [row.cell(metric, digits) for metric, _, digits in COLUMNS]
+        cells += _test_cells(tests.get(method))
+        cells += [_best_evaluation(row), _minutes(row, "train_s"), _minutes(row, "generate_s")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _best_evaluation(row: Row) -> str:
+    """Which dev-loss evaluation held the best checkpoint, per seed (k/n; n/n: still improving at the end)."""
+    marks = []
+    for result in row.results:
+        steps = [p["step"] for p in result.get("evaluations", [])]
+        if steps and result.get("best_step") in steps:
+            marks.append(f"{steps.index(result['best_step']) + 1}/{len(steps)}")
+    return ", ".join(marks) or "—"
+
+
+def _minutes(row: Row, key: str) -> str:
+    values = [r["timings"][key] / 60 for r in row.results if key in r.get("timings", {})]
+    return f"{statistics.mean(values):.1f}" if values else "—"
+
+
+def graph_table(tests: dict[str, Any]) -> str:
+    lines = ["| comparison | Δ BLEU [95% CI] | p (Holm) |", "|---|---|---|"]
+    lines += [f"| {name} | {' | '.join(_test_cells(test))} |" for name, test in tests.items()]
+    return "\n".join(lines)
+
+
+def selection_table(rows: dict[str, Row]) -> str:
+    lines = ["| method | dev loss per learning rate (chosen in bold) |", "|---|---|"]
+    for method, row in rows.items():
+        if row.selection:
+            chosen = row.selection["learning_rate"]
+            cells = [(f"**{p['learning_rate']:g}: {p['dev_loss']:.4f}**" if p["learning_rate"] == chosen
+                      else f"{p['learning_rate']:g}: {p['dev_loss']:.4f}") for p in row.selection["grid"]]
+            lines.append(f"| {method} | {', '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def verdict(rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, Any]) -> list[str]:
+    """Sentences that follow from the numbers by fixed rules: a difference counts when its Holm-corrected p is
+    below :data:`ALPHA`; "equal or fewer parameters" compares trainable parameter counts."""
+
+    def said(test: dict[str, Any]) -> str:
+        return (f"{test['difference']:+.2f} BLEU [{test['ci_low']:+.2f}, {test['ci_high']:+.2f}], "
+                f"p (Holm) {test['p_holm']:.4f}")
+
+    lines = []
+    for name, test in graph_tests.items():
+        outcome = ("the graph helps" if test["difference"] > 0 else "the graph hurts") if test["p_holm"] < ALPHA \
+            else "no significant difference"
+        lines.append(f"- **{name}**: {said(test)} — {outcome}.")
+    if REFERENCE in rows:
+        ours = rows[REFERENCE].results[0]["trainable_parameters"]
+        for baseline in INPUT_SIDE_BASELINES:
+            if baseline in tests:
+                test, theirs = tests[baseline], rows[baseline].results[0]["trainable_parameters"]
+                size = "fewer" if ours < theirs else "equal" if ours == theirs else "more"
+                if test["p_holm"] >= ALPHA:
+                    outcome = "matches it (no significant difference)"
+                else:
+                    outcome = "beats it" if test["difference"] > 0 else "loses to it"
+                lines.append(f"- **{REFERENCE} vs {baseline}** ({ours:,} vs {theirs:,} trainable parameters: "
+                             f"{size}): {said(test)} — the transducer {outcome}.")
+        losses = [m for m, t in tests.items() if t["p_holm"] < ALPHA and t["difference"] < 0]
+        if losses:
+            lines.append(f"- **Where the transducer loses** (significantly): " + ", ".join(
+                f"{m} ({tests[m]['difference']:+.2f} BLEU)" for m in losses) + ".")
+    designs = {m: rows[m].selection for m in TRANSDUCER_DESIGNS if m in rows and rows[m].selection}
+    if designs:
+        dev = {m: min(p["dev_loss"] for p in s["grid"]) for m, s in designs.items()}
+        best = min(dev, key=dev.get)
+        lines.append("- **Default design by dev loss** (each design at its chosen rate): " + ", ".join(
+            f"{m} {loss:.4f}" for m, loss in sorted(dev.items(), key=lambda kv: kv[1])) + f" — lowest: {best}.")
+    return lines
+
+
+def render_report(results: Path, valid_path: Path, protocol: Protocol, settings: dict[str, Any], command: str,
+                  expected: list[str]) -> str:
+    """Write ``report.md`` in ``results`` and return it."""
+    references = read_jsonl(valid_path)
+    rows = load_rows(results)
+    tests, graph_tests = significance(rows, references)
+    missing = [m for m in expected if m not in rows or len(rows[m].results) < len(seeds_for(m, protocol))]
+    text = [
+        f"Protocol v{protocol.version} (`protocol.json`): backbone `{settings['backbone']}`, CodeXGLUE Java→C#; "
+        f"trained on {settings['train_pairs']:,} train pairs, learning rate and checkpoints chosen on "
+        f"{settings['dev_pairs']} dev pairs carved from train, scored on the {len(references)} validation pairs. "
+        f"Per seed: {protocol.epochs} epoch(s) ({settings['final_steps']} steps at batch {protocol.batch_size}), "
+        f"AdamW with weight decay {protocol.weight_decay:g}, linear warm-up over {protocol.warmup_fraction:.0%} "
+        f"then linear decay; dev loss {protocol.evaluations_per_epoch}× per epoch, the best checkpoint generates "
+        f"(beam {protocol.num_beams}, up to {protocol.max_new_tokens} new tokens and at most "
+        f"{protocol.max_new_tokens_per_source_token:g}× the batch's longest source). Learning rate: the lowest dev "
+        f"loss after {settings['selection_steps']} steps ({protocol.selection_fraction:.0%} of a final run, same "
+        f"schedule shape), seed {protocol.seeds[0]}; the grid grows while its best is at an edge. Seeds "
+        f"{', '.join(map(str, protocol.seeds))}. Precision {settings['precision']} ({settings['precision_reason']}).",
+        "",
+        main_table(rows, tests),
+        "",
+        "BLEU: CodeXGLUE code-to-code evaluator (corpus, whitespace tokens); EM: exact match; CodeBLEU (`codebleu`, "
+        "PYTHONHASHSEED=0); chrF: sacreBLEU chrF (length-robust); loss: teacher-forced cross-entropy on the "
+        "validation pairs; len ratio: prediction tokens / reference tokens; repeat %: predictions with a token "
+        "4-gram repeated ≥ 3 times beyond the reference. Mean ± sd over seeds. The test against the transducer is a "
+        f"bootstrap over examples (paired) and seeds ({NUM_RESAMPLES:,} resamples of corpus BLEU), Holm-corrected "
+        "over the table. Best dev-loss eval: which evaluation held the best checkpoint (n/n: still improving).",
+    ]
+    if graph_tests:
+        text += ["", "**Does the graph help?** Each graph method against its graph-free twin, and against itself "
+                 "with every validation sample given another sample's graph (same bootstrap, Holm over these rows):",
+                 "", graph_table(graph_tests)]
+    if any(row.selection for row in rows.values()):
+        text += ["", "**Learning-rate selection** (dev loss after the selection run):", "", selection_table(rows)]
+    lines = verdict(rows, tests, graph_tests)
+    if lines:
+        text += ["", "**Verdict so far** (rules fixed before the results: Holm p < 0.05):", "", *lines]
+    runs_path = results / "runs.json"
+    if runs_path.exists():
+        runs = json.loads(runs_path.read_text())
+        text += ["", f"Wall time: {sum(r['wall_s'] for r in runs) / 3600:.2f} h over {len(runs)} invocation(s) ("
+                 + "; ".join(f"{r['wall_s'] / 60:.0f} min with --jobs {r['jobs']} on {r['cores']} cores"
+                             for r in runs) + ")."]
+    if missing:
+        text += ["", f"Not finished yet: {', '.join(missing)} (rerun the command to continue)."]
+    text += ["", f"Command: `{command}`"]
+    report = "\n".join(text) + "\n"
+    (results / "report.md").write_text(report)
+    return report
