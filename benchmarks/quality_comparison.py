@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> None:
         "checkpoint_rule": "lowest teacher-forced dev loss over the final run's evaluations",
         "precision": precision.precision, "precision_reason": precision.reason,
     }
+    settings = json.loads(json.dumps(settings))  # as protocol.json holds it (tuples become lists)
     args.results.mkdir(parents=True, exist_ok=True)
     saved = args.results / "protocol.json"
     if saved.exists():

@@ -34,6 +34,7 @@ LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {
     "lora_transducer": (3e-4, 1e-3, 3e-3),
     "lora_transducer_no_graph": (3e-4, 1e-3, 3e-3),
     "transducer_soft_tokens": (3e-4, 1e-3, 3e-3),
+    "transducer_prefix": (3e-4, 1e-3, 3e-3),
     "transducer_unbounded": (3e-4, 1e-3, 3e-3),
     "ia3": (1e-3, 3e-3, 1e-2),
     "prompt_tuning": (3e-3, 1e-2, 3e-2),
@@ -44,7 +45,6 @@ LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {
     "icl": (),
     # beyond the default rows (run with --methods)
     "frozen_decoder": (1e-4, 3e-4, 1e-3),
-    "transducer_prefix": (3e-4, 1e-3, 3e-3),
     "transducer_small": (1e-3, 3e-3, 1e-2),
     "transducer_minilm": (3e-4, 1e-3, 3e-3),
 }
@@ -60,7 +60,7 @@ GRAPH_TWINS = {
     "transducer_minilm": "transducer_no_graph",
 }
 #: the transducer designs the default is chosen from, by dev loss at each one's chosen rate
-TRANSDUCER_DESIGNS = ("transducer", "transducer_soft_tokens", "transducer_unbounded")
+TRANSDUCER_DESIGNS = ("transducer", "transducer_soft_tokens", "transducer_prefix", "transducer_unbounded")
 #: the input-side baselines the transducer is to match or beat at equal or fewer parameters
 INPUT_SIDE_BASELINES = ("prefix_tuning", "prompt_tuning", "ia3", "linear_adapter")
 #: the report's row order

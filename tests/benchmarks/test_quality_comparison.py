@@ -1,10 +1,9 @@
-"""The quality comparison command on a tiny folder backbone: per-method results, graph ablation, significance,
-and resuming without rerunning finished work."""
+"""The quality comparison command (protocol v2) on a tiny folder backbone: selection on dev loss, seeds, best
+checkpoints, shuffled graphs, the report, resuming without rerunning finished work, and refusing to mix protocols."""
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
 import subprocess
@@ -38,8 +37,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _args(root: Path, *extra: str) -> list[str]:
     return ["--data", str(root / "data"), "--backbone", str(root / "backbone"), "--results", str(root / "results"),
-            "--work-dir", str(root / "work"), "--dev-size", "6", "--grid-steps", "2", "--batch-size", "8",
-            "--eval-batch-size", "8", "--max-new-tokens", "6", "--warmup-steps", "1", "--grid-extensions", "0",
+            "--work-dir", str(root / "work"), "--dev-size", "6", "--batch-size", "8", "--eval-batch-size", "8",
+            "--max-new-tokens", "6", "--grid-extensions", "0", "--seeds", "0", "1", "--evaluations-per-epoch", "2",
             "--no-benchmarks-md", *extra]
 
 
@@ -47,75 +46,53 @@ def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
     root = setup["root"]
     main(_args(root, "--methods", "no_finetune", "transducer"))
     results = root / "results"
-    transducer = json.loads((results / "transducer" / "result.json").read_text())
-    assert [p["learning_rate"] for p in transducer["grid"]] == [3e-4, 1e-3, 3e-3]
-    assert transducer["learning_rate"] in (3e-4, 1e-3, 3e-3) and transducer["steps"] == 4  # 30 pairs / 8, 1 epoch
-    ablation = transducer["graph_ablation"]
-    assert set(ablation["shuffled_metrics"]) >= {"corpus_bleu", "exact_match", "codebleu"}
-    assert 0.0 <= ablation["fusion_update"]["constant_share"] <= 1.0
-    assert len((results / "transducer" / "predictions.jsonl").read_text().splitlines()) == 8
-    assert json.loads((results / "no_finetune" / "result.json").read_text())["grid"] == []
+    protocol = json.loads((results / "protocol.json").read_text())
+    assert protocol["seeds"] == [0, 1] and protocol["dev_pairs"] == 6 and protocol["train_pairs"] == 24
+    assert protocol["precision"] in ("bf16-mixed", "32-true") and protocol["precision_reason"].startswith("auto:")
+    selection = json.loads((results / "transducer" / "selection.json").read_text())
+    assert [p["learning_rate"] for p in selection["grid"]] == [3e-4, 1e-3, 3e-3]
+    assert all(p["steps"] == 1 for p in selection["grid"])  # 25% of the final run's 3 steps (24 pairs / 8)
+    chosen = min(selection["grid"], key=lambda p: (p["dev_loss"], p["learning_rate"]))["learning_rate"]
+    assert selection["learning_rate"] == chosen
+    for seed in (0, 1):
+        run = json.loads((results / "transducer" / f"seed{seed}" / "result.json").read_text())
+        assert run["seed"] == seed and run["learning_rate"] == chosen and run["steps"] == 3
+        assert [p["step"] for p in run["evaluations"]] == [1, 2, 3]  # 2 per epoch of 3 steps: steps 1, 2 and the end
+        assert run["best_step"] == min(run["evaluations"], key=lambda p: p["dev_loss"])["step"]
+        assert set(run["metrics"]) >= {"corpus_bleu", "exact_match", "codebleu", "chrf", "length_ratio", "repetition",
+                                       "loss"}
+        assert set(run["graph_ablation"]["metrics"]) >= {"corpus_bleu", "loss"}
+        for name in ("predictions.jsonl", "predictions_shuffled_graphs.jsonl"):
+            assert len((results / "transducer" / f"seed{seed}" / name).read_text().splitlines()) == 8
+    assert [p.name for p in (results / "no_finetune").iterdir()] == ["seed0"]  # deterministic: one seed
 
     report = (results / "report.md").read_text()
-    rows = {line.split("|")[1].strip(): line for line in report.splitlines() if line.startswith("| ")}
-    assert {"copy_source", "no_finetune", "transducer"} <= set(rows)
+    rows: dict[str, str] = {}
+    for line in report.splitlines():  # the main table comes first; later tables name methods again
+        if line.startswith("| "):
+            rows.setdefault(line.split("|")[1].strip(), line)
+    assert {"copy_source", "no_finetune", "transducer", "transducer − transducer (shuffled graphs)"} <= set(rows)
+    cells = [c.strip() for c in rows["transducer"].strip("|").split("|")]
+    assert cells[3] == "2" and " ± " in cells[5]  # two seeds, mean ± sd
     for method in ("copy_source", "no_finetune"):  # the transducer against each, Holm-corrected
-        p_holm = float(rows[method].strip("|").split("|")[-3])
+        p_holm = float(rows[method].strip("|").split("|")[-4])
         assert 0.0 < p_holm <= 1.0
-    not_run = next(line for line in report.splitlines() if line.startswith("Not run yet:"))
-    assert "Graph contribution" in report and "transducer_no_graph" in not_run and "transducer," not in not_run
-    assert (results / "chart.png").stat().st_size > 0
+    assert "transducer_no_graph" in next(line for line in report.splitlines() if line.startswith("Not finished"))
     runs = json.loads((results / "runs.json").read_text())  # each invocation's wall time, summed in the report
     assert [r["methods"] for r in runs] == [["no_finetune", "transducer"]] and runs[0]["wall_s"] > 0
-    assert f"{runs[0]['wall_s'] / 60:.0f} min with --jobs 1" in report
 
-    finished = {p: p.stat().st_mtime_ns for p in results.glob("transducer/*.json")}
+    finished = {p: p.stat().st_mtime_ns for p in results.glob("transducer/**/*.json")}
     main(_args(root, "--methods", "transducer"))  # resumes: nothing of the finished method runs again
-    assert {p: p.stat().st_mtime_ns for p in results.glob("transducer/*.json")} == finished
+    assert {p: p.stat().st_mtime_ns for p in results.glob("transducer/**/*.json") if p.name != "selection.json"} == {
+        p: t for p, t in finished.items() if p.name != "selection.json"}
 
-    final = results / "transducer" / "result.json"  # as if finished with an older graph extractor
-    final.write_text(json.dumps({**json.loads(final.read_text()), "extractor_version": "0"}))
-    kept = final.stat().st_mtime_ns
-    main(_args(root, "--methods", "transducer"))  # kept, and the report says which version it used
-    assert final.stat().st_mtime_ns == kept
-    assert "transducer (v0)" in (results / "report.md").read_text()
-    main(_args(root, "--methods", "transducer", "--rerun-older-graphs"))  # the final run again, the grid kept
-    assert json.loads(final.read_text())["extractor_version"] != "0"
-    assert {p: p.stat().st_mtime_ns for p in results.glob("transducer/grid_*.json")} == {
-        p: t for p, t in finished.items() if p.name.startswith("grid_")}
-    assert "transducer (v0)" not in (results / "report.md").read_text()
-
-    with pytest.raises(SystemExit):  # other protocol settings must not mix with these results
-        main(_args(root, "--methods", "transducer", "--final-epochs", "2"))
+    with pytest.raises(SystemExit, match="epochs"):  # other protocol settings must not mix with these results
+        main(_args(root, "--methods", "transducer", "--epochs", "2"))
     torch.manual_seed(7)
     other, _ = load_backbone(config={**TINY_T5, "dropout_rate": 0.1}, tokenizer="byte")
     other.save_pretrained(root / "other-backbone")
-    with pytest.raises(SystemExit):  # nor results on other weights of the same architecture
+    with pytest.raises(SystemExit, match="backbone"):  # nor results on other weights of the same architecture
         main([*_args(root, "--methods", "transducer"), "--backbone", str(root / "other-backbone")])
-
-
-def test_every_method_has_a_row_in_the_report_order() -> None:
-    from benchmarks.quality_comparison import COPY_BASELINE, DEFAULT_METHODS, LEARNING_RATE_GRIDS, REPORT_ORDER
-
-    assert sorted(REPORT_ORDER) == sorted({COPY_BASELINE, *LEARNING_RATE_GRIDS})  # none left out of the report
-    assert set(DEFAULT_METHODS) < set(LEARNING_RATE_GRIDS)
-
-
-def test_the_grid_grows_past_an_edge_best_and_stops_inside() -> None:
-    from benchmarks.quality_comparison import learning_rate_grid, next_rate
-
-    assert [next_rate(r, up=True) for r in (1e-4, 3e-4, 3e-3)] == [3e-4, 1e-3, 1e-2]
-    assert [next_rate(r, up=False) for r in (1e-3, 3e-3)] == [3e-4, 1e-3]
-    scored = []
-
-    def score(rate: float) -> dict:  # dev BLEU peaks at 1e-2
-        scored.append(rate)
-        return {"learning_rate": rate, "metrics": {"corpus_bleu": -abs(math.log10(rate) + 2)}}
-
-    points = learning_rate_grid((3e-4, 1e-3, 3e-3), score, extensions=2)
-    assert [p["learning_rate"] for p in points] == [3e-4, 1e-3, 3e-3, 1e-2, 3e-2]  # 1e-2 is now inside
-    assert learning_rate_grid((1e-3, 3e-3, 1e-2), score, extensions=2)[-1]["learning_rate"] == 3e-2
-    assert len(learning_rate_grid((3e-4, 1e-3, 3e-3), score, extensions=0)) == 3
 
 
 def test_parallel_jobs_give_the_sequential_results(setup: dict[str, Path]) -> None:
@@ -123,10 +100,10 @@ def test_parallel_jobs_give_the_sequential_results(setup: dict[str, Path]) -> No
     main([*_args(root, "--methods", "no_finetune"), "--results", str(root / "sequential")])
     main([*_args(root, "--methods", "no_finetune", "transducer_no_graph", "--jobs", "2"),
           "--results", str(root / "parallel")])  # fmt: skip
-    sequential, parallel = root / "sequential" / "no_finetune", root / "parallel" / "no_finetune"
+    sequential, parallel = root / "sequential" / "no_finetune" / "seed0", root / "parallel" / "no_finetune" / "seed0"
     assert (parallel / "predictions.jsonl").read_text() == (sequential / "predictions.jsonl").read_text()
-    trained = json.loads((root / "parallel" / "transducer_no_graph" / "result.json").read_text())
-    assert trained["torch_threads"] == max(1, (os.cpu_count() or 1) // 2) and len(trained["grid"]) == 3
+    trained = json.loads((root / "parallel" / "transducer_no_graph" / "seed1" / "result.json").read_text())
+    assert trained["torch_threads"] == max(1, (os.cpu_count() or 1) // 2)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
@@ -135,7 +112,7 @@ def test_a_worker_that_handles_sigterm_still_ends_with_its_parent(tmp_path: Path
     parent_script.write_text(textwrap.dedent(f"""
         import multiprocessing, os, signal, sys, time
         sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
-        from benchmarks.quality_comparison import _set_threads
+        from tasks.comparison.pipeline import _set_threads
 
         def worker():
             _set_threads(1)

@@ -1,0 +1,58 @@
+"""The comparison library's pieces: the protocol's step arithmetic, learning-rate selection on dev loss, and the
+registry it runs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tasks.comparison.protocol import (
+    COPY_BASELINE,
+    DEFAULT_METHODS,
+    GRAPH_TWINS,
+    LEARNING_RATE_GRIDS,
+    REPORT_ORDER,
+    Protocol,
+    seeds_for,
+)
+from tasks.comparison.selection import best_point, learning_rate_grid, next_rate
+from transducer.methods import method_names
+
+
+def test_every_method_has_a_row_in_the_report_order_and_a_registered_config() -> None:
+    assert sorted(REPORT_ORDER) == sorted({COPY_BASELINE, *LEARNING_RATE_GRIDS})  # none left out of the report
+    assert set(DEFAULT_METHODS) < set(LEARNING_RATE_GRIDS)
+    assert set(LEARNING_RATE_GRIDS) | set(GRAPH_TWINS.values()) <= set(method_names())  # one registry
+
+
+def test_protocol_steps_follow_the_final_run() -> None:
+    protocol = Protocol(epochs=2, batch_size=16, selection_fraction=0.25, evaluations_per_epoch=4)
+    assert protocol.steps_per_epoch(10039) == 628 and protocol.final_steps(10039) == 1256
+    assert protocol.selection_steps(10039) == 314 and protocol.evaluation_interval(10039) == 157
+    assert protocol.warmup_steps(1256) == 63 and protocol.warmup_steps(314) == 16  # the same shape: 5% warm-up
+    assert seeds_for("transducer", protocol) == (0, 1, 2) and seeds_for("no_finetune", protocol) == (0,)
+    with pytest.raises(ValueError, match="seeds"):
+        Protocol(seeds=(1, 1))
+
+
+def test_the_grid_chooses_the_lowest_dev_loss_and_grows_past_an_edge() -> None:
+    assert [next_rate(r, up=True) for r in (1e-4, 3e-4, 3e-3)] == [3e-4, 1e-3, 1e-2]
+    assert [next_rate(r, up=False) for r in (1e-3, 3e-3)] == [3e-4, 1e-3]
+    scored = []
+
+    def score(rate: float) -> dict:  # dev loss lowest at 1e-2
+        scored.append(rate)
+        return {"learning_rate": rate, "dev_loss": 2 + abs(math.log10(rate) + 2)}
+
+    points = learning_rate_grid((3e-4, 1e-3, 3e-3), score, extensions=2)
+    assert [p["learning_rate"] for p in points] == [3e-4, 1e-3, 3e-3, 1e-2, 3e-2]  # 1e-2 is now inside
+    assert best_point(points)["learning_rate"] == 1e-2
+    assert len(learning_rate_grid((3e-4, 1e-3, 3e-3), score, extensions=0)) == 3
+
+
+def test_a_diverged_rate_is_never_chosen_and_ties_go_to_the_smaller_rate() -> None:
+    points = [{"learning_rate": 1e-3, "dev_loss": 2.5}, {"learning_rate": 3e-3, "dev_loss": float("nan")},
+              {"learning_rate": 3e-4, "dev_loss": 2.5}]
+    assert best_point(points)["learning_rate"] == 3e-4
+    assert best_point([]) is None
