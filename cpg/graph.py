@@ -275,7 +275,8 @@ class CodePropertyGraph:
 
         Fields: ``edge_index`` (2, E) long, ``edge_type`` (E,) long (values of :class:`EdgeType`),
         ``cfg_label`` (E,) long (a CFG edge's label as ``1 + CFG_LABELS.index(label)``, 0 for other edges),
-        ``node_kind`` and ``node_text`` (lists of N strings), ``num_nodes`` N; with ``variables``, also
+        ``node_kind`` and ``node_text`` (lists of N strings), ``node_span`` (N, 4) long (start line, start
+        column, end line, end column; 0-based, end exclusive), ``num_nodes`` N; with ``variables``, also
         ``ddg_var`` (E,) long (a DDG edge's variable as an index into ``var_names``, -1 for other edges) and
         ``var_names`` (the graph's V distinct DDG variable names).
         """
@@ -300,6 +301,7 @@ class CodePropertyGraph:
             cfg_label=cfg_label,
             node_kind=columns.node_kind_names(),
             node_text=list(columns.texts),
+            node_span=torch.tensor(list(columns.spans), dtype=torch.long).view(-1, 4),
             num_nodes=len(columns.node_kinds),
         )
         if variables:

@@ -1,8 +1,10 @@
 """``transducer fit|validate|test|predict --config configs/<task>/<method>.yaml``: the Lightning CLI.
 
-Defaults every run gets: a CSV logger under ``trainer.default_root_dir``, best-checkpoint selection and early stopping (``--early_stopping.patience``)
-on the task's main validation metric (plus a ``last.ckpt`` in ``<default_root_dir>/checkpoints`` for
-``--ckpt_path last``), adapter + loss-curve export at the end of ``fit``, a predictions writer
+Defaults every run gets: ``trainer.precision: auto`` (bf16-mixed only where the device computes bf16 natively),
+a CSV logger under ``trainer.default_root_dir``, best-checkpoint selection and early stopping
+(``--early_stopping.patience``) on the task's main validation metric (on ``val_loss`` with
+``--model.validation_generates false``), plus a ``last.ckpt`` in ``<default_root_dir>/checkpoints`` for
+``--ckpt_path last``, adapter + loss-curve export at the end of ``fit``, a predictions writer
 for ``predict``, and a test run on the best checkpoint after ``fit`` when a test split is configured
 (``--test_after_fit false`` turns it off).
 """
@@ -29,12 +31,20 @@ from tasks.trainer import Trainer
 from transducer.precision import AUTO, resolve_precision
 
 
-def monitored_metric(task: Any) -> str:
-    """``val_<main metric>`` of a task given as a name, a :class:`Task`, or its parsed config."""
+def monitored_metric(task: Any, validation_generates: bool = True) -> str:
+    """``val_<main metric>`` of a task given as a name, a :class:`Task`, or its parsed config; ``val_loss`` when
+    validation does not generate (``model.validation_generates false``)."""
+    if not validation_generates:
+        return "val_loss"
     if isinstance(task, (str, Task)):
         return f"val_{resolve_task(task).main_metric}"
     metrics = task.get("metrics") if hasattr(task, "get") else None
     return f"val_{(metrics or Task('custom').metrics)[0]}"
+
+
+def monitor_mode(validation_generates: bool = True) -> str:
+    """``max`` for a generation metric, ``min`` for the loss."""
+    return "max" if validation_generates else "min"
 
 
 def checkpoint_dir(default_root_dir: str | None) -> str:
@@ -53,8 +63,10 @@ class TransducerCLI(LightningCLI):
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.link_arguments("data.task", "model.task", apply_on="parse")
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
-        parser.set_defaults({"checkpoint.mode": "max", "checkpoint.filename": "best-{step}"})
-        parser.link_arguments("data.task", "checkpoint.monitor", compute_fn=monitored_metric, apply_on="parse")
+        parser.set_defaults({"checkpoint.filename": "best-{step}"})
+        monitored = ("data.task", "model.validation_generates")
+        parser.link_arguments(monitored, "checkpoint.monitor", compute_fn=monitored_metric, apply_on="parse")
+        parser.link_arguments("model.validation_generates", "checkpoint.mode", compute_fn=monitor_mode, apply_on="parse")
         # `last.ckpt`, rewritten at every validation whatever the metric did (ModelCheckpoint's own save_last only
         # saves when the monitored metric improved), for `fit --ckpt_path last`
         parser.add_lightning_class_args(ModelCheckpoint, "last_checkpoint")
@@ -63,10 +75,10 @@ class TransducerCLI(LightningCLI):
         )
         parser.add_lightning_class_args(EarlyStopping, "early_stopping")
         # checked after each validation (where the metric exists; a resumed run's epoch end may have none)
-        parser.set_defaults(
-            {"early_stopping.mode": "max", "early_stopping.patience": 5, "early_stopping.check_on_train_epoch_end": False}
-        )
-        parser.link_arguments("data.task", "early_stopping.monitor", compute_fn=monitored_metric, apply_on="parse")
+        parser.set_defaults({"early_stopping.patience": 5, "early_stopping.check_on_train_epoch_end": False})
+        parser.link_arguments(monitored, "early_stopping.monitor", compute_fn=monitored_metric, apply_on="parse")
+        parser.link_arguments("model.validation_generates", "early_stopping.mode", compute_fn=monitor_mode,
+                              apply_on="parse")
         # a stable folder, so that `fit --ckpt_path last` finds the previous run's last.ckpt
         for key in ("checkpoint", "last_checkpoint"):
             parser.link_arguments("trainer.default_root_dir", f"{key}.dirpath", compute_fn=checkpoint_dir, apply_on="parse")

@@ -141,14 +141,17 @@ class CodeTaskDataModule(pl.LightningDataModule):
         self.graph_encoding_key: str | None = None
 
     def connect(self, tokenizer: Any, seq2seq: bool, graph_encoder: Callable[..., list[Any]] | None,
-                graph_encoding_key: str | None = None, demonstrations: Any | None = None) -> None:
+                graph_encoding_key: str | None = None, demonstrations: Any | None = None,
+                align_tokens_to_nodes: bool = False) -> None:
         """Take the model's tokenizer, backbone family and graph encoder (``encode_graphs(graphs, progress=...)``
         of the adapted model; ``None``: the method uses no graphs). With ``graph_encoding_key`` (what the encoder's
         output depends on), encoded splits are cached next to the graph cache (:mod:`tasks.encoded_graphs`).
         ``demonstrations`` (an :class:`~transducer.methods.icl.IclConfig`) turns the sources of every split but
-        train into few-shot prompts built from the train split (:mod:`tasks.icl`)."""
+        train into few-shot prompts built from the train split (:mod:`tasks.icl`). ``align_tokens_to_nodes``: batches
+        carry which source tokens lie in which graph nodes (``Collator.align_tokens_to_nodes``)."""
         self.collator = Collator(
-            tokenizer, seq2seq, self.max_source_length, self.max_target_length, self.task.source_prefix
+            tokenizer, seq2seq, self.max_source_length, self.max_target_length, self.task.source_prefix,
+            align_tokens_to_nodes,
         )
         self.graph_encoder = graph_encoder
         self.graph_encoding_key = graph_encoding_key
@@ -193,7 +196,8 @@ class CodeTaskDataModule(pl.LightningDataModule):
         demonstrations = module.method_config if isinstance(module.method_config, IclConfig) else None
         if adapted.uses_graph:
             key = adapted.graph_encoding_key() if hasattr(adapted, "graph_encoding_key") else None
-            self.connect(module.tokenizer, module.seq2seq, adapted.encode_graphs, key)
+            self.connect(module.tokenizer, module.seq2seq, adapted.encode_graphs, key,
+                         align_tokens_to_nodes=getattr(adapted, "aligns_tokens_to_nodes", False))
         else:
             self.connect(module.tokenizer, module.seq2seq, None, demonstrations=demonstrations)
 

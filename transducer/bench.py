@@ -626,8 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--new-tokens", type=int, default=None, help="tokens generated per sample (default: target length)")
     parser.add_argument("--num-beams", type=int, default=1)
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.add_argument("--precision", choices=("fp32", "bf16-mixed"), default="fp32",
-                        help="autocast of every method's steps and generation (+bf16 levers need bf16-mixed)")
+    parser.add_argument("--precision", choices=("fp32", "bf16-mixed", "auto"), default="fp32",
+                        help="autocast of every method's steps and generation (+bf16 levers need bf16-mixed); auto: "
+                        "bf16-mixed where the device computes bf16 natively, else fp32")
     parser.add_argument("--output-dir", type=Path, default=Path("outputs/bench"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-config", type=Path, default=None,
@@ -646,6 +647,12 @@ def settings_from_args(args: argparse.Namespace) -> BenchSettings:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("transducer bench: --device cuda given but torch sees no CUDA device")
     measured = {parse_method_spec(spec)[0] for spec in args.methods}
+    if args.precision == "auto":
+        from transducer.precision import BF16, resolve_precision
+
+        choice = resolve_precision("auto", args.device)
+        print(choice.describe(), file=sys.stderr)
+        args.precision = "bf16-mixed" if choice.precision == BF16 else "fp32"
     if args.precision == "fp32" and any("+bf16" in spec for spec in args.methods):
         raise SystemExit("transducer bench: +bf16 (frozen weights in bf16) needs --precision bf16-mixed")
     unknown = sorted(set(args.method_options) - measured)

@@ -57,6 +57,10 @@ class TransducerConfig(MethodConfig):
         num_prefix_tokens / prefix_rank: P prefix positions per sample in the ``prefix`` mode, and the width of the
             low-rank code they are projected from into every layer's keys and values.
         fusion_key_source: ``"nodes"`` (attend over every node) or ``"pooled"`` (over the pooled graph vector).
+        token_node_alignment: ``fusion`` mode: each source token attends only to the nodes whose source span
+            contains it (its own node and those around it: expression, statement, block, method) instead of every
+            node, so it is fused with its own node's neighbourhood (the GNN has mixed the neighbours in). Needs a
+            fast tokenizer (character offsets) and a seq2seq backbone.
         attention_dim / attention_heads: width and heads of the low-rank cross-attention.
         update_bound: ``fusion`` mode: each token's update stays below this fraction of the token embedding's norm
             (a smooth cap), so the frozen encoder keeps seeing inputs like its pretraining's; ``None``: unbounded
@@ -94,6 +98,7 @@ class TransducerConfig(MethodConfig):
     num_prefix_tokens: int = 8
     prefix_rank: int = 8
     fusion_key_source: str = "nodes"
+    token_node_alignment: bool = False
     attention_dim: int = 128
     attention_heads: int = 4
     update_bound: float | None = 0.25
@@ -147,6 +152,11 @@ class TransducerConfig(MethodConfig):
             )
         if self.injection in ("soft_tokens", "prefix") and self.graph_mode == "zero":
             raise ValueError(f"TransducerConfig.injection {self.injection!r} needs a graph; graph_mode 'zero' has none")
+        if self.token_node_alignment and (self.injection != "fusion" or self.fusion_key_source != "nodes"
+                                          or self.graph_mode == "zero"):
+            raise ValueError("TransducerConfig.token_node_alignment needs injection 'fusion', fusion_key_source "
+                             f"'nodes' and a graph; got injection={self.injection!r}, fusion_key_source="
+                             f"{self.fusion_key_source!r}, graph_mode={self.graph_mode!r}")
         if self.attention_dim % self.attention_heads:
             raise ValueError(
                 f"TransducerConfig.attention_heads ({self.attention_heads}) must divide attention_dim ({self.attention_dim})"

@@ -86,13 +86,16 @@ class AttentionFusion(nn.Module):
         self.output = nn.Linear(attention_dim, hidden_size, bias=False)
         nn.init.zeros_(self.output.weight)
 
-    def forward(self, tokens: torch.Tensor, token_mask: torch.Tensor, graph: GraphFeatures) -> torch.Tensor:
+    def forward(self, tokens: torch.Tensor, token_mask: torch.Tensor, graph: GraphFeatures,
+                alignment: torch.Tensor | None = None) -> torch.Tensor:
         """Fuse graph features into token embeddings.
 
         Args:
             tokens: (B, L, H) token embeddings.
             token_mask: (B, L) bool, True at positions to fuse; other positions are returned unchanged.
             graph: per-node features (B, N_max, G) with node mask (B, N_max), and pooled (B, G) features.
+            alignment: (B, L, N_max) bool or None; where given, token l attends only to the nodes n with
+                ``alignment[b, l, n]`` (those whose source span contains it) and the sink.
 
         Returns:
             (B, L, H) ``tokens + update`` at fused positions, ``tokens`` elsewhere; ``update`` is
@@ -103,6 +106,14 @@ class AttentionFusion(nn.Module):
             features, feature_mask = graph.nodes, graph.node_mask
         else:
             features, feature_mask = graph.pooled.unsqueeze(1), graph.node_mask.any(dim=1, keepdim=True)
+        if alignment is not None:
+            if self.key_source != "nodes":
+                raise ValueError("a token-node alignment needs key_source 'nodes' (the pooled key has no nodes)")
+            nodes = feature_mask.shape[1]
+            if alignment.shape[:2] != tokens.shape[:2] or alignment.shape[2] < nodes:
+                raise ValueError(f"alignment {tuple(alignment.shape)} does not fit {tuple(tokens.shape[:2])} tokens "
+                                 f"and {nodes} nodes")
+            feature_mask = feature_mask.unsqueeze(1) & alignment[:, :, :nodes].to(feature_mask.device)
         dtype = self.query.weight.dtype
         queries = self.query(self.token_norm(tokens.to(dtype)))
         attended = attend_to_graph(
@@ -120,19 +131,23 @@ def attend_to_graph(
     queries: torch.Tensor, features: torch.Tensor, feature_mask: torch.Tensor, key: nn.Linear, value: nn.Linear,
     sink_key: torch.Tensor, num_heads: int, dropout_p: float,
 ) -> torch.Tensor:
-    """Multi-head attention of ``queries`` (B, Q, A) over graph ``features`` (B, S, G) where ``feature_mask`` (B, S),
-    plus an always-visible sink slot (key ``sink_key``, value zero) that lets a query take nothing: (B, Q, A)."""
+    """Multi-head attention of ``queries`` (B, Q, A) over graph ``features`` (B, S, G) where ``feature_mask`` (B, S)
+    (or (B, Q, S): per query), plus an always-visible sink slot (key ``sink_key``, value zero) that lets a query
+    take nothing: (B, Q, A)."""
     batch = features.shape[0]
     keys = torch.cat([sink_key.expand(batch, 1, -1), key(features)], dim=1)
     values = value(features)
     values = torch.cat([values.new_zeros(batch, 1, values.shape[-1]), values], dim=1)
-    visible = torch.cat([feature_mask.new_ones(batch, 1), feature_mask], dim=1)  # (B, S+1)
+    if feature_mask.dim() == 2:
+        feature_mask = feature_mask.unsqueeze(1)  # (B, 1, S): the same nodes for every query
+    sink = feature_mask.new_ones(*feature_mask.shape[:2], 1)
+    visible = torch.cat([sink, feature_mask], dim=2)  # (B, Q or 1, S+1)
 
     def split_heads(x: torch.Tensor) -> torch.Tensor:  # (B, S, A) -> (B, heads, S, A / heads)
         return x.unflatten(-1, (num_heads, -1)).transpose(1, 2)
 
     attended = F.scaled_dot_product_attention(
-        split_heads(queries), split_heads(keys), split_heads(values), attn_mask=visible[:, None, None, :],
+        split_heads(queries), split_heads(keys), split_heads(values), attn_mask=visible[:, None],
         dropout_p=dropout_p,
     )  # (B, heads, Q, A / heads)
     return attended.transpose(1, 2).flatten(2)

@@ -45,7 +45,8 @@ def encode_graph(
         ``node_token_ids`` (N, max_node_tokens) long padded with ``tokenizer.pad_token_id``,
         ``node_token_mask`` (N, max_node_tokens) bool, ``kind_token_ids``/``kind_token_mask``
         (N, max_kind_tokens), and ``node_kind_hash`` (N,) long (a stable CRC32 of the kind name, for learned kind
-        embeddings). A precomputed ``x`` on the input is kept. The string lists are dropped.
+        embeddings). A precomputed ``x`` and the nodes' source spans ``node_span`` (N, 4) are kept. The string
+        lists are dropped.
     """
     return encode_graphs([graph], tokenizer, max_node_tokens, max_kind_tokens)[0]
 
@@ -90,10 +91,16 @@ def encode_graphs(
         )
         if "cfg_label" in data:
             encoded.cfg_label = data.cfg_label
+        if "node_span" in data:
+            encoded.node_span = data.node_span
         if "x" in data and data.x is not None:
             encoded.x = data.x
         encoded_graphs.append(encoded)
     return encoded_graphs
+
+
+#: bumped when encoded graphs gain or change a field (2: ``node_span``), so caches of older encodings are not read
+ENCODING_VERSION = "2"
 
 
 def encoding_key(tokenizer: Any, max_node_tokens: int = 16, max_kind_tokens: int = 8) -> str:
@@ -102,8 +109,8 @@ def encoding_key(tokenizer: Any, max_node_tokens: int = 16, max_kind_tokens: int
     backend = getattr(tokenizer, "backend_tokenizer", None)
     rules = backend.to_str() if backend is not None else json.dumps(sorted(tokenizer.get_vocab().items()))
     digest = hashlib.blake2b(digest_size=16)
-    for part in (type(tokenizer).__name__, rules, str(tokenizer.pad_token_id), str(max_node_tokens), str(max_kind_tokens),
-                 str(CHARS_PER_TOKEN_BUDGET)):
+    for part in (ENCODING_VERSION, type(tokenizer).__name__, rules, str(tokenizer.pad_token_id), str(max_node_tokens),
+                 str(max_kind_tokens), str(CHARS_PER_TOKEN_BUDGET)):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()
 

@@ -138,7 +138,7 @@ class Transducer(nn.Module):
             return self.prefix(features).to(prefix_dtype(tokens.dtype, tokens.device))
         if self.soft_tokens is not None:
             return self.soft_tokens(features).to(tokens.dtype)
-        return self.fusion(tokens, token_mask, features)
+        return self.fusion(tokens, token_mask, features, getattr(graph, "token_node_mask", None))
 
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:
         """The Transducer's own weights (frozen embedding tables and encoders excluded)."""
@@ -171,6 +171,8 @@ class TransducerModel(AdaptedModel):
         self.transducer = Transducer(config, embedding, kv_layout).to(embedding.weight.device)
         if config.backbone_lora_r:
             add_backbone_lora(self.backbone, config.backbone_lora_r)
+        if config.token_node_alignment and not is_seq2seq(backbone):
+            raise NotImplementedError("token_node_alignment is implemented for seq2seq backbones only")
         if config.node_encoder == BACKBONE_NODE_ENCODER:
             self.graph_tokenizer = tokenizer
         else:
@@ -182,6 +184,11 @@ class TransducerModel(AdaptedModel):
     def uses_graph(self) -> bool:  # type: ignore[override]
         """False for the graph-free ablation (``graph_mode="zero"``), so no graphs are extracted for it."""
         return self.config.graph_mode != "zero"
+
+    @property
+    def aligns_tokens_to_nodes(self) -> bool:
+        """Whether batches must carry ``graph.token_node_mask`` (``token_node_alignment``; the data module reads it)."""
+        return self.config.token_node_alignment
 
     @property
     def is_seq2seq(self) -> bool:
@@ -287,7 +294,11 @@ class TransducerModel(AdaptedModel):
             raise ValueError("the prefix injection leaves the input embeddings unchanged; its graph enters the "
                              "backbone as key/value prefixes (TransducerModel.prefix_cache)")
         tokens = self.backbone.get_input_embeddings()(input_ids)
-        injected = self.transducer(tokens, fuse_mask, self._graph_batch(graph, input_ids.shape[0], input_ids.device))
+        graphs = self._graph_batch(graph, input_ids.shape[0], input_ids.device)
+        if self.config.token_node_alignment and getattr(graphs, "token_node_mask", None) is None:
+            raise ValueError("token_node_alignment needs graph.token_node_mask (B, L, N): which source tokens lie in "
+                             "which nodes; CodeTaskDataModule batches carry it (tasks.collate.token_node_alignment)")
+        injected = self.transducer(tokens, fuse_mask, graphs)
         if self.config.injection == "soft_tokens":
             return torch.cat([injected, tokens], dim=1)
         return injected

@@ -36,6 +36,7 @@ LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {
     "transducer_soft_tokens": (3e-4, 1e-3, 3e-3),
     "transducer_prefix": (3e-4, 1e-3, 3e-3),
     "transducer_unbounded": (3e-4, 1e-3, 3e-3),
+    "transducer_aligned": (3e-4, 1e-3, 3e-3),
     "ia3": (1e-3, 3e-3, 1e-2),
     "prompt_tuning": (3e-3, 1e-2, 3e-2),
     "linear_adapter": (1e-4, 3e-4, 1e-3),
@@ -56,16 +57,18 @@ GRAPH_TWINS = {
     "transducer_unbounded": "transducer_no_graph",
     "lora_transducer": "lora_transducer_no_graph",
     "transducer_prefix": "transducer_no_graph",
+    "transducer_aligned": "transducer_no_graph",
     "transducer_small": "transducer_no_graph",
     "transducer_minilm": "transducer_no_graph",
 }
 #: the transducer designs the default is chosen from, by dev loss at each one's chosen rate
-TRANSDUCER_DESIGNS = ("transducer", "transducer_soft_tokens", "transducer_prefix", "transducer_unbounded")
+TRANSDUCER_DESIGNS = ("transducer", "transducer_soft_tokens", "transducer_prefix", "transducer_aligned",
+                      "transducer_unbounded")
 #: the input-side baselines the transducer is to match or beat at equal or fewer parameters
 INPUT_SIDE_BASELINES = ("prefix_tuning", "prompt_tuning", "ia3", "linear_adapter")
 #: the report's row order
 REPORT_ORDER = (COPY_BASELINE, "no_finetune", "icl", "transducer", "transducer_no_graph", "transducer_soft_tokens",
-                "transducer_unbounded", "transducer_prefix", "transducer_small", "transducer_minilm",
+                "transducer_unbounded", "transducer_prefix", "transducer_aligned", "transducer_small", "transducer_minilm",
                 "lora_transducer", "lora_transducer_no_graph", "prompt_tuning", "prefix_tuning", "ia3",
                 "linear_adapter", "lora", "frozen_decoder", "layer_freezing", "full_finetune")
 #: metrics of every generated row (``tasks.metrics``), and the target language they score

@@ -144,3 +144,18 @@ def test_a_worker_that_handles_sigterm_still_ends_with_its_parent(tmp_path: Path
     if not ended:
         os.kill(worker, signal.SIGKILL)
     assert ended, "the worker outlived its killed parent"
+
+
+@pytest.mark.parametrize("flags, expected", [(("avx2", "fma"), "32-true"), (("avx2", "avx512_bf16"), "bf16-mixed")])
+def test_the_comparison_precision_follows_the_cpu(setup: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                                                  flags: tuple[str, ...], expected: str) -> None:
+    """On a CPU without native bf16 the comparison trains in fp32, and protocol.json records the choice and why."""
+    import transducer.precision as precision
+
+    monkeypatch.setattr(precision, "cpu_flags", lambda *_: frozenset(flags))
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    root = setup["root"]
+    results = root / f"precision-{expected}"
+    main([*_args(root, "--methods", "no_finetune"), "--results", str(results)])
+    protocol = json.loads((results / "protocol.json").read_text())
+    assert protocol["precision"] == expected and protocol["precision_reason"].startswith("auto: this CPU has")

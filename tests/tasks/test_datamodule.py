@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from tasks.datamodule import CodeTaskDataModule
 from transducer.backbone import load_backbone
@@ -137,3 +138,20 @@ def test_a_warm_split_reads_its_encoded_graphs_from_the_cache(tmp_path: Path, tr
     wider = TransducerConfig(max_node_tokens=24).build(model.backbone, tokenizer)  # another encoding: not this cache
     with pytest.raises(pytest.fail.Exception, match="extracted again"):
         load(wider)
+
+
+def test_token_node_alignment_by_character_spans() -> None:
+    from tasks.collate import token_node_alignment
+
+    source = "int f() {\n  return 1;\n}"
+    # nodes: the method (all), the return statement (line 1, columns 2-11), the literal "1" (line 1, column 9)
+    spans = torch.tensor([[0, 0, 2, 1], [1, 2, 1, 11], [1, 9, 1, 10]])
+    tokens = [(0, 3), (10, 18), (18, 20), (20, 21), (0, 0)]  # "int", "  return" (leading spaces), " 1", ";", end
+    alignment = token_node_alignment(source, tokens, spans)
+    assert alignment.tolist() == [
+        [True, False, False],
+        [True, True, False],  # its leading whitespace does not count
+        [True, True, True],
+        [True, True, False],
+        [False, False, False],  # the end token lies in no node
+    ]

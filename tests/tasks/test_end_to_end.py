@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tasks.harness_utils import make_config, read_jsonl, run_cli
+from tests.tasks.harness_utils import TINY_T5, make_config, read_jsonl, run_cli
 
 
 def _single_run_dir(root: Path) -> Path:
@@ -115,3 +115,26 @@ def test_code_generation_runs_the_transducer_graph_free_and_says_so(tmp_path: Pa
     assert "natural-language sources: no graph to extract" in caplog.text and "graphs:" not in caplog.text
     samples = cli.datamodule.samples["train"]
     assert all(s.graph.num_nodes == 0 for s in samples)
+
+
+def test_token_node_alignment_trains_and_generates_through_the_harness(tmp_path: Path) -> None:
+    """The aligned transducer on a fast tokenizer (the shipped backbone's): batches carry the alignment, and
+    validation without generation still selects checkpoints on dev loss."""
+    backbone = {**TINY_T5, "vocab_size": 8192}
+    config = make_config(
+        tmp_path, "code_translation", method={"class_path": "transducer.config.TransducerConfig",
+                                              "init_args": {"token_node_alignment": True, "graph_dim": 8}},
+        backbone=backbone, data={"predict": None},
+    )
+    text = config.read_text().replace("tokenizer: byte", "tokenizer: models/code-t5-mini")
+    config.write_text(text + "\n" if not text.endswith("\n") else text)
+    cli = run_cli("fit", "--config", str(config), "--model.validation_generates", "false")
+    batch = next(iter(cli.datamodule.train_dataloader()))
+    alignment = batch["graph"].token_node_mask
+    assert alignment.shape[:2] == batch["input_ids"].shape and alignment.any(dim=2).float().mean() > 0.5
+    checkpoint = cli.trainer.checkpoint_callback
+    assert (checkpoint.monitor, checkpoint.mode) == ("val_loss", "min") and checkpoint.best_model_path
+    header = (_single_run_dir(tmp_path / "out") / "metrics.csv").read_text().splitlines()[0].split(",")
+    assert "val_loss" in header and "val_corpus_bleu" not in header  # validation did not generate
+    predictions = read_jsonl(_single_run_dir(tmp_path / "out") / "predictions_test.jsonl")
+    assert len(predictions) == 3

@@ -125,3 +125,21 @@ def test_bound_is_the_identity_for_small_updates_and_unbounded_is_available() ->
 def test_non_positive_bound_is_refused() -> None:
     with pytest.raises(ValueError, match="update_bound must be positive"):
         AttentionFusion(HIDDEN, GRAPH_DIM, update_bound=0.0)
+
+
+def test_an_aligned_token_reads_only_its_own_nodes() -> None:
+    """With an alignment, a token's update depends on the nodes that contain it and on no other node."""
+    fusion = _fusion()
+    tokens, mask = _tokens()
+    graph = _graph()
+    alignment = torch.zeros(2, 5, 3, dtype=torch.bool)
+    alignment[0, 0, 0] = alignment[0, 1, [0, 1]] = True  # token 0 in node 0; token 1 in nodes 0 and 1
+    fused = fusion(tokens, mask, graph, alignment)
+    other = GraphFeatures(graph.nodes.clone(), graph.node_mask, graph.pooled)
+    other.nodes[0, 2] += 5.0  # a node no token lies in
+    torch.testing.assert_close(fusion(tokens, mask, other, alignment), fused)
+    other.nodes[0, 1] += 5.0  # token 1's second node
+    moved = fusion(tokens, mask, other, alignment)
+    torch.testing.assert_close(moved[0, 0], fused[0, 0])
+    assert not torch.allclose(moved[0, 1], fused[0, 1])
+    assert torch.equal(fused[0, 2:], tokens[0, 2:])  # tokens in no node take only the sink: unchanged

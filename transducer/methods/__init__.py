@@ -87,6 +87,8 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "transducer_minilm": ("transducer", {"node_encoder": "sentence-transformers/all-MiniLM-L6-v2"}),
     # the edges of the graph extractor's version 2: no CFG labels, no CALL/ARGUMENT edges (an ablation)
     "transducer_v2_edges": ("transducer", {"edge_types": ("AST", "CFG", "DDG", "CDG"), "cfg_labels": False}),
+    # each token fused with the nodes whose source span contains it, not with every node
+    "transducer_aligned": ("transducer", {"token_node_alignment": True}),
     # the fusion before v2, its update unbounded (an ablation of the bound)
     "transducer_unbounded": ("transducer", {"update_bound": None}),
     # the graph on top of LoRA (r = 8 in the backbone's default LoRA layers), and its graph-free twin

@@ -208,6 +208,12 @@ def train(args: argparse.Namespace) -> None:
                   source_weights=config.source_weights, span_window=config.span_window, causal_window=config.causal_window)
     sampler, valid_sampler = ObjectiveSampler(train_stream, **common), ObjectiveSampler(valid_stream, **common)
     device = torch.device(args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
+    if args.precision == "auto":
+        from transducer.precision import BF16, resolve_precision
+
+        choice = resolve_precision("auto", device.type)
+        print(choice.describe(), flush=True)
+        args.precision = "bf16" if choice.precision == BF16 else "fp32"
     if not (work_dir / "config.json").exists():
         if args.budget_minutes:
             config.max_steps = steps_within_budget(args.budget_minutes, config, tokenizer, device, sampler, args.precision, work_dir)
@@ -414,7 +420,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sitting-steps", type=int, default=0, help="stop this sitting after N steps (checkpointed; rerun to continue)")
     p.add_argument("--save-minutes", type=float, default=5, help="checkpoint every N minutes")
     p.add_argument("--eval-every", type=int, default=250, help="held-out loss every N steps")
-    p.add_argument("--precision", choices=("bf16", "fp32"), default="bf16", help="autocast dtype (CPU and CUDA)")
+    p.add_argument("--precision", choices=("bf16", "fp32", "auto"), default="auto",
+                   help="autocast dtype (CPU and CUDA); auto: bf16 where the device computes it natively, else fp32")
     p.add_argument("--save-dtype", choices=("bf16", "fp32"), default="bf16", help="dtype of the exported weights")
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's)")
