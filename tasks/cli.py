@@ -11,11 +11,13 @@ for ``predict``, and a test run on the best checkpoint after ``fit`` when a test
 
 from __future__ import annotations
 
+import difflib
+import re
 import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from jsonargparse import Namespace
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
@@ -23,12 +25,38 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
 from tasks.callbacks import ExportArtifacts, PredictionsWriter, best_checkpoint_path
 from tasks.datamodule import CodeTaskDataModule
+from tasks.interrupt import InterruptCheckpoint, checkpoint_dir
 from tasks.module import AdaptationModule
 from tasks.resume import RunFolderRecord, checkpoint_run_state
 from tasks.summary import run_summary
 from tasks.task import Task, resolve_task
 from tasks.trainer import Trainer
 from transducer.precision import AUTO, resolve_precision
+
+
+#: option names in jsonargparse's messages about unknown options: "unrecognized arguments: --model.x 0.1" and
+#: "Subcommand 'fit' does not accept option 'model.x'"
+_UNKNOWN_OPTION = re.compile(r"unrecognized arguments: (.*)|does not accept option '([^']+)'")
+
+
+class SuggestingArgumentParser(LightningArgumentParser):
+    """A parser whose error for an unknown option is one line naming it and the closest valid option
+    ("did you mean 'model.learning_rate'?"), instead of a page of usage text."""
+
+    def error(self, message: str, ex: Exception | None = None) -> NoReturn:
+        match = _UNKNOWN_OPTION.search(message)
+        if not self.exit_on_error or match is None:
+            super().error(message, ex)
+        parser = getattr(ex, "subcommand_parser", None) or self
+        known = {name for action in parser._actions for name in (action.dest, *(o.lstrip("-") for o in action.option_strings))}
+        unknown = [word.lstrip("-") for word in (match.group(1) or "").split() if word.startswith("--")] or [match.group(2)]
+        lines = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            lines.append(f"error: unknown option '{key}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+        prog = parser.prog.replace(" [options]", "")
+        sys.stderr.write("\n".join(lines) + f"\n(`{prog} --help` lists every option)\n")
+        raise SystemExit(2)
 
 
 def monitored_metric(task: Any, validation_generates: bool = True) -> str:
@@ -45,10 +73,6 @@ def monitored_metric(task: Any, validation_generates: bool = True) -> str:
 def monitor_mode(validation_generates: bool = True) -> str:
     """``max`` for a generation metric, ``min`` for the loss."""
     return "max" if validation_generates else "min"
-
-
-def checkpoint_dir(default_root_dir: str | None) -> str:
-    return str(Path(default_root_dir or ".") / "checkpoints")
 
 
 def resolve_checkpoint(ckpt_path: str | None, default_root_dir: str | None) -> Path | None:
@@ -200,16 +224,20 @@ def remove_empty_run_folders() -> None:
 
 def main(args: list[str] | None = None) -> TransducerCLI:
     # Arguments that are the command line itself go through sys.argv: LightningCLI warns when given both.
+    interrupt = InterruptCheckpoint()
     try:
         return TransducerCLI(
             AdaptationModule,
             CodeTaskDataModule,
             trainer_class=Trainer,
+            parser_class=SuggestingArgumentParser,
             args=None if args == sys.argv[1:] else args,
-            trainer_defaults={"callbacks": [RunFolderRecord(), ExportArtifacts(), PredictionsWriter()]},
+            trainer_defaults={"callbacks": [RunFolderRecord(), ExportArtifacts(), PredictionsWriter(), interrupt]},
             save_config_kwargs={"overwrite": True},
             seed_everything_default=42,
         )
     except BaseException:
         remove_empty_run_folders()
+        if interrupt.exit_code is not None:  # SIGTERM / SIGINT during fit: checkpointed, and not a success
+            raise SystemExit(interrupt.exit_code) from None
         raise

@@ -7,7 +7,9 @@ Tokenizer, backbone family and graph encoding belong to the model, so the data m
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
+import inspect
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +27,8 @@ from tasks import encoded_graphs as encoded_graphs_cache
 from tasks.collate import Collator, Sample
 from tasks.data import Example, load_examples
 from tasks.data.accounting import SplitAccounting, account_split, source_keys
+from tasks.data.loading import FORMATS
+from tasks.data.readers import collect_replaced_lines
 from tasks.task import Task, resolve_task
 
 #: the splits each Lightning stage reads
@@ -90,6 +94,8 @@ class CodeTaskDataModule(pl.LightningDataModule):
         extraction_workers: processes for graph extraction (default: all cores).
         num_workers: ``DataLoader`` workers.
         seed: shuffling seed (each epoch reshuffles with ``seed + epoch``, so resumed runs see the same order).
+        encoding: text encoding of the data files (default utf-8); a line with bytes that are not valid in it is
+            decoded with U+FFFD replacement characters and counted in the split's data report, never the whole file.
         group_by_length: training batches of similar lengths (source + target characters), like Hugging Face's
             ``group_by_length``: less padding, so faster steps, with the batch order still random. Validation and
             test batches then go longest source first (less padding, and a per-batch generation budget such as
@@ -115,8 +121,10 @@ class CodeTaskDataModule(pl.LightningDataModule):
         num_workers: int = 0,
         seed: int = 42,
         group_by_length: bool = False,
+        encoding: str = "utf-8",
     ) -> None:
         super().__init__()
+        codecs.lookup(encoding)  # an unknown encoding fails here, naming it, not when a split is first read
         self.task = resolve_task(task)
         self.files = {"train": train, "validation": validation, "test": test, "predict": predict}
         self.batch_size = batch_size
@@ -130,9 +138,12 @@ class CodeTaskDataModule(pl.LightningDataModule):
         self.num_workers = num_workers
         self.seed = seed
         self.group_by_length = group_by_length
+        self.encoding = encoding
         self.samples: dict[str, list[Sample]] = {}
         #: per loaded split: truncation and train-overlap counts (also logged, and written with test metrics)
         self.accounting: dict[str, SplitAccounting] = {}
+        #: per loaded split: lines whose undecodable bytes were replaced (see ``encoding``)
+        self.replaced_lines: dict[str, int] = {}
         self._train_sources: set[str] | None = None
         #: seconds spent on graph extraction (``graphs_s``) and on tokenizing node texts (``graph_encoding_s``)
         self.timings: dict[str, float] = {}
@@ -209,7 +220,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
             examples = self._prompted(examples, split)
         self.accounting[split] = account_split(
             examples, self.collator.tokenizer, self.task.source_prefix, self.max_source_length, self.max_target_length,
-            None if split == "train" else self._training_sources(),
+            None if split == "train" else self._training_sources(), self.replaced_lines.get(split, 0),
         )
         rank_zero_info(f"[{split}] {self.accounting[split].summary(self.max_source_length, self.max_target_length)}")
         if self.graph_encoder is None:
@@ -285,13 +296,19 @@ class CodeTaskDataModule(pl.LightningDataModule):
         return self._train_sources
 
     def _examples(self, split: str) -> list[Example]:
+        """The split's examples; lines decoded with replacement characters are counted in
+        ``self.replaced_lines[split]``."""
         spec = self.files[split]
         if spec is None:
             raise ValueError(f"no `data.{split}` configured, but the `{split}` split is needed for this command")
         spec = {"format": "jsonl", "path": spec} if isinstance(spec, str) else dict(spec)
         if split == "predict" and spec.get("format") == "jsonl":
             spec.setdefault("require_target", False)  # inputs to predict need no target
-        examples = load_examples(spec)
+        if "encoding" in inspect.signature(FORMATS.get(spec.get("format"), load_examples)).parameters:
+            spec.setdefault("encoding", self.encoding)
+        with collect_replaced_lines() as replaced:
+            examples = load_examples(spec)
+        self.replaced_lines[split] = len(replaced)
         if not examples:
             raise ValueError(f"`data.{split}` ({spec}) holds no examples")
         return examples

@@ -1,5 +1,5 @@
-"""Quality columns of ``transducer bench --quality``: train and test every method with the same harness config, then test
-whether the transducer differs from each baseline (paired, on per-instance scores).
+"""Quality columns of ``transducer bench --train-config``: train and test every method with the same harness config,
+then test whether the transducer differs from each baseline (paired, on per-instance scores).
 
 Each method runs ``transducer fit --config CONFIG --model.method <its config class>`` in its own process (same
 data, trainer, optimizer settings, generation and metrics; only ``model.method`` changes), writing to

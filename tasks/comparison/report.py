@@ -156,18 +156,24 @@ def graph_table(tests: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def selection_table(rows: dict[str, Row]) -> str:
+def load_selections(results: Path) -> dict[str, dict[str, Any]]:
+    """Each method's finished learning-rate grid (``selection.json``), in the report's order."""
+    paths = {m: results / m / "selection.json" for m in REPORT_ORDER}
+    return {m: json.loads(p.read_text()) for m, p in paths.items() if p.exists()}
+
+
+def selection_table(selections: dict[str, dict[str, Any]]) -> str:
     lines = ["| method | dev loss per learning rate (chosen in bold) |", "|---|---|"]
-    for method, row in rows.items():
-        if row.selection:
-            chosen = row.selection["learning_rate"]
-            cells = [(f"**{p['learning_rate']:g}: {p['dev_loss']:.4f}**" if p["learning_rate"] == chosen
-                      else f"{p['learning_rate']:g}: {p['dev_loss']:.4f}") for p in row.selection["grid"]]
-            lines.append(f"| {method} | {', '.join(cells)} |")
+    for method, selection in selections.items():
+        chosen = selection["learning_rate"]
+        cells = [(f"**{p['learning_rate']:g}: {p['dev_loss']:.4f}**" if p["learning_rate"] == chosen
+                  else f"{p['learning_rate']:g}: {p['dev_loss']:.4f}") for p in selection["grid"]]
+        lines.append(f"| {method} | {', '.join(cells)} |")
     return "\n".join(lines)
 
 
-def verdict(rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, Any]) -> list[str]:
+def verdict(rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, Any],
+            selections: dict[str, dict[str, Any]]) -> list[str]:
     """Sentences that follow from the numbers by fixed rules: a difference counts when its Holm-corrected p is
     below :data:`ALPHA`; "equal or fewer parameters" compares trainable parameter counts."""
 
@@ -196,7 +202,7 @@ def verdict(rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, 
         if losses:
             lines.append(f"- **Where the transducer loses** (significantly): " + ", ".join(
                 f"{m} ({tests[m]['difference']:+.2f} BLEU)" for m in losses) + ".")
-    designs = {m: rows[m].selection for m in TRANSDUCER_DESIGNS if m in rows and rows[m].selection}
+    designs = {m: selections[m] for m in TRANSDUCER_DESIGNS if m in selections}
     if designs:
         dev = {m: min(p["dev_loss"] for p in s["grid"]) for m, s in designs.items()}
         best = min(dev, key=dev.get)
@@ -238,9 +244,10 @@ def render_report(results: Path, valid_path: Path, protocol: Protocol, settings:
         text += ["", "**Does the graph help?** Each graph method against its graph-free twin, and against itself "
                  "with every validation sample given another sample's graph (same bootstrap, Holm over these rows):",
                  "", graph_table(graph_tests)]
-    if any(row.selection for row in rows.values()):
-        text += ["", "**Learning-rate selection** (dev loss after the selection run):", "", selection_table(rows)]
-    lines = verdict(rows, tests, graph_tests)
+    selections = load_selections(results)
+    if selections:
+        text += ["", "**Learning-rate selection** (dev loss after the selection run):", "", selection_table(selections)]
+    lines = verdict(rows, tests, graph_tests, selections)
     if lines:
         text += ["", "**Verdict so far** (rules fixed before the results: Holm p < 0.05):", "", *lines]
     runs_path = results / "runs.json"

@@ -18,10 +18,14 @@ class SplitAccounting:
     truncated_sources: int
     truncated_targets: int
     sources_in_train: int | None
+    #: lines of the split's files whose undecodable bytes were replaced by U+FFFD (the line kept, its bad bytes lost)
+    lines_with_replaced_bytes: int = 0
 
     def summary(self, max_source_length: int, max_target_length: int) -> str:
         text = (f"{self.examples} examples, {self.truncated_sources} sources cut at {max_source_length} tokens, "
                 f"{self.truncated_targets} targets cut at {max_target_length} tokens")
+        if self.lines_with_replaced_bytes:
+            text += f", {self.lines_with_replaced_bytes} line(s) with undecodable bytes replaced by U+FFFD"
         if self.sources_in_train is not None:
             text += f", {self.sources_in_train} sources also in train"
         return text
@@ -45,13 +49,14 @@ def source_keys(examples: Iterable[Example]) -> set[str]:
 
 def account_split(
     examples: Sequence[Example], tokenizer: Any, source_prefix: str, max_source_length: int, max_target_length: int,
-    train_sources: set[str] | None,
+    train_sources: set[str] | None, lines_with_replaced_bytes: int = 0,
 ) -> SplitAccounting:
     """Truncation and train-overlap counts of one split (``train_sources``: :func:`source_keys` of train, or
-    ``None`` for the training split itself)."""
+    ``None`` for the training split itself), and how many of its lines were decoded with replacement characters."""
     return SplitAccounting(
         examples=len(examples),
         truncated_sources=count_truncated([source_prefix + e.source for e in examples], tokenizer, max_source_length),
         truncated_targets=count_truncated([e.target for e in examples if e.target], tokenizer, max_target_length),
         sources_in_train=None if train_sources is None else sum(" ".join(e.source.split()) in train_sources for e in examples),
+        lines_with_replaced_bytes=lines_with_replaced_bytes,
     )

@@ -7,7 +7,10 @@ file, :class:`~tasks.data.example.DataFormatError` for content that does not mat
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from cpg.languages import language_for_path
 from tasks.data.example import DataFormatError, Example
 
 StrPath = str | PathLike[str]
+logger = logging.getLogger(__name__)
 
 
 def read_jsonl(
@@ -108,7 +112,8 @@ def read_atlas(source_path: StrPath, target_path: StrPath, *, encoding: str = "u
     In the released ``Raw_Dataset/{Training,Eval,Testing}/`` folders the source file is ``testMethods.txt``:
     per line, a JUnit test method whose assert statement is replaced by ``"<AssertPlaceHolder>"``, then the
     separator ``"<FocalMethod>"``, then the focal method under test. The target file is ``assertLines.txt``:
-    per line, the removed assert statement. Some copies are Latin-1: pass ``encoding="iso8859-1"`` for them.
+    per line, the removed assert statement. Some copies are Latin-1: pass ``encoding="iso8859-1"`` for them
+    (``data.encoding`` in a config).
     Language is ``"java"``; ids are 0-based line numbers.
     """
     pairs = _read_parallel(Path(source_path), Path(target_path), encoding)
@@ -186,18 +191,20 @@ def example_from_record(
 def read_text_lines(path: Path, encoding: str = "utf-8") -> list[str]:
     """Lines of a text file split on ``\\n`` only (code may hold other line-break characters such as form feeds).
 
-    Drops the final newline and ``\\r`` before each ``\\n``; raises on a missing or empty file.
+    Drops the final newline and ``\\r`` before each ``\\n``; raises on a missing or empty file. A line holding
+    bytes that are not valid ``encoding`` is decoded with U+FFFD replacement characters, logged and counted
+    (:func:`collect_replaced_lines`): one bad byte costs that line's text, never the file.
     """
     if not path.is_file():
         raise FileNotFoundError(f"data file not found: {path}")
+    raw = path.read_bytes()
     try:
-        with open(path, encoding=encoding, newline="") as handle:
-            text = handle.read()
+        text = raw.decode(encoding)
     except UnicodeDecodeError as error:
-        raise DataFormatError(
-            f"{path}: not valid {encoding} text (bad byte at offset {error.start}); pass the file's encoding, "
-            "e.g. encoding='iso8859-1'"
-        ) from error
+        if "\n".encode(encoding) != b"\n":  # not ASCII-compatible (e.g. UTF-16): lines cannot be cut as bytes
+            raise DataFormatError(f"{path}: not valid {encoding} text (bad byte at offset {error.start}); pass the "
+                                  "file's encoding (data.encoding, e.g. iso8859-1)") from error
+        text = _decode_by_line(path, raw, encoding)
     if not text.strip():
         raise DataFormatError(f"{path}: file is empty")
     lines = text.split("\n")
@@ -206,10 +213,43 @@ def read_text_lines(path: Path, encoding: str = "utf-8") -> list[str]:
     return [line.removesuffix("\r") for line in lines]
 
 
+#: (file, 1-based line) of every line decoded with replacement characters inside :func:`collect_replaced_lines`
+_REPLACED_LINES: ContextVar[list[tuple[str, int]] | None] = ContextVar("replaced_lines", default=None)
+
+
+@contextmanager
+def collect_replaced_lines() -> Iterator[list[tuple[str, int]]]:
+    """Collect ``(file, line)`` of the lines the readers decode with replacement characters while inside."""
+    collected: list[tuple[str, int]] = []
+    token = _REPLACED_LINES.set(collected)
+    try:
+        yield collected
+    finally:
+        _REPLACED_LINES.reset(token)
+
+
+def _decode_by_line(path: Path, raw: bytes, encoding: str) -> str:
+    """``raw`` decoded line by line, bad lines with replacement characters (logged once per file, and counted)."""
+    lines, bad = [], []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            lines.append(line.decode(encoding))
+        except UnicodeDecodeError:
+            lines.append(line.decode(encoding, errors="replace"))
+            bad.append(number)
+    shown = ", ".join(map(str, bad[:10])) + (", ..." if len(bad) > 10 else "")
+    logger.warning(f"{path}: {len(bad)} line(s) hold bytes that are not valid {encoding} (line {shown}); decoded "
+                   "with U+FFFD replacement characters. Set data.encoding if the file has another encoding")
+    collected = _REPLACED_LINES.get()
+    if collected is not None:
+        collected.extend((str(path), number) for number in bad)
+    return "\n".join(lines)
+
+
 def _json_array(path: Path, encoding: str) -> list[dict[str, Any]]:
     """The objects of a file holding one JSON array of objects."""
     try:
-        data = json.loads(Path(path).read_text(encoding=encoding))
+        data = json.loads("\n".join(read_text_lines(Path(path), encoding)))
     except json.JSONDecodeError as error:
         raise DataFormatError(f"{path}: not valid JSON (line {error.lineno}: {error.msg})") from error
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):

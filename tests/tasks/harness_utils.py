@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
+import lightning.pytorch as pl
 import yaml
 
 TINY_T5 = {
@@ -131,3 +133,17 @@ def run_cli(*args: str) -> Any:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class SlowSteps(pl.Callback):
+    """A callback for subprocess tests (``trainer.callbacks`` in YAML): each training step takes at least
+    ``seconds``, and ``marker`` is written once ``after_steps`` steps have run, so a test knows training is under
+    way before it signals the process."""
+
+    def __init__(self, marker: str, after_steps: int = 1, seconds: float = 0.2) -> None:
+        self.marker, self.after_steps, self.seconds = Path(marker), after_steps, seconds
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        time.sleep(self.seconds)
+        if trainer.global_step == self.after_steps:
+            self.marker.write_text(str(trainer.global_step))

@@ -20,7 +20,16 @@ def _parse_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 def test_unknown_config_key_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = make_config(tmp_path, "code_summarization")
     error = _parse_error(capsys, "fit", "--config", str(config), "--model.learning_rte", "0.1")
-    assert "learning_rte" in error
+    assert "unknown option 'model.learning_rte'; did you mean 'model.learning_rate'?" in error
+    assert len(error.strip().splitlines()) == 2 and "usage" not in error  # no page of usage text
+
+
+def test_misspelled_key_in_a_yaml_file_gets_the_closest_valid_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = make_config(tmp_path, "code_summarization")
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("data:\n  batch_sise: 4\n")
+    error = _parse_error(capsys, "fit", "--config", str(config), "--config", str(typo))
+    assert "unknown option 'data.batch_sise'; did you mean 'data.batch_size'?" in error
 
 
 def test_unknown_method_class_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

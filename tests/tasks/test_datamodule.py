@@ -79,7 +79,8 @@ def test_truncation_and_train_overlap_are_counted_logged_and_written(tmp_path, c
     assert "[validation] 3 examples, 0 sources cut at 128 tokens, 1 targets cut at 32 tokens, 3 sources also in train" in logged
     run = sorted((tmp_path / "out" / "run").glob("version_*"))[-1]
     data = json.loads((run / "metrics_test.json").read_text())["data"]
-    assert data == {"examples": 3, "truncated_sources": 0, "truncated_targets": 0, "sources_in_train": 3}
+    assert data == {"examples": 3, "truncated_sources": 0, "truncated_targets": 0, "sources_in_train": 3,
+                    "lines_with_replaced_bytes": 0}
 
 
 def test_length_grouped_sampler_keeps_every_sample_and_batches_similar_lengths() -> None:
@@ -155,3 +156,24 @@ def test_token_node_alignment_by_character_spans() -> None:
         [True, True, False],
         [False, False, False],  # the end token lies in no node
     ]
+
+
+def test_a_data_file_with_one_bad_byte_loads_with_one_counted_line(tmp_path: Path) -> None:
+    """Every example is kept; the split's data report counts the one line decoded with a replacement character;
+    ``encoding`` reads the same file exactly."""
+    backbone, tokenizer = load_backbone(config=TINY_T5, tokenizer="byte")
+    path = tmp_path / "train.jsonl"
+    lines = ['{"source": "int a() { return 1; }", "target": "one"}', '{"source": "int b() { return 2; }", "target": "caf\xe9"}']
+    path.write_bytes("\n".join(lines).encode("latin-1") + b"\n")
+    data = CodeTaskDataModule("code_summarization", train=str(path), batch_size=2)
+    data.connect(tokenizer, True, None)
+    data.setup("fit")
+    assert [s.target for s in data.samples["train"]] == ["one", "caf\ufffd"]
+    assert data.accounting["train"].lines_with_replaced_bytes == 1
+    assert "1 line(s) with undecodable bytes" in data.accounting["train"].summary(400, 150)
+    exact = CodeTaskDataModule("code_summarization", train=str(path), batch_size=2, encoding="iso8859-1")
+    exact.connect(tokenizer, True, None)
+    exact.setup("fit")
+    assert exact.samples["train"][1].target == "café" and exact.accounting["train"].lines_with_replaced_bytes == 0
+    with pytest.raises(LookupError, match="no-such-codec"):
+        CodeTaskDataModule("code_summarization", train=str(path), encoding="no-such-codec")

@@ -33,7 +33,10 @@ def test_predictions_do_not_change_when_every_gold_target_changes(tmp_path: Path
     with altered.open("w") as handle:
         for record in records:
             handle.write(json.dumps({**record, "target": "XX " + record["target"][::-1]}) + "\n")
-    assert test_predictions(original) == test_predictions(altered)
+    predictions = test_predictions(original)
+    # the comparison below proves something only if there is something to compare: real, differing outputs
+    assert all(p.strip() for p in predictions) and len(set(predictions)) > 1, predictions
+    assert predictions == test_predictions(altered)
 
 
 def test_generation_inputs_hold_only_the_source() -> None:

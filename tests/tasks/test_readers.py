@@ -14,6 +14,7 @@ from tasks.data import (
     read_hf_dataset,
     read_jsonl,
 )
+from tasks.data.readers import collect_replaced_lines
 
 CODEXGLUE_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "codexglue-java-cs"
 
@@ -185,14 +186,20 @@ def test_atlas_pairs_test_methods_with_asserts(tmp_path):
     assert '"<FocalMethod>"' in example.source and example.language == "java" and example.id == "0"
 
 
-def test_atlas_encoding_error_suggests_encoding(tmp_path):
+def test_a_bad_byte_costs_its_line_not_the_file(tmp_path, caplog):
+    """A Latin-1 byte in a UTF-8 read: that line is decoded with a replacement character, logged once and counted;
+    every pair is kept, and the right encoding reads it exactly."""
     source = tmp_path / "testMethods.txt"
     target = tmp_path / "assertLines.txt"
-    source.write_bytes("test ( ) { s = \"caf\xe9\" ; }\n".encode("latin-1"))
-    target.write_text("assertNotNull ( s )\n")
-    with pytest.raises(DataFormatError, match=r"testMethods\.txt: not valid utf-8 text .*encoding='iso8859-1'"):
-        read_atlas(source, target)
-    assert "café" in read_atlas(source, target, encoding="iso8859-1")[0].source
+    source.write_bytes("test ( ) { s = 1 ; }\ntest ( ) { s = \"caf\xe9\" ; }\n".encode("latin-1"))
+    target.write_text("assertEquals ( 1 , s )\nassertNotNull ( s )\n")
+    with collect_replaced_lines() as replaced, caplog.at_level("WARNING"):
+        examples = read_atlas(source, target)
+    assert [e.source for e in examples] == ["test ( ) { s = 1 ; }", "test ( ) { s = \"caf\ufffd\" ; }"]
+    assert replaced == [(str(source), 2)]
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "1 line(s)" in warnings[0].getMessage() and "line 2" in warnings[0].getMessage()
+    assert "café" in read_atlas(source, target, encoding="iso8859-1")[1].source
 
 
 # --- Hugging Face datasets ----------------------------------------------------------------------------------
