@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import statistics
 
 import pytest
 
@@ -34,10 +35,15 @@ def test_bench_writes_table_chart_and_sane_rows(tmp_path, capsys) -> None:
         assert row.trainable_percent == pytest.approx(100 * row.trainable_params / row.total_params)
         assert row.adapter_bytes > 4 * row.trainable_params  # float32 weights plus the config
         assert row.peak_memory_bytes >= row.memory_after_build_bytes > 0
-        assert len(row.step_times_s) == 1 and 0 < row.step_time_s < 60
-        assert 0 < row.generation_time_per_sample_s < 60
+        assert len(row.step_times_s) == 1 and row.step_time_s > 0 and row.generation_time_per_sample_s > 0
         assert f"| {row.method} | {row.trainable_params:,d} | {row.trainable_percent:.4f} |" in report
     assert "2 repeats per method in interleaved rounds" in report
+    # the report's step-time ratio is the median, over rounds, of the transducer's step time over LoRA's in that round
+    steps = {m: [EfficiencyRow(**r).step_time_s for r in method_runs] for m, method_runs in runs.items()}
+    ratios = sorted(t / lo for t, lo in zip(steps["transducer"], steps["lora"]))
+    cell = f"{statistics.median(ratios):.3g}× ({ratios[0]:.3g}×–{ratios[-1]:.3g}×)"
+    transducer_row = next(line for line in report.split("## Relative to LoRA")[1].splitlines() if line.startswith("| transducer |"))
+    assert transducer_row.split("|")[3].strip() == cell
     assert "## Relative to LoRA" in report and "| lora | 1× | 1× (1×–1×) | 1× (1×–1×) | 1× (1×–1×) |" in report
 
 
