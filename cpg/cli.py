@@ -2,13 +2,16 @@
 
     transducer cpg FILE [--language java] [--backend treesitter|joern] [--format summary|json|dot]
                         [--output PATH] [--max-nodes N] [--per-function]
+    transducer cpg DIR [--language java] [--format summary|json] [--output PATH]
     transducer cpg DATA --batch [--language java] [--cache-dir DIR] [--jsonl-field source] [--shard i/n]
                         [--workers N]
 
 ``--language`` defaults to the one of the file extension (``.java``, ``.cs``, ``.py``, ``.js``, ``.ts``, ``.go``,
 ``.c``, ``.cpp``, ``.php``, ``.rb``...). ``--format dot`` with ``--output x.png``/``x.svg`` renders an image with
 Graphviz. ``--per-function`` gives one graph per top-level function (:func:`cpg.extract_functions`): a summary
-line each, or a JSON list of ``{"name", "start", "cut_edges", "graph"}``. In ``--batch`` mode DATA holds one snippet per line,
+line each, or a JSON list of ``{"name", "start", "cut_edges", "graph"}``. A folder gives one graph per supported
+file under it (by extension; only ``--language``'s files when given): a summary line each and a total, or a JSON
+list of ``{"path", "language", "graph"}``. In ``--batch`` mode DATA holds one snippet per line,
 or is JSONL (``.jsonl`` or ``--jsonl-field``) with the code in one field; the graphs go to the cache folder and
 the extraction summary is printed.
 """
@@ -41,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Extract a code property graph (AST + CFG + DDG + CDG + CALL + ARGUMENT) from a source file, "
         "or fill the graph cache for a dataset with --batch.",
     )
-    parser.add_argument("path", metavar="FILE", help="source file ('-' reads stdin), or the dataset with --batch")
+    parser.add_argument("path", metavar="FILE",
+                        help="source file ('-' reads stdin), a folder (every supported file under it), or the dataset "
+                        "with --batch")
     parser.add_argument(
         "--language", "-l", help=f"one of {', '.join(SUPPORTED_LANGUAGES)} (default: from the file extension)"
     )
@@ -81,6 +86,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
+        if not args.batch and Path(args.path).is_dir():
+            _folder(args)
+            return
         language = _language(args)
         if args.batch:
             _batch(args, language)
@@ -128,11 +136,44 @@ def _single(args: argparse.Namespace, language: str) -> None:
         text = json.dumps(graph.to_dict(), ensure_ascii=False) + "\n"
     else:
         text = _summary(graph, args.path)
+    _emit(text, output)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Write ``text`` to ``output`` (and say so), or to stdout."""
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
         print(f"wrote {output}")
+
+
+def _folder(args: argparse.Namespace) -> None:
+    """One graph per supported source file under the folder ``args.path`` (of ``--language`` only, when given)."""
+    if args.format == "dot" or args.per_function:
+        raise CliError(f"{args.path} is a folder: use --format summary or json (DOT and --per-function take one file)")
+    wanted = normalize_language(args.language) if args.language else None
+    files = [(path, language) for path in sorted(Path(args.path).rglob("*")) if path.is_file()
+             for language in [language_for_path(str(path))] if language is not None and wanted in (None, language)]
+    if not files:
+        which = f"{wanted} files" if wanted else f"files of a supported language ({', '.join(SUPPORTED_LANGUAGES)})"
+        raise CliError(f"no {which} under {args.path}")
+    graphs = [(path, language, extract(path.read_bytes(), language, args.backend, args.max_nodes,
+                                       max_text_chars=args.max_text_chars)) for path, language in files]
+    if args.format == "json":
+        text = json.dumps([{"path": str(p), "language": lang, "graph": g.to_dict()} for p, lang, g in graphs],
+                          ensure_ascii=False) + "\n"
+    else:
+        lines = []
+        for path, language, graph in graphs:
+            edges = sum(graph.edge_counts().values())
+            lines.append(f"{path} ({language}): {graph.num_nodes} nodes, {edges} edges"
+                         + (" (truncated)" if graph.truncated else "")
+                         + (f", {len(graph.warnings)} warning(s)" if graph.warnings else ""))
+        warned = sum(bool(g.warnings) for _, _, g in graphs)
+        lines.append(f"{len(graphs)} files: {sum(g.num_nodes for _, _, g in graphs)} nodes; {warned} with warnings")
+        text = "\n".join(lines) + "\n"
+    _emit(text, args.output)
 
 
 def _per_function(args: argparse.Namespace, language: str) -> None:
@@ -150,11 +191,7 @@ def _per_function(args: argparse.Namespace, language: str) -> None:
             lines.append(f"  {f.name or '<anonymous>'} (line {f.start[0] + 1}): {f.graph.num_nodes} nodes; {counts}"
                          + ("; truncated" if f.graph.truncated else ""))
         text = "\n".join(lines) + "\n"
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}")
+    _emit(text, args.output)
 
 
 def _summary(graph: CodePropertyGraph, path: str) -> str:

@@ -102,3 +102,20 @@ def test_batch_mode_reads_jsonl(capsys, tmp_path):
     assert "no string field 'source'" in capsys.readouterr().err
     main(base + ["--language", "python", "--jsonl-field", "code"])
     assert "2 graphs" in capsys.readouterr().out
+
+
+def test_a_folder_gives_a_graph_per_supported_file(tmp_path, capsys):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "A.java").write_text(EXAMPLE.read_text())
+    (tmp_path / "b.py").write_text("def f(x):\n    return x + 1\n")
+    (tmp_path / "notes.txt").write_text("not code")
+    main([str(tmp_path)])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" (")[0] for line in lines[:-1]] == [str(tmp_path / "b.py"), str(tmp_path / "pkg" / "A.java")]
+    assert "(python)" in lines[0] and "(java)" in lines[1] and lines[-1].startswith("2 files:")
+    main([str(tmp_path), "--language", "java", "--format", "json"])
+    records = json.loads(capsys.readouterr().out)
+    assert [(r["path"], r["language"]) for r in records] == [(str(tmp_path / "pkg" / "A.java"), "java")]
+    assert len(records[0]["graph"]["nodes"]) > 5
+    assert _exit_code([str(tmp_path), "--language", "ruby"]) == 1
+    assert "no ruby files under" in capsys.readouterr().err
