@@ -57,6 +57,10 @@ class EpochShuffleSampler(DistributedSampler):
     With ``lengths`` (one per sample) and ``batch_size``, each rank's shuffled order is cut into groups of
     :data:`LENGTH_GROUP_BATCHES` batches, each group sorted longest first, and the batches are then shuffled (same
     seed), so a batch pads to similar lengths while the batch order stays random.
+
+    Resuming mid-epoch: on a run restored from a checkpoint written k batches into an epoch, the first iteration
+    skips those k batches (Lightning restores its batch progress before it iterates), so the resumed run trains on
+    exactly the batches the uninterrupted run would have.
     """
 
     def __init__(self, dataset: Any, trainer: pl.Trainer | None, lengths: list[int] | None = None,
@@ -69,15 +73,38 @@ class EpochShuffleSampler(DistributedSampler):
     def __iter__(self) -> Any:
         if self.trainer is not None:
             self.epoch = self.trainer.current_epoch
+        order = self._epoch_order()
+        return iter(order[self._batches_done_in_epoch(len(order)) * self.batch_size :])
+
+    def _epoch_order(self) -> list[int]:
         order = list(super().__iter__())
         if self.lengths is None:
-            return iter(order)
+            return order
         group = LENGTH_GROUP_BATCHES * self.batch_size
         grouped = [i for start in range(0, len(order), group)
                    for i in sorted(order[start : start + group], key=lambda i: -self.lengths[i])]
         batches = [grouped[start : start + self.batch_size] for start in range(0, len(grouped), self.batch_size)]
         generator = torch.Generator().manual_seed(self.seed + self.epoch + 1)
-        return iter([i for b in torch.randperm(len(batches), generator=generator).tolist() for i in batches[b]])
+        return [i for b in torch.randperm(len(batches), generator=generator).tolist() for i in batches[b]]
+
+    def _batches_done_in_epoch(self, samples: int) -> int:
+        """Batches of this epoch a run restored from a mid-epoch checkpoint has already trained on (else 0)."""
+        if self.trainer is None or not self.trainer.fit_loop.restarting:
+            return 0
+        done = self.trainer.fit_loop.epoch_loop.batch_progress.current.completed
+        return done if 0 < done < -(-samples // self.batch_size) else 0
+
+
+class ResumableDataLoader(DataLoader):
+    """A ``DataLoader`` Lightning may resume mid-epoch: its position is Lightning's own restored batch progress,
+    which :class:`EpochShuffleSampler` reads, so the loader keeps no state of its own (``state_dict`` is empty). It
+    exists to tell Lightning that resuming mid-epoch is exact."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        return None
 
 
 class CodeTaskDataModule(pl.LightningDataModule):
@@ -350,7 +377,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
                                           num_replicas=world_size, rank=rank, seed=self.seed)
         elif self.group_by_length and split in ("validation", "test"):
             sampler = sorted(range(len(samples)), key=lambda i: -len(samples[i].source))  # type: ignore[assignment]
-        return DataLoader(
+        return (ResumableDataLoader if shuffle else DataLoader)(
             samples,  # type: ignore[arg-type]
             batch_size=self.batch_size if split == "train" else self.eval_batch_size,
             sampler=sampler,

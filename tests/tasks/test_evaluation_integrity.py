@@ -5,6 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +178,44 @@ def test_length_grouped_evaluation_goes_longest_source_first_and_keeps_every_sam
     assert [r["id"] for r in in_order] == [f"t-{i}" for i in range(4)]
     # the same predictions, only written in another order
     assert {r["id"]: r["prediction"] for r in grouped} == {r["id"]: r["prediction"] for r in in_order}
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_a_run_killed_mid_epoch_resumes_to_bit_identical_weights_and_losses(tmp_path: Path) -> None:
+    """SIGKILL a real training process between checkpoints in the middle of an epoch; resumed from its last
+    checkpoint, it ends with the uninterrupted run's trainable weights and losses, bit for bit (fp32, dropout on)."""
+    from safetensors.torch import load_file
+
+    backbone = {**TINY_T5, "dropout_rate": 0.3}
+    # 6 examples at batch 1: 6 steps an epoch; last.ckpt at steps 2, 4, 6, ...; 9 steps cross into the second epoch
+    trainer = {"log_every_n_steps": 1, "val_check_interval": 2, "max_steps": 9, "precision": "32-true"}
+    data = {"batch_size": 1, "test": None, "predict": None}
+    (tmp_path / "a").mkdir()
+    uninterrupted = make_config(tmp_path / "a", "code_summarization", backbone=backbone, trainer=trainer, data=data)
+    run_cli("fit", "--config", str(uninterrupted))
+    expected_run = _latest_run(tmp_path / "a" / "out")
+
+    (tmp_path / "b").mkdir()
+    interrupted = make_config(tmp_path / "b", "code_summarization", backbone=backbone, trainer=trainer, data=data)
+    values = yaml.safe_load(interrupted.read_text())
+    marker = tmp_path / "b" / "step5"
+    values["trainer"]["callbacks"] = [{"class_path": "tests.tasks.harness_utils.SlowSteps",
+                                       "init_args": {"marker": str(marker), "after_steps": 5, "seconds": 0.5}}]
+    interrupted.write_text(yaml.safe_dump(values))
+    environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    process = subprocess.Popen([sys.executable, "-m", "transducer.cli", "fit", "--config", str(interrupted)],
+                               cwd=REPO_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # after step 5: the last checkpoint is step 4's, two thirds into epoch 0
+    process.wait()
+    assert marker.exists() and process.returncode == -signal.SIGKILL
+    run_cli("fit", "--config", str(interrupted), "--ckpt_path", "last", "--trainer.callbacks", "[]")
+    resumed_run = _latest_run(tmp_path / "b" / "out")
+
+    expected, resumed = _train_losses(expected_run), _train_losses(resumed_run)
+    assert sorted(expected) == list(range(9)) and {step: resumed[step] for step in expected} == expected
+    weights = load_file(str(expected_run / "adapter" / "adapter_model.safetensors"))
+    again = load_file(str(resumed_run / "adapter" / "adapter_model.safetensors"))
+    assert weights.keys() == again.keys() and all(weights[k].equal(again[k]) for k in weights)
