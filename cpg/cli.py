@@ -171,7 +171,7 @@ def _folder(args: argparse.Namespace) -> None:
                          + (" (truncated)" if graph.truncated else "")
                          + (f", {len(graph.warnings)} warning(s)" if graph.warnings else ""))
         warned = sum(bool(g.warnings) for _, _, g in graphs)
-        lines.append(f"{len(graphs)} files: {sum(g.num_nodes for _, _, g in graphs)} nodes; {warned} with warnings")
+        lines.append(f"{len(graphs)} files: {sum(g.num_nodes for _, _, g in graphs)} nodes; {warned} flagged")
         text = "\n".join(lines) + "\n"
     _emit(text, args.output)
 

@@ -69,7 +69,8 @@ def extract(
 
 @dataclass
 class ExtractionResult:
-    """Graphs aligned with the input codes (None outside the shard) and what happened to them."""
+    """Graphs aligned with the input codes (None outside the shard) and what happened to them; the summary calls
+    graphs that carry warnings (a partial parse, a cut input, replaced bytes) "flagged"."""
 
     graphs: list[CodePropertyGraph | None]
     num_cache_hits: int = 0
@@ -86,7 +87,7 @@ class ExtractionResult:
         rate = f", {done / self.seconds:.0f}/s" if self.seconds > 0 else ""
         return (
             f"{done} graphs{where}: {self.num_cache_hits} from cache, {self.num_extracted} extracted; "
-            f"{self.num_with_warnings} with warnings, {self.num_truncated} truncated, {self.num_failed} failed "
+            f"{self.num_with_warnings} flagged, {self.num_truncated} truncated, {self.num_failed} failed "
             f"({self.seconds:.1f} s{rate})"
         )
 

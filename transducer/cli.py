@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -46,7 +47,17 @@ def one_line_errors(command: str) -> Iterator[None]:
         raise SystemExit(2) from None
 
 
+#: third-party log lines that say nothing to a user of this command, each with its reason
+QUIET_LOGGERS = {
+    # torchao (imported by transformers and peft when installed) registers Enum pytree constants, which torch 2.13
+    # reports as deprecated, twice, on every command
+    "torch.utils._pytree": logging.ERROR,
+}
+
+
 def main(argv: list[str] | None = None) -> None:
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
         print(USAGE)

@@ -201,6 +201,6 @@ def test_counters_and_summary(tmp_path):
     result = extract_many(codes, "java", cache_dir=tmp_path, num_workers=1, progress=False, max_nodes=40)
     assert result.num_extracted == 4 and result.num_with_warnings == 3 and result.num_truncated == 1
     text = result.summary()
-    assert "4 graphs" in text and "3 with warnings" in text and "1 truncated" in text and "0 failed" in text
+    assert "4 graphs" in text and "3 flagged" in text and "1 truncated" in text and "0 failed" in text
     cached = extract_many(codes, "java", cache_dir=tmp_path, num_workers=1, progress=False, max_nodes=40)
     assert cached.num_cache_hits == 4 and cached.num_with_warnings == 3 and cached.num_truncated == 1

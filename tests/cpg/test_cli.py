@@ -83,7 +83,7 @@ def test_batch_mode_fills_the_cache(capsys, tmp_path):
     argv = [str(data), "--batch", "--cache-dir", str(cache), "--workers", "1", "--no-progress"]
     main(argv)
     out = capsys.readouterr().out
-    assert "4 graphs" in out and "0 from cache, 4 extracted" in out and "2 with warnings" in out
+    assert "4 graphs" in out and "0 from cache, 4 extracted" in out and "2 flagged" in out
     main(argv)
     assert "4 from cache, 0 extracted" in capsys.readouterr().out
     main(argv + ["--shard", "1/3"])
