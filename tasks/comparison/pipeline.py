@@ -23,7 +23,7 @@ from typing import Any
 
 from tasks.comparison.data import read_jsonl
 from tasks.comparison.protocol import COPY_BASELINE, LEARNING_RATE_GRIDS, Protocol, seeds_for
-from tasks.comparison.runs import final_run, grid_point, score_predictions
+from tasks.comparison.runs import final_run, grid_point, method_record, score_predictions
 from tasks.comparison.selection import best_point, learning_rate_grid
 
 def write_json(path: Path, value: Any) -> None:
@@ -47,10 +47,16 @@ def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone
     """The grid, then every seed, of ``method``; what is already in ``results`` is kept."""
     folder = results / method
     train_size = len(read_jsonl(paths["train"]))
+    record = method_record(method)
+
+    def current(path: Path) -> bool:
+        """Whether ``path`` holds a finished result of ``method`` as it is configured now (results written before
+        records were kept hold none: they count as current)."""
+        return path.exists() and json.loads(path.read_text()).get("method_config", record) == record
 
     def score(rate: float) -> dict[str, Any]:
         path = folder / f"grid_lr{rate:g}.json"
-        if not path.exists():
+        if not current(path):
             log(f"[{method}] learning rate {rate:g}: {protocol.selection_steps(train_size)} steps, dev loss")
             write_json(path, grid_point(method, rate, paths, protocol, backbone, work_dir / method / f"grid_lr{rate:g}",
                                         precision, train_size))
@@ -65,7 +71,7 @@ def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone
     for seed in seeds_for(method, protocol):
         seed_dir = folder / f"seed{seed}"
         result_path = seed_dir / "result.json"
-        if result_path.exists() and json.loads(result_path.read_text())["learning_rate"] == rate:
+        if current(result_path) and json.loads(result_path.read_text())["learning_rate"] == rate:
             continue
         log(f"[{method}] seed {seed}" + (f", learning rate {rate:g}" if grid else " (nothing to train)"))
         output = final_run(method, rate, seed, paths, protocol, backbone, work_dir / method / f"seed{seed}",

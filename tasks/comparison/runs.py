@@ -92,8 +92,19 @@ def grid_point(method: str, learning_rate: float, paths: dict[str, Path], protoc
     make_trainer(run_dir, precision, max_steps=steps, limit_val_batches=0).fit(module, data)
     train_s = time.perf_counter() - started
     scores = make_trainer(run_dir, precision).validate(module, datamodule=data, verbose=False)[0]
-    return {"method": method, "learning_rate": learning_rate, "seed": seed, "steps": steps,
-            "dev_loss": float(scores["val_loss"]), "train_s": round(train_s, 1)}
+    return {"method": method, "method_config": method_record(method), "learning_rate": learning_rate, "seed": seed,
+            "steps": steps, "dev_loss": float(scores["val_loss"]), "train_s": round(train_s, 1)}
+
+
+def method_record(method: str) -> dict[str, Any]:
+    """What ``method`` (a method or preset name) builds today: its registered method and every hyperparameter, as
+    JSON holds it. A result made with another record (a default changed since) is not this method's any more."""
+    import json
+
+    from transducer.methods import method_config
+
+    config = method_config(method)
+    return json.loads(json.dumps({"method": config.method_name, **config.to_dict()}, default=str))
 
 
 def final_run(method: str, learning_rate: float, seed: int, paths: dict[str, Path], protocol: Protocol,
@@ -129,7 +140,8 @@ def final_run(method: str, learning_rate: float, seed: int, paths: dict[str, Pat
     predictions = [{"id": r["id"], "prediction": r["prediction"]} for r in read_jsonl(run_dir / "predictions_test.jsonl")]
     best = min(evaluations, key=lambda p: p["dev_loss"]) if evaluations else None
     result: dict[str, Any] = {
-        "method": method, "seed": seed, "learning_rate": learning_rate, "steps": steps if trains else 0,
+        "method": method, "method_config": method_record(method), "seed": seed, "learning_rate": learning_rate,
+        "steps": steps if trains else 0,
         "trainable_parameters": trainable, "total_parameters": total,
         "metrics": {**score_predictions(predictions, paths["valid"]), "loss": float(scores["test_loss"])},
         "evaluations": evaluations, "best_step": best and best["step"], "timings": timings, "precision": precision,

@@ -86,6 +86,14 @@ def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
     assert {p: p.stat().st_mtime_ns for p in results.glob("transducer/**/*.json") if p.name != "selection.json"} == {
         p: t for p, t in finished.items() if p.name != "selection.json"}
 
+    stale = results / "transducer" / "seed1" / "result.json"  # as if made before a default of the method changed
+    stale_record = json.loads(stale.read_text())
+    stale.write_text(json.dumps({**stale_record, "method_config": {**stale_record["method_config"], "update_bound": 0.5}}))
+    main(_args(root, "--methods", "transducer"))  # that seed runs again; the other is kept
+    assert json.loads(stale.read_text())["method_config"]["update_bound"] == 0.25
+    assert (results / "transducer" / "seed0" / "result.json").stat().st_mtime_ns == finished[
+        results / "transducer" / "seed0" / "result.json"]
+
     with pytest.raises(SystemExit, match="epochs"):  # other protocol settings must not mix with these results
         main(_args(root, "--methods", "transducer", "--epochs", "2"))
     torch.manual_seed(7)
