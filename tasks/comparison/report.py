@@ -82,27 +82,47 @@ def bleu_statistics_of(predictions: list[dict[str, str]], references: list[dict[
                      for seed in predictions])
 
 
-def compare(a: np.ndarray, b: np.ndarray) -> Any:
+def chrf_statistics_of(predictions: list[dict[str, str]], references: list[dict[str, Any]]) -> np.ndarray:
+    """(S, N, 2) per-instance (sentence chrF, 1) of S seeds' predictions: summed over drawn examples and divided,
+    the mean sentence chrF (:func:`mean_of_first`), a length-robust score to test beside corpus BLEU."""
+    from sacrebleu.metrics import CHRF
+
+    chrf = CHRF()
+    return np.stack([np.array([[chrf.sentence_score(seed[r["id"]], [r["target"]]).score, 1.0] for r in references])
+                     for seed in predictions])
+
+
+def mean_of_first(summed: np.ndarray) -> np.ndarray:
+    """``(..., 2)`` summed (score, count) -> ``(...)`` mean score."""
+    return summed[..., 0] / summed[..., 1]
+
+
+def compare(a: np.ndarray, b: np.ndarray, score: Any = None) -> Any:
     from tasks.metrics.corpus_bleu import bleu_from_statistics
     from tasks.significance import bootstrap_over_seeds
 
-    return bootstrap_over_seeds(a, b, bleu_from_statistics, num_resamples=NUM_RESAMPLES, seed=0)
+    return bootstrap_over_seeds(a, b, score or bleu_from_statistics, num_resamples=NUM_RESAMPLES, seed=0)
 
 
 def significance(rows: dict[str, Row], references: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Transducer − method for every other row, and the graph questions (graph method − its graph-free twin,
-    graph method − itself with shuffled graphs); each family Holm-corrected."""
+    """Transducer − method for every other row (corpus BLEU), and the graph questions (graph method − its
+    graph-free twin, graph method − itself with shuffled graphs) on corpus BLEU and on mean sentence chrF; each
+    family Holm-corrected."""
     from tasks.significance import holm_bonferroni
 
     stats = {m: bleu_statistics_of(row.predictions, references) for m, row in rows.items()}
     main = {m: compare(stats[REFERENCE], stats[m]) for m in rows if m != REFERENCE} if REFERENCE in rows else {}
     graph: dict[str, Any] = {}
     for method, twin in GRAPH_TWINS.items():
+        pairs = []
         if method in rows and twin in rows:
-            graph[f"{method} − {twin}"] = compare(stats[method], stats[twin])
+            pairs.append((f"{method} − {twin}", rows[method].predictions, rows[twin].predictions))
         if method in rows and rows[method].shuffled is not None:
-            graph[f"{method} − {method} (shuffled graphs)"] = compare(
-                stats[method], bleu_statistics_of(rows[method].shuffled, references))
+            pairs.append((f"{method} − {method} (shuffled graphs)", rows[method].predictions, rows[method].shuffled))
+        for name, ours, theirs in pairs:
+            graph[f"{name} (BLEU)"] = compare(bleu_statistics_of(ours, references), bleu_statistics_of(theirs, references))
+            graph[f"{name} (chrF)"] = compare(chrf_statistics_of(ours, references), chrf_statistics_of(theirs, references),
+                                              mean_of_first)
     return _with_holm(main, holm_bonferroni), _with_holm(graph, holm_bonferroni)
 
 
@@ -151,7 +171,7 @@ def _minutes(row: Row, key: str) -> str:
 
 
 def graph_table(tests: dict[str, Any]) -> str:
-    lines = ["| comparison | Δ BLEU [95% CI] | p (Holm) |", "|---|---|---|"]
+    lines = ["| comparison (metric) | Δ [95% CI] | p (Holm) |", "|---|---|---|"]
     lines += [f"| {name} | {' | '.join(_test_cells(test))} |" for name, test in tests.items()]
     return "\n".join(lines)
 
@@ -177,15 +197,16 @@ def verdict(rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, 
     """Sentences that follow from the numbers by fixed rules: a difference counts when its Holm-corrected p is
     below :data:`ALPHA`; "equal or fewer parameters" compares trainable parameter counts."""
 
-    def said(test: dict[str, Any]) -> str:
-        return (f"{test['difference']:+.2f} BLEU [{test['ci_low']:+.2f}, {test['ci_high']:+.2f}], "
+    def said(test: dict[str, Any], metric: str = "BLEU") -> str:
+        return (f"{test['difference']:+.2f} {metric} [{test['ci_low']:+.2f}, {test['ci_high']:+.2f}], "
                 f"p (Holm) {test['p_holm']:.4f}")
 
     lines = []
     for name, test in graph_tests.items():
         outcome = ("the graph helps" if test["difference"] > 0 else "the graph hurts") if test["p_holm"] < ALPHA \
             else "no significant difference"
-        lines.append(f"- **{name}**: {said(test)} — {outcome}.")
+        comparison, metric = name.rsplit(" (", 1)
+        lines.append(f"- **{comparison}**: {said(test, metric.rstrip(')'))} — {outcome}.")
     if REFERENCE in rows:
         ours = rows[REFERENCE].results[0]["trainable_parameters"]
         for baseline in INPUT_SIDE_BASELINES:
@@ -242,7 +263,8 @@ def render_report(results: Path, valid_path: Path, protocol: Protocol, settings:
     ]
     if graph_tests:
         text += ["", "**Does the graph help?** Each graph method against its graph-free twin, and against itself "
-                 "with every validation sample given another sample's graph (same bootstrap, Holm over these rows):",
+                 "with every validation sample given another sample's graph: the same bootstrap over examples and "
+                 "seeds on corpus BLEU and on mean sentence chrF (length-robust), Holm over these rows:",
                  "", graph_table(graph_tests)]
     selections = load_selections(results)
     if selections:

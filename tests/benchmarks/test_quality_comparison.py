@@ -71,7 +71,8 @@ def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
     for line in report.splitlines():  # the main table comes first; later tables name methods again
         if line.startswith("| "):
             rows.setdefault(line.split("|")[1].strip(), line)
-    assert {"copy_source", "no_finetune", "transducer", "transducer − transducer (shuffled graphs)"} <= set(rows)
+    assert {"copy_source", "no_finetune", "transducer", "transducer − transducer (shuffled graphs) (BLEU)",
+            "transducer − transducer (shuffled graphs) (chrF)"} <= set(rows)
     cells = [c.strip() for c in rows["transducer"].strip("|").split("|")]
     assert cells[3] == "2" and " ± " in cells[5]  # two seeds, mean ± sd
     for method in ("copy_source", "no_finetune"):  # the transducer against each, Holm-corrected
