@@ -126,6 +126,10 @@ class TransducerCLI(LightningCLI):
         ``fit --ckpt_path`` continues the checkpoint's own version folder (:mod:`tasks.resume`)."""
         config = self.config[self.subcommand]
         trainer = config.trainer
+        if self.subcommand == "fit" and config.data.get("validation") is None:
+            # no validation data: nothing to monitor (early stopping, checked after validations, never runs);
+            # checkpoints keep the latest weights, which the test after fit then uses
+            config.checkpoint.monitor = None
         if trainer.get("precision") in (None, AUTO):  # resolved here, where the memory levers are known
             backbone = config.get("model.backbone")
             choice = resolve_precision(AUTO, trainer.get("accelerator"),

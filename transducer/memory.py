@@ -52,7 +52,10 @@ def apply_memory_levers(model: nn.Module, backbone: nn.Module, levers: MemoryLev
         if not getattr(backbone, "supports_gradient_checkpointing", False):
             raise ValueError(f"{type(backbone).__name__} does not support gradient checkpointing "
                              "(transformers' supports_gradient_checkpointing is False)")
-        backbone.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        if hasattr(backbone, "activation_checkpointing_enable"):  # transformers >= 5.x's name for it
+            backbone.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            backbone.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         backbone.config.use_cache = False  # a cache is incompatible with recomputation while training
     return cast
 
