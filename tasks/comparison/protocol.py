@@ -85,7 +85,7 @@ class Protocol:
     epochs: int = 1
     evaluations_per_epoch: int = 4
     selection_fraction: float = 0.25
-    grid_extensions: int = 2
+    grid_extensions: int = 4
     batch_size: int = 16
     eval_batch_size: int = 32
     max_source_length: int = 320
