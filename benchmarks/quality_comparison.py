@@ -28,6 +28,8 @@ sys.path.insert(0, str(REPO_ROOT))
 from tasks.comparison.pipeline import copy_baseline, log_invocation, run_methods, write_json  # noqa: E402
 from tasks.comparison.protocol import COPY_BASELINE, DEFAULT_METHODS, LEARNING_RATE_GRIDS, Protocol  # noqa: E402
 
+#: protocol.json entries that explain a setting rather than make one (a run may continue where they read otherwise)
+EXPLANATIONS = frozenset({"precision_reason", "selection_rule", "checkpoint_rule"})
 BENCHMARKS_MARKERS = ("<!-- quality-comparison-v2:start -->", "<!-- quality-comparison-v2:end -->")
 
 
@@ -104,10 +106,11 @@ def main(argv: list[str] | None = None) -> None:
     saved = args.results / "protocol.json"
     if saved.exists():
         before = json.loads(saved.read_text())
-        changed = sorted(k for k in set(before) | set(settings) if before.get(k) != settings.get(k))
+        changed = sorted(k for k in (set(before) | set(settings)) - EXPLANATIONS if before.get(k) != settings.get(k))
         if changed:
             raise SystemExit(f"{args.results} holds results of another protocol, backbone, data or machine setting "
                              f"(differs in {', '.join(changed)}); use another --results folder")
+        settings = {**settings, **{k: before[k] for k in EXPLANATIONS if k in before}}  # the first sitting's words
     write_json(saved, settings)
     print(precision.describe(), flush=True)
     if not args.report:
