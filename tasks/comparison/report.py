@@ -38,7 +38,6 @@ class Row:
     results: list[dict[str, Any]]
     predictions: list[dict[str, str]]
     shuffled: list[dict[str, str]] | None
-    selection: dict[str, Any] | None
 
     def values(self, metric: str) -> list[float]:
         return [r["metrics"][metric] for r in self.results if metric in r["metrics"]]
@@ -59,13 +58,11 @@ def load_rows(results: Path) -> dict[str, Row]:
         seed_dirs = sorted(p.parent for p in (results / method).glob("seed*/result.json"))
         if not seed_dirs:
             continue
-        selection_path = results / method / "selection.json"
         shuffled = [d / "predictions_shuffled_graphs.jsonl" for d in seed_dirs]
         rows[method] = Row(
             method, [json.loads((d / "result.json").read_text()) for d in seed_dirs],
             [_by_id(read_jsonl(d / "predictions.jsonl")) for d in seed_dirs],
             [_by_id(read_jsonl(p)) for p in shuffled] if all(p.exists() for p in shuffled) else None,
-            json.loads(selection_path.read_text()) if selection_path.exists() else None,
         )
     return rows
 
@@ -112,17 +109,27 @@ def significance(rows: dict[str, Row], references: list[dict[str, Any]]) -> tupl
 
     stats = {m: bleu_statistics_of(row.predictions, references) for m, row in rows.items()}
     main = {m: compare(stats[REFERENCE], stats[m]) for m in rows if m != REFERENCE} if REFERENCE in rows else {}
+    chrf: dict[str, np.ndarray] = {}  # computed on first use: a twin serves several graph methods
+
+    def chrf_of(method: str) -> np.ndarray:
+        if method not in chrf:
+            chrf[method] = chrf_statistics_of(rows[method].predictions, references)
+        return chrf[method]
+
     graph: dict[str, Any] = {}
     for method, twin in GRAPH_TWINS.items():
-        pairs = []
-        if method in rows and twin in rows:
-            pairs.append((f"{method} − {twin}", rows[method].predictions, rows[twin].predictions))
-        if method in rows and rows[method].shuffled is not None:
-            pairs.append((f"{method} − {method} (shuffled graphs)", rows[method].predictions, rows[method].shuffled))
-        for name, ours, theirs in pairs:
-            graph[f"{name} (BLEU)"] = compare(bleu_statistics_of(ours, references), bleu_statistics_of(theirs, references))
-            graph[f"{name} (chrF)"] = compare(chrf_statistics_of(ours, references), chrf_statistics_of(theirs, references),
-                                              mean_of_first)
+        if method not in rows:
+            continue
+        others = []  # (comparison, their BLEU statistics, their chrF statistics)
+        if twin in rows:
+            others.append((f"{method} − {twin}", stats[twin], chrf_of(twin)))
+        if rows[method].shuffled is not None:
+            shuffled = rows[method].shuffled
+            others.append((f"{method} − {method} (shuffled graphs)", bleu_statistics_of(shuffled, references),
+                           chrf_statistics_of(shuffled, references)))
+        for name, bleu_theirs, chrf_theirs in others:
+            graph[f"{name} (BLEU)"] = compare(stats[method], bleu_theirs)
+            graph[f"{name} (chrF)"] = compare(chrf_of(method), chrf_theirs, mean_of_first)
     return _with_holm(main, holm_bonferroni), _with_holm(graph, holm_bonferroni)
 
 
@@ -146,7 +153,7 @@ def main_table(rows: dict[str, Row], tests: dict[str, Any]) -> str:
     for method, row in rows.items():
         first = row.results[0]
         cells = [method, f"{first.get('trainable_parameters', 0):,}",
-                 f"{first['learning_rate']:g}" if row.selection else "—", str(len(row.results)),
+                 f"{first['learning_rate']:g}" if first.get("steps") else "—", str(len(row.results)),
                  " / ".join(f"{v:.2f}" for v in row.values("corpus_bleu"))]
         cells += [row.cell(metric, digits) for metric, _, digits in COLUMNS]
         cells += _test_cells(tests.get(method))
