@@ -30,7 +30,7 @@ from transducer.graph_prefix import (
     refuse_gradient_checkpointing,
 )
 from transducer.gve import GraphFeatures, GraphVectorizationEngine
-from transducer.methods.base import AdaptedModel, read_adapter, save_adapter
+from transducer.methods.base import AdaptedModel, check_adapter_keys, read_adapter, save_adapter
 from transducer.soft_tokens import GraphSoftTokens
 from transducer.vectorizer import NodeVectorizer, resolve_encoder
 
@@ -329,10 +329,7 @@ class TransducerModel(AdaptedModel):
     def load_adapter_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         """Load what :meth:`adapter_state_dict` returned; refuses weights whose names or shapes differ."""
         expected = self.adapter_state_dict()
-        missing, unexpected = sorted(expected.keys() - state.keys()), sorted(state.keys() - expected.keys())
-        if missing or unexpected:
-            raise ValueError(f"adapter weights do not match method {self.config.method_name!r} with this config: "
-                             f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+        check_adapter_keys(expected, state, self.config.method_name)
         reshaped = [f"{name} {tuple(state[name].shape)} (now {tuple(tensor.shape)})"
                     for name, tensor in expected.items() if state[name].shape != tensor.shape]
         if reshaped:

@@ -139,6 +139,18 @@ def check_backbone(record: dict[str, Any], backbone: nn.Module, source: str, che
         )
 
 
+def check_adapter_keys(expected: Any, state_dict: dict[str, torch.Tensor], method: str) -> None:
+    """Refuse adapter weights whose names are not exactly ``expected`` (the names the method builds), naming the
+    first few missing and unexpected ones."""
+    missing, unexpected = sorted(set(expected) - state_dict.keys()), sorted(state_dict.keys() - set(expected))
+    if missing or unexpected:
+        raise ValueError(
+            f"adapter weights do not match method {method!r}: "
+            f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
+            f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}"
+        )
+
+
 def save_adapter(directory: str | Path, config: MethodConfig, backbone: nn.Module, state_dict: dict[str, torch.Tensor]) -> None:
     """Write ``adapter_model.safetensors`` (``state_dict``) and ``adapter_config.json`` (method, its config, and the
     backbone's name and fingerprint) to ``directory``."""

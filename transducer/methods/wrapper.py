@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from transducer.backbone import is_seq2seq, remember_loaded_weights
-from transducer.methods.base import AdaptedModel, MethodConfig, save_adapter
+from transducer.methods.base import AdaptedModel, MethodConfig, check_adapter_keys, save_adapter
 
 
 class BackboneWrapper(AdaptedModel):
@@ -67,14 +67,7 @@ class BackboneWrapper(AdaptedModel):
 
     def load_adapter_state_dict(self, state_dict: dict[str, torch.Tensor]) -> None:
         """Load saved trained weights; the keys must be exactly those of :meth:`adapter_state_dict`."""
-        expected = self.adapter_state_dict().keys()
-        missing, unexpected = sorted(expected - state_dict.keys()), sorted(state_dict.keys() - expected)
-        if missing or unexpected:
-            raise ValueError(
-                f"adapter weights do not match method {self.config.method_name!r}: "
-                f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
-                f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}"
-            )
+        check_adapter_keys(self.adapter_state_dict(), state_dict, self.config.method_name)
         self._copy_in(state_dict)
 
     def _copy_in(self, state_dict: dict[str, torch.Tensor]) -> None:
