@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("PYTHONHASHSEED") != "0" and argv is None:  # CodeBLEU's data-flow match depends on it
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
     args = parse_arguments(argv)
+    from transducer.quiet import quiet_third_party_noise
+
+    quiet_third_party_noise()
     from tasks.comparison.data import prepare_splits, read_jsonl
     from tasks.comparison.report import render_report
     from transducer.backbone import weights_fingerprint

@@ -21,21 +21,21 @@ CONFIG_DIR = Path(__file__).parent
 BACKBONE = "Salesforce/codet5p-220m"
 
 # Data layout expected under ./data (override any path with --data.<split>.<key> on the command line).
+# Summarization and assert generation read what `transducer data build all` writes to data/built (real Java projects,
+# split by project; README "Real data"). TL-CodeSum, an external summarization set, can replace the test split:
+# --data.test '{format: tl_codesum, code_path: ../shared/data/tl-codesum/valid.token.code, nl_path: ...valid.token.nl}'
+BUILT = "data/built"
 TASK_DATA: dict[str, dict[str, Any]] = {
     "code_summarization": {
         "task": "code_summarization",
-        "train": {"format": "codesearchnet", "path": "data/code-to-text/java/train.jsonl"},
-        "validation": {"format": "codesearchnet", "path": "data/code-to-text/java/valid.jsonl"},
-        "test": {"format": "codesearchnet", "path": "data/code-to-text/java/test.jsonl"},
+        **{split: {"format": "jsonl", "path": f"{BUILT}/code_summarization/{split}.jsonl"}
+           for split in ("train", "validation", "test")},
     },
     "assert_generation": {
         "task": "assert_generation",
-        "train": {"format": "atlas", "source_path": "data/atlas/Training/testMethods.txt",
-                  "target_path": "data/atlas/Training/assertLines.txt"},
-        "validation": {"format": "atlas", "source_path": "data/atlas/Eval/testMethods.txt",
-                       "target_path": "data/atlas/Eval/assertLines.txt"},
-        "test": {"format": "atlas", "source_path": "data/atlas/Testing/testMethods.txt",
-                 "target_path": "data/atlas/Testing/assertLines.txt"},
+        **{split: {"format": "atlas", "source_path": f"{BUILT}/assert_generation/{folder}/testMethods.txt",
+                   "target_path": f"{BUILT}/assert_generation/{folder}/assertLines.txt"}
+           for split, folder in (("train", "Training"), ("validation", "Eval"), ("test", "Testing"))},
     },
     "code_translation": {
         "task": "code_translation",

@@ -1,7 +1,7 @@
 """Tasks, data and the Lightning harness that trains and evaluates every adaptation method.
 
 Exports (imported on first use, so ``import tasks.data`` stays light): :class:`Task`, :class:`AdaptationModule`,
-:class:`CodeTaskDataModule`, :class:`GenerationSettings`.
+:class:`CodeTaskDataModule`, :class:`GenerationSettings`, :class:`Trainer` (Lightning's, with precision by hardware).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ _EXPORTS = {
     "AdaptationModule": "tasks.module",
     "GenerationSettings": "tasks.module",
     "CodeTaskDataModule": "tasks.datamodule",
+    "Trainer": "tasks.trainer",
 }
 
 __all__ = sorted(_EXPORTS)

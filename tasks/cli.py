@@ -128,8 +128,10 @@ class TransducerCLI(LightningCLI):
         trainer = config.trainer
         if self.subcommand == "fit" and config.data.get("validation") is None:
             # no validation data: nothing to monitor (early stopping, checked after validations, never runs);
-            # checkpoints keep the latest weights, which the test after fit then uses
+            # checkpoints keep the latest weights, which the test after fit then uses; no validation loop at all
+            # (Lightning would otherwise ask for the empty validation loader and warn that it is empty)
             config.checkpoint.monitor = None
+            trainer.limit_val_batches = 0
         if trainer.get("precision") in (None, AUTO):  # resolved here, where the memory levers are known
             backbone = config.get("model.backbone")
             choice = resolve_precision(AUTO, trainer.get("accelerator"),

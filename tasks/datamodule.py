@@ -261,20 +261,23 @@ class CodeTaskDataModule(pl.LightningDataModule):
         cache_file = self._encoded_cache_file(examples, split)
         cached = encoded_graphs_cache.load(cache_file) if cache_file is not None and cache_file.is_file() else None
         if cached is not None:
-            encoded_graphs, log_lines = cached
-            for line in log_lines:
-                rank_zero_info(f"{line} (cached)")
+            encoded_graphs, extraction_counts = cached
+            for counts in extraction_counts:
+                rank_zero_info(
+                    f"[{split}] {counts['language']} graphs: {counts['graphs']} read from the encoded-graph cache; when "
+                    f"extracted {counts['flagged']} were flagged, {counts['truncated']} truncated, {counts['failed']} failed"
+                )
             elapsed = time.perf_counter() - started
             self.timings["graph_encoding_s"] = self.timings.get("graph_encoding_s", 0.0) + elapsed
             rank_zero_info(f"[{split}] encoded graphs read from {cache_file} in {elapsed:.1f} s")
         else:
-            log_lines: list[str] = []
-            graphs = self._extract_graphs(examples, split, log_lines)
+            extraction_counts: list[dict[str, object]] = []
+            graphs = self._extract_graphs(examples, split, extraction_counts)
             extracted = time.perf_counter()
             encoded_graphs = self.graph_encoder(graphs, progress=rank_zero_only.rank == 0)
             encoded = time.perf_counter()
             if cache_file is not None:
-                encoded_graphs_cache.save(cache_file, encoded_graphs, log_lines)
+                encoded_graphs_cache.save(cache_file, encoded_graphs, extraction_counts)
             self.timings["graphs_s"] = self.timings.get("graphs_s", 0.0) + extracted - started
             self.timings["graph_encoding_s"] = self.timings.get("graph_encoding_s", 0.0) + encoded - extracted
             rank_zero_info(f"[{split}] graphs ready in {extracted - started:.1f} s, node texts tokenized in {encoded - extracted:.1f} s")
@@ -340,9 +343,11 @@ class CodeTaskDataModule(pl.LightningDataModule):
             raise ValueError(f"`data.{split}` ({spec}) holds no examples")
         return examples
 
-    def _extract_graphs(self, examples: list[Example], split: str, log_lines: list[str] | None = None) -> list[Any]:
-        """Extract (or read from the cache) one graph per example; failures become counted empty graphs. The
-        summary lines it logs are appended to ``log_lines``."""
+    def _extract_graphs(
+        self, examples: list[Example], split: str, extraction_counts: list[dict[str, object]] | None = None
+    ) -> list[Any]:
+        """Extract (or read from the cache) one graph per example; failures become counted empty graphs. Each
+        language's counts (graphs, flagged, truncated, failed) are appended to ``extraction_counts``."""
         import cpg
 
         by_language: dict[str, list[int]] = {}
@@ -358,10 +363,12 @@ class CodeTaskDataModule(pl.LightningDataModule):
                 num_workers=self.extraction_workers,
                 max_nodes=self.cpg_max_nodes,
             )
-            line = f"[{split}] {language} graphs: {result.summary()}"
-            rank_zero_info(line)
-            if log_lines is not None:
-                log_lines.append(line)
+            rank_zero_info(f"[{split}] {language} graphs: {result.summary()}")
+            if extraction_counts is not None:
+                extraction_counts.append({
+                    "language": language, "graphs": len(indices), "flagged": result.num_with_warnings,
+                    "truncated": result.num_truncated, "failed": result.num_failed,
+                })
             for index, graph in zip(indices, result.graphs):
                 graphs[index] = graph
         return graphs

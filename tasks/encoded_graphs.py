@@ -23,7 +23,7 @@ from torch_geometric.data.separate import separate
 from cpg.cache import EXTRACTOR_VERSION
 
 #: bump when the stored layout changes
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 
 
 def split_key(examples: Iterable[tuple[str, str]], extraction: dict[str, object], encoding_key: str) -> str:
@@ -35,15 +35,15 @@ def split_key(examples: Iterable[tuple[str, str]], extraction: dict[str, object]
     return digest.hexdigest()
 
 
-def save(path: Path, graphs: list[Data], log_lines: list[str]) -> bool:
-    """Write ``graphs`` (and the extraction log lines to repeat on a warm run) atomically; ``False`` when the
+def save(path: Path, graphs: list[Data], extraction_counts: list[dict[str, object]]) -> bool:
+    """Write ``graphs`` (and their extraction counts, to report again on a warm run) atomically; ``False`` when the
     graphs cannot be collated into one store (e.g. only some carry ``x``) or the folder cannot be written, which
     leaves the cache untouched (the run goes on without it)."""
     try:
         data, slices = InMemoryDataset.collate(graphs) if len(graphs) > 1 else (None, None)
     except (RuntimeError, ValueError, KeyError, AttributeError, TypeError):
         return False
-    store = {"count": len(graphs), "log": log_lines,
+    store = {"count": len(graphs), "extraction_counts": extraction_counts,
              "data": data.to_dict() if data is not None else [g.to_dict() for g in graphs], "slices": slices}
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     try:
@@ -57,15 +57,15 @@ def save(path: Path, graphs: list[Data], log_lines: list[str]) -> bool:
     return True
 
 
-def load(path: Path) -> tuple[list[Data], list[str]] | None:
-    """The graphs and log lines :func:`save` wrote, or ``None`` if there is no such file or it is unreadable."""
+def load(path: Path) -> tuple[list[Data], list[dict[str, object]]] | None:
+    """The graphs and extraction counts :func:`save` wrote, or ``None`` if there is no such file or it is unreadable."""
     try:
         store = torch.load(path, map_location="cpu", weights_only=True)
     except (OSError, RuntimeError, EOFError, ValueError):
         return None
     if store["slices"] is None:
-        return [Data.from_dict(g) for g in store["data"]], store["log"]
+        return [Data.from_dict(g) for g in store["data"]], store["extraction_counts"]
     batch = Data.from_dict(store["data"])
     graphs = [separate(cls=Data, batch=batch, idx=i, slice_dict=store["slices"], decrement=False)
               for i in range(store["count"])]
-    return graphs, store["log"]
+    return graphs, store["extraction_counts"]

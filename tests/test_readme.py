@@ -44,7 +44,7 @@ def test_the_readme_has_the_blocks_this_test_runs() -> None:
 
 @pytest.mark.parametrize("index", [i for i, (language, _) in enumerate(BLOCKS) if language == "python"])
 def test_python_block_runs(workdir: Path, index: int) -> None:
-    code = _offline(BLOCKS[index][1]).replace("pl.Trainer(max_epochs=1)", "pl.Trainer(max_epochs=1, max_steps=2)")
+    code = _offline(BLOCKS[index][1]).replace("Trainer(max_epochs=1)", "Trainer(max_epochs=1, max_steps=2)")
     namespace: dict = {}
     exec(compile(code, f"README.md python block {index}", "exec"), namespace)  # noqa: S102 - the README's own code
     if "save_pretrained(" in code:  # blocks that save an adapter leave a loadable one

@@ -24,6 +24,7 @@ from transformers import (
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
+from transformers.pytorch_utils import Conv1D
 
 #: tokenizer name that builds ByT5's byte tokenizer, which needs no files (offline use)
 BYTE_TOKENIZER = "byte"
@@ -223,3 +224,8 @@ def backbone_fingerprint(config: PretrainedConfig) -> str:
     relevant = {k: v for k, v in sorted(config.to_dict().items()) if k not in _FINGERPRINT_IGNORED_KEYS}
     payload = json.dumps(relevant, sort_keys=True, default=str).encode()
     return hashlib.sha256(payload).hexdigest()[:16]
+
+
+def uses_conv1d(backbone: nn.Module) -> bool:
+    """Whether ``backbone`` keeps its linear layers as transformers' ``Conv1D`` (weights stored (in, out), GPT-2)."""
+    return any(isinstance(module, Conv1D) for module in backbone.modules())

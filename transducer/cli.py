@@ -9,13 +9,14 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench,pretrain} ...
+from transducer.quiet import quiet_third_party_noise
+
+USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench,pretrain,data} ...
 
   cpg       extract a code property graph from a source file
   fit       train an adaptation method (Lightning CLI; --config configs/<task>/<method>.yaml)
@@ -24,6 +25,7 @@ USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench,pretrain} ...
   predict   write predictions for a file of inputs
   bench     compare every adaptation method (parameters, memory, speed[, quality])
   pretrain  pretrain a small T5 code backbone from scratch (corpus, tokenizer, training, HF folder)
+  data      build real datasets from pinned Java projects (`transducer data build all`)
 
 Run `transducer <command> --help` for the options of a command."""
 
@@ -47,17 +49,8 @@ def one_line_errors(command: str) -> Iterator[None]:
         raise SystemExit(2) from None
 
 
-#: third-party log lines that say nothing to a user of this command, each with its reason
-QUIET_LOGGERS = {
-    # torchao (imported by transformers and peft when installed) registers Enum pytree constants, which torch 2.13
-    # reports as deprecated, twice, on every command
-    "torch.utils._pytree": logging.ERROR,
-}
-
-
 def main(argv: list[str] | None = None) -> None:
-    for name, level in QUIET_LOGGERS.items():
-        logging.getLogger(name).setLevel(level)
+    quiet_third_party_noise()
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
         print(USAGE)
@@ -71,6 +64,10 @@ def main(argv: list[str] | None = None) -> None:
         from transducer.bench import main as bench_main
 
         bench_main(rest)
+    elif command == "data":
+        from tasks.data.build.cli import main as data_main
+
+        data_main(rest)
     elif command == "pretrain":
         from transducer.pretrain.train import main as pretrain_main
 

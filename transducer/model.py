@@ -16,7 +16,7 @@ from torch_geometric.data import Batch, Data
 from transformers import Cache
 
 from cpg.graph import CodePropertyGraph
-from transducer.backbone import freeze, is_seq2seq, remember_loaded_weights
+from transducer.backbone import freeze, is_seq2seq, remember_loaded_weights, uses_conv1d
 from transducer.config import BACKBONE_NODE_ENCODER, TransducerConfig
 from transducer.fusion import AttentionFusion
 from transducer.graph_inputs import encode_graph, encode_graphs, encoding_key
@@ -49,7 +49,9 @@ def add_backbone_lora(backbone: nn.Module, rank: int) -> None:
     if targets is None:
         raise ValueError(f"backbone_lora_r: peft has no default LoRA layers for model type "
                          f"{backbone.config.model_type!r}; use a T5/GPT-2/Llama-style backbone or backbone_lora_r 0")
-    inject_adapter_in_model(LoraConfig(r=rank, lora_alpha=4 * rank, lora_dropout=0.1, target_modules=targets), backbone)
+    config = LoraConfig(r=rank, lora_alpha=4 * rank, lora_dropout=0.1, target_modules=targets,
+                        fan_in_fan_out=uses_conv1d(backbone))
+    inject_adapter_in_model(config, backbone)
 
 
 class Transducer(nn.Module):

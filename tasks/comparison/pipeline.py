@@ -114,10 +114,13 @@ def run_methods(methods: list[str], paths: dict[str, Path], protocol: Protocol, 
 
 
 def _set_threads(threads: int) -> None:
-    """Worker set-up: ``threads`` torch threads; on Linux, die with the parent (SIGKILL: Lightning's own SIGTERM
-    handler does not end a training process at once)."""
+    """Worker set-up: ``threads`` torch threads, third-party noise quieted as in the main process; on Linux, die
+    with the parent (SIGKILL: Lightning's own SIGTERM handler does not end a training process at once)."""
     import torch
 
+    from transducer.quiet import quiet_third_party_noise
+
+    quiet_third_party_noise()
     torch.set_num_threads(threads)
     if sys.platform.startswith("linux"):
         import ctypes

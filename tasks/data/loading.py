@@ -16,6 +16,7 @@ from tasks.data.readers import (
     read_codexglue_translation,
     read_conala,
     read_jsonl,
+    read_tl_codesum,
 )
 
 #: format name -> reader; a spec's other keys are that reader's keyword arguments
@@ -26,6 +27,7 @@ FORMATS: dict[str, Callable[..., list[Example]]] = {
     "atlas": read_atlas,
     "conala": read_conala,
     "codealpaca": read_codealpaca,
+    "tl_codesum": read_tl_codesum,
     "hf": read_hf_dataset,
 }
 
@@ -35,6 +37,7 @@ def load_examples(spec: Mapping[str, Any] | str | PathLike[str], *, limit: int |
 
     Example specs: ``{"format": "jsonl", "path": "train.jsonl"}``,
     ``{"format": "codexglue_translation", "source_path": "x.java", "target_path": "x.cs"}``,
+    ``{"format": "tl_codesum", "code_path": "valid.token.code", "nl_path": "valid.token.nl"}``,
     ``{"format": "hf", "name_or_path": "data.parquet", "split": "test"}``. ``limit`` keeps the first
     ``limit`` examples (a spec may also carry ``limit``).
     """

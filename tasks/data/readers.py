@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,61 @@ def read_atlas(source_path: StrPath, target_path: StrPath, *, encoding: str = "u
     """
     pairs = _read_parallel(Path(source_path), Path(target_path), encoding)
     return [Example(source, target, str(index), "java") for index, (source, target) in enumerate(pairs)]
+
+
+@dataclass(frozen=True)
+class TlCodeSumFileCounts:
+    """What one file of a TL-CodeSum pair lost: its skipped lines by reason, and the lines kept with bytes replaced."""
+
+    path: str
+    lines: int
+    #: lines without a tab, or with an empty id or text
+    malformed: int
+    #: lines repeating an id seen earlier in the file (the first is kept)
+    duplicates: int
+    #: lines whose id the other file lacks
+    unmatched: int
+    #: lines kept with their undecodable bytes replaced by U+FFFD
+    replaced: int
+
+    @property
+    def skipped(self) -> int:
+        return self.malformed + self.duplicates + self.unmatched
+
+
+@dataclass(frozen=True)
+class TlCodeSumReadReport:
+    """The counts of one :func:`read_tl_codesum_with_report` call, per file."""
+
+    code: TlCodeSumFileCounts
+    nl: TlCodeSumFileCounts
+
+
+def read_tl_codesum(code_path: StrPath, nl_path: StrPath, *, encoding: str = "utf-8") -> list[Example]:
+    """Read TL-CodeSum code-summarization data (Hu et al., IJCAI 2018): Java method -> lower-cased summary.
+
+    The released ``{train,valid,test}.token.code`` (source) and ``.token.nl`` (target) files hold one
+    ``<id>\\t<text>`` per line, code tokenised with single spaces. Lines pair by id, not line number; examples keep
+    the code file's order, with the TL-CodeSum id and language ``"java"``. One bad line costs only that line: a
+    line without a tab or with an empty id or text, a repeated id (the first is kept) and an id only one file
+    holds are skipped, counted and logged once per file (:func:`read_tl_codesum_with_report` returns the counts).
+    """
+    return read_tl_codesum_with_report(code_path, nl_path, encoding=encoding)[0]
+
+
+def read_tl_codesum_with_report(
+    code_path: StrPath, nl_path: StrPath, *, encoding: str = "utf-8"
+) -> tuple[list[Example], TlCodeSumReadReport]:
+    """:func:`read_tl_codesum`'s examples, and how many lines of each file were skipped or had bytes replaced."""
+    code = _IdLines.read(Path(code_path), encoding)
+    nl = _IdLines.read(Path(nl_path), encoding)
+    examples = [Example(source, nl.texts[id_][1], id_, "java") for id_, (_, source) in code.texts.items()
+                if id_ in nl.texts]
+    report = TlCodeSumReadReport(code.counts(unmatched_by=nl), nl.counts(unmatched_by=code))
+    if not examples:
+        raise DataFormatError(f"no line of {code.path} pairs by id with a line of {nl.path}; each line must be "
+                              "'<id>\\t<text>'")
+    return examples, report
 
 
 def read_conala(path: StrPath, *, use_rewritten_intent: bool = True, encoding: str = "utf-8") -> list[Example]:
@@ -296,6 +352,52 @@ def _read_parallel(source_path: Path, target_path: Path, encoding: str) -> list[
                 raise DataFormatError(f"{path}:{line_number}: empty line; every line must hold one example")
         pairs.append((source.strip(), target.strip()))
     return pairs
+
+
+@dataclass(frozen=True)
+class _IdLines:
+    """One TL-CodeSum file: ``id -> (1-based line, text)`` for the first line of each id, in file order."""
+
+    path: Path
+    lines: int
+    texts: dict[str, tuple[int, str]]
+    malformed: list[int]
+    duplicates: list[int]
+    replaced: int
+
+    @classmethod
+    def read(cls, path: Path, encoding: str) -> _IdLines:
+        outer = _REPLACED_LINES.get()
+        with collect_replaced_lines() as replaced:
+            lines = read_text_lines(path, encoding)
+        if outer is not None:  # an enclosing collect_replaced_lines counts them too
+            outer.extend(replaced)
+        texts: dict[str, tuple[int, str]] = {}
+        malformed: list[int] = []
+        duplicates: list[int] = []
+        for number, line in enumerate(lines, start=1):
+            id_, tab, text = line.partition("\t")
+            id_, text = id_.strip(), text.strip()
+            if not (tab and id_ and text):
+                malformed.append(number)
+            elif id_ in texts:
+                duplicates.append(number)
+            else:
+                texts[id_] = (number, text)
+        return cls(path, len(lines), texts, malformed, duplicates, len(replaced))
+
+    def counts(self, unmatched_by: _IdLines) -> TlCodeSumFileCounts:
+        """This file's counts, its ids missing from ``unmatched_by`` counted as unmatched (one warning if any skip)."""
+        unmatched = [number for id_, (number, _) in self.texts.items() if id_ not in unmatched_by.texts]
+        counts = TlCodeSumFileCounts(str(self.path), self.lines, len(self.malformed), len(self.duplicates),
+                                     len(unmatched), self.replaced)
+        if counts.skipped:
+            numbers = sorted(self.malformed + self.duplicates + unmatched)
+            shown = ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
+            logger.warning(f"{self.path}: skipped {counts.skipped} of {self.lines} line(s) (line {shown}): "
+                           f"{counts.malformed} without a tab or with an empty id or text, {counts.duplicates} "
+                           f"repeating an earlier id, {counts.unmatched} with an id {unmatched_by.path.name} lacks")
+        return counts
 
 
 def _required(record: Mapping[str, Any], field: str, where: str, kind: type) -> Any:

@@ -14,7 +14,13 @@ from tasks.data import (
     read_hf_dataset,
     read_jsonl,
 )
-from tasks.data.readers import collect_replaced_lines
+from tasks.data.readers import (
+    TlCodeSumFileCounts,
+    TlCodeSumReadReport,
+    collect_replaced_lines,
+    read_tl_codesum,
+    read_tl_codesum_with_report,
+)
 
 CODEXGLUE_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "codexglue-java-cs"
 
@@ -242,7 +248,9 @@ def test_load_examples_dispatches_by_format(tmp_path):
     (tmp_path / "x.cs").write_text("b\n")
     spec = {"format": "codexglue_translation", "source_path": tmp_path / "x.java", "target_path": tmp_path / "x.cs"}
     assert load_examples(spec) == [Example("a", "b", "0", "java")]
-    assert set(FORMATS) == {"jsonl", "codexglue_translation", "codesearchnet", "atlas", "conala", "codealpaca", "hf"}
+    assert set(FORMATS) == {
+        "jsonl", "codexglue_translation", "codesearchnet", "atlas", "conala", "codealpaca", "tl_codesum", "hf"
+    }
 
 
 def test_load_examples_errors_are_actionable(tmp_path):
@@ -284,3 +292,93 @@ def test_codealpaca_json_and_jsonl_join_instruction_and_input(tmp_path):
         examples = load_examples({"format": "codealpaca", "path": str(tmp_path / name)})
         assert [e.source for e in examples] == ["Reverse a string.\ns = 'abc'", "Print hello."]
         assert [e.target for e in examples] == ["s[::-1]", "print('hello')"]
+
+
+# --- TL-CodeSum ---------------------------------------------------------------------------------------------
+
+TL_CODESUM_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "tl-codesum"
+
+
+def write_tl_codesum(tmp_path: Path) -> tuple[Path, Path]:
+    """A code/nl pair with every kind of bad line: ids out of order across the files, an id missing from each file,
+    a line without a tab, empty ids and texts, a repeated id in each file, and a Latin-1 byte in a UTF-8 line."""
+    code = tmp_path / "valid.token.code"
+    nl = tmp_path / "valid.token.nl"
+    code.write_bytes(
+        b"1\tint one ( ) { return 1 ; }\n"
+        b"2\tint two ( ) { return 2 ; }\n"  # no summary: unmatched
+        b"3 void noTab ( ) { }\n"  # malformed
+        b"4\tString cafe ( ) { return \"caf\xe9\" ; }\r\n"  # kept, the bad byte replaced
+        b"1\tint again ( ) { }\n"  # duplicate
+        b"5\tvoid five ( ) { }\n"
+        b"\tvoid noId ( ) { }\n"  # malformed
+    )
+    nl.write_text(
+        "5\truns five .\n"
+        "4\treturns cafe .\n"
+        "6\tsummary without code .\n"  # unmatched
+        "1\treturns one .\n"
+        "7\t  \n"  # malformed: empty text
+        "5\truns five again .\n",  # duplicate
+        encoding="utf-8",
+    )
+    return code, nl
+
+
+def test_tl_codesum_joins_by_id_and_skips_bad_lines_counted(tmp_path, caplog):
+    code, nl = write_tl_codesum(tmp_path)
+    with collect_replaced_lines() as replaced, caplog.at_level("WARNING"):
+        examples, report = read_tl_codesum_with_report(code, nl)
+    assert examples == [  # the code file's order, paired by id
+        Example("int one ( ) { return 1 ; }", "returns one .", "1", "java"),
+        Example('String cafe ( ) { return "caf\ufffd" ; }', "returns cafe .", "4", "java"),
+        Example("void five ( ) { }", "runs five .", "5", "java"),
+    ]
+    assert report == TlCodeSumReadReport(
+        code=TlCodeSumFileCounts(str(code), lines=7, malformed=2, duplicates=1, unmatched=1, replaced=1),
+        nl=TlCodeSumFileCounts(str(nl), lines=6, malformed=1, duplicates=1, unmatched=1, replaced=0),
+    )
+    assert (report.code.skipped, report.nl.skipped) == (4, 3)
+    assert replaced == [(str(code), 4)]  # an enclosing collector still sees the replaced line
+    skips = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "skipped" in r.getMessage()]
+    assert skips == [
+        f"{code}: skipped 4 of 7 line(s) (line 2, 3, 5, 7): 2 without a tab or with an empty id or text, "
+        "1 repeating an earlier id, 1 with an id valid.token.nl lacks",
+        f"{nl}: skipped 3 of 6 line(s) (line 3, 5, 6): 1 without a tab or with an empty id or text, "
+        "1 repeating an earlier id, 1 with an id valid.token.code lacks",
+    ]
+    assert read_tl_codesum(code, nl) == examples
+    assert read_tl_codesum(code, nl, encoding="iso8859-1")[1].source == 'String cafe ( ) { return "café" ; }'
+
+
+def test_tl_codesum_file_level_errors(tmp_path):
+    code, nl = write_tl_codesum(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"missing\.nl"):
+        read_tl_codesum(code, tmp_path / "missing.nl")
+    other = tmp_path / "other.nl"
+    other.write_text("8\tno id in common .\n")
+    with pytest.raises(DataFormatError, match=r"no line of .*valid\.token\.code pairs by id with a line of .*other\.nl"):
+        read_tl_codesum(code, other)
+
+
+def test_tl_codesum_loads_from_a_config_spec(tmp_path):
+    code, nl = write_tl_codesum(tmp_path)
+    spec = {"format": "tl_codesum", "code_path": str(code), "nl_path": str(nl), "limit": 2}
+    assert [(e.id, e.target) for e in load_examples(spec)] == [("1", "returns one ."), ("4", "returns cafe .")]
+    with pytest.raises(ValueError, match=r"format 'tl_codesum' .*accepted keys: code_path, nl_path, encoding"):
+        load_examples({"format": "tl_codesum", "code": str(code), "nl": str(nl)})
+
+
+@pytest.mark.skipif(not TL_CODESUM_DIR.is_dir(), reason="shared TL-CodeSum data not present")
+def test_tl_codesum_real_validation_split():
+    examples, report = read_tl_codesum_with_report(
+        TL_CODESUM_DIR / "valid.token.code", TL_CODESUM_DIR / "valid.token.nl"
+    )
+    assert len(examples) == 8714
+    assert len({e.id for e in examples}) == 8714
+    assert report.code.lines == report.nl.lines == 8714
+    assert report.code.skipped == report.nl.skipped == report.code.replaced == report.nl.replaced == 0
+    assert all(e.language == "java" and e.source and e.target for e in examples)
+    [example] = [e for e in examples if e.id == "31356"]
+    assert example.source.startswith("public int hashCode")
+    assert example.target.startswith("this returns the hash code")

@@ -10,7 +10,7 @@ import torch
 from peft import PeftConfig, TaskType, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
 from torch import nn
 
-from transducer.backbone import is_seq2seq
+from transducer.backbone import is_seq2seq, uses_conv1d
 from transducer.methods.base import MethodConfig
 from transducer.methods.wrapper import BackboneWrapper
 
@@ -25,8 +25,13 @@ class PeftMethodConfig(MethodConfig):
 
     def build(self, backbone: nn.Module, tokenizer: Any) -> PeftAdaptedModel:
         task_type = TaskType.SEQ_2_SEQ_LM if is_seq2seq(backbone) else TaskType.CAUSAL_LM
+        peft_config = self.peft_config(task_type)
+        if hasattr(peft_config, "fan_in_fan_out"):
+            # GPT-2-style backbones store their linear layers transposed (Conv1D); say so rather than let peft
+            # correct the setting with a warning on every build
+            peft_config.fan_in_fan_out = uses_conv1d(backbone)
         try:
-            peft_model = get_peft_model(backbone, self.peft_config(task_type))
+            peft_model = get_peft_model(backbone, peft_config)
         except ValueError as error:
             raise ValueError(
                 f"method {self.method_name!r} cannot be applied to a {backbone.config.model_type!r} backbone: "
