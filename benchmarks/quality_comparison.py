@@ -1,8 +1,11 @@
-"""The quality comparison, protocol v2: every adaptation method on one frozen pretrained backbone, CodeXGLUE
-Java→C#, three seeds per trained row (:mod:`tasks.comparison`; the protocol in words is in
-``tasks/comparison/protocol.py``).
+"""The quality comparison, protocol v2: every adaptation method on one frozen pretrained backbone, three seeds per
+trained row (:mod:`tasks.comparison`; the protocol in words is in ``tasks/comparison/protocol.py``), on one task:
+CodeXGLUE Java→C# (the default), or the summarization and assert-generation sets ``transducer data build all``
+writes (:mod:`tasks.comparison.task_setups`).
 
     nohup python benchmarks/quality_comparison.py --jobs 2 > outputs/quality_v2.log 2>&1 &
+    nohup python benchmarks/quality_comparison.py --task assert_generation --jobs 2 --methods transducer \
+        transducer_no_graph lora prefix_tuning full_finetune no_finetune > outputs/assert_v2.log 2>&1 &
 
 Resumable: every finished grid point and seed is a file under ``--results`` (committed), so rerunning the same
 command continues where the last one stopped. ``--report`` only renders ``report.md`` and the v2 section of
@@ -25,31 +28,56 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tasks.comparison.pipeline import copy_baseline, log_invocation, run_methods, write_json  # noqa: E402
-from tasks.comparison.protocol import COPY_BASELINE, DEFAULT_METHODS, LEARNING_RATE_GRIDS, Protocol  # noqa: E402
+from tasks.comparison.pipeline import (  # noqa: E402
+    copy_baseline,
+    log_invocation,
+    retrieval_baseline,
+    run_methods,
+    write_json,
+)
+from tasks.comparison.protocol import (  # noqa: E402
+    COPY_BASELINE,
+    DEFAULT_METHODS,
+    LEARNING_RATE_GRIDS,
+    RETRIEVAL_BASELINE,
+    Protocol,
+)
+from tasks.comparison.task_setups import TASKS  # noqa: E402
 
 #: protocol.json entries that explain a setting rather than make one (a run may continue where they read otherwise)
 EXPLANATIONS = frozenset({"precision_reason", "selection_rule", "checkpoint_rule"})
-BENCHMARKS_MARKERS = ("<!-- quality-comparison-v2:start -->", "<!-- quality-comparison-v2:end -->")
+TRANSLATION = "code_translation"
 
 
-def update_benchmarks_md(report: str) -> None:
-    """Replace the v2 quality section of BENCHMARKS.md (between its markers) with ``report``."""
+def benchmarks_markers(task: str) -> tuple[str, str]:
+    """The markers around a task's v2 section in BENCHMARKS.md (translation's predate the other tasks)."""
+    name = "quality-comparison-v2" if task == TRANSLATION else f"quality-comparison-v2-{task}"
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def default_folder(task: str, parent: Path) -> Path:
+    return parent / ("java_cs_quality_v2" if task == TRANSLATION else f"{task}_quality_v2")
+
+
+def update_benchmarks_md(report: str, task: str) -> None:
+    """Replace the task's v2 quality section of BENCHMARKS.md (between its markers) with ``report``."""
     path = REPO_ROOT / "BENCHMARKS.md"
-    start, end = BENCHMARKS_MARKERS
+    start, end = benchmarks_markers(task)
     text = path.read_text()
     if start not in text:
-        raise ValueError(f"BENCHMARKS.md has no {start} marker for the v2 quality section")
+        raise ValueError(f"BENCHMARKS.md has no {start} marker for the task's v2 quality section")
     body = f"{start}\n{report}{end}"
     path.write_text(re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: body, text, flags=re.DOTALL))
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "codexglue-java-cs")
+    parser.add_argument("--task", choices=list(TASKS), default=TRANSLATION)
+    parser.add_argument("--data", type=Path, help="the task's data folder (default: per task, see task_setups)")
     parser.add_argument("--backbone", default="models/code-t5-mini")
-    parser.add_argument("--results", type=Path, default=REPO_ROOT / "benchmarks" / "results" / "java_cs_quality_v2")
-    parser.add_argument("--work-dir", type=Path, default=REPO_ROOT / "outputs" / "quality_v2")
+    parser.add_argument("--results", type=Path,
+                        help="default: benchmarks/results/java_cs_quality_v2 (translation), <task>_quality_v2")
+    parser.add_argument("--work-dir", type=Path, help="default: outputs/quality_v2 (translation), <task>_quality_v2")
     parser.add_argument("--methods", nargs="*", default=list(DEFAULT_METHODS),
                         help=f"methods to run, in order (default: {' '.join(DEFAULT_METHODS)}; also available: "
                              f"{' '.join(m for m in LEARNING_RATE_GRIDS if m not in DEFAULT_METHODS)})")
@@ -73,6 +101,14 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     unknown = sorted(set(args.methods) - set(LEARNING_RATE_GRIDS))
     if unknown:
         parser.error(f"unknown methods {unknown}; available: {', '.join(LEARNING_RATE_GRIDS)}")
+    task = TASKS[args.task]
+    args.data = args.data or task.default_data
+    args.results = args.results or default_folder(args.task, REPO_ROOT / "benchmarks" / "results")
+    args.work_dir = args.work_dir or (REPO_ROOT / "outputs" / "quality_v2" if args.task == TRANSLATION
+                                      else default_folder(args.task, REPO_ROOT / "outputs"))
+    if not args.data.is_dir():
+        hint = " (run `transducer data build all`)" if args.task != TRANSLATION else ""
+        parser.error(f"no data folder at {args.data}{hint}; pass --data")
     return args
 
 
@@ -88,14 +124,15 @@ def main(argv: list[str] | None = None) -> None:
     from transducer.backbone import weights_fingerprint
     from transducer.precision import resolve_precision
 
+    task = TASKS[args.task]
     protocol = Protocol(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Protocol) if f.init})
-    paths = prepare_splits(args.data, args.work_dir, protocol, args.limit)
+    paths = prepare_splits(task, args.data, args.work_dir, protocol, args.limit)
     train_pairs = len(read_jsonl(paths["train"]))
     precision = resolve_precision(protocol.precision, "auto")
     from transformers import AutoModelForSeq2SeqLM
 
     settings = {
-        **asdict(protocol), "backbone": args.backbone,
+        "task": task.name, **asdict(protocol), "backbone": args.backbone,
         "backbone_weights": weights_fingerprint(AutoModelForSeq2SeqLM.from_pretrained(args.backbone)),
         "train_pairs": train_pairs, "dev_pairs": len(read_jsonl(paths["dev"])),
         "final_steps": protocol.final_steps(train_pairs), "selection_steps": protocol.selection_steps(train_pairs),
@@ -108,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     args.results.mkdir(parents=True, exist_ok=True)
     saved = args.results / "protocol.json"
     if saved.exists():
-        before = json.loads(saved.read_text())
+        before = {"task": TRANSLATION, **json.loads(saved.read_text())}  # written before tasks were recorded
         changed = sorted(k for k in (set(before) | set(settings)) - EXPLANATIONS if before.get(k) != settings.get(k))
         if changed:
             raise SystemExit(f"{args.results} holds results of another protocol, backbone, data or machine setting "
@@ -116,17 +153,24 @@ def main(argv: list[str] | None = None) -> None:
         settings = {**settings, **{k: before[k] for k in EXPLANATIONS if k in before}}  # the first sitting's words
     write_json(saved, settings)
     print(precision.describe(), flush=True)
+    baselines = [COPY_BASELINE] if task.copy_baseline else []
+    retrieval_baseline(task, args.results, paths)  # cheap, no model: the report has it from the first sitting
     if not args.report:
-        copy_baseline(args.results, paths["valid"])
+        if task.copy_baseline:
+            copy_baseline(task, args.results, paths["scored"])
         started = time.perf_counter()
-        run_methods(args.methods, paths, protocol, args.backbone, args.results, args.work_dir, precision.precision,
-                    args.jobs)
+        run_methods(task, args.methods, paths, protocol, args.backbone, args.results, args.work_dir,
+                    precision.precision, args.jobs)
         log_invocation(args.results / "runs.json", args.methods, args.jobs, time.perf_counter() - started)
-    command = "nohup python benchmarks/quality_comparison.py --jobs 2 > outputs/quality_v2.log 2>&1 &"
-    report = render_report(args.results, paths["valid"], protocol, settings, command,
-                           [COPY_BASELINE, *DEFAULT_METHODS])
+    if task.name == TRANSLATION:
+        command = "nohup python benchmarks/quality_comparison.py --jobs 2 > outputs/quality_v2.log 2>&1 &"
+    else:
+        command = (f"nohup python benchmarks/quality_comparison.py --task {task.name} --jobs 2 --methods "
+                   f"{' '.join(args.methods)} > outputs/{task.name}_v2.log 2>&1 &")
+    expected = [*baselines, RETRIEVAL_BASELINE, *(DEFAULT_METHODS if task.name == TRANSLATION else args.methods)]
+    report = render_report(task, args.results, paths["scored"], protocol, settings, command, expected)
     if not args.no_benchmarks_md and args.limit is None:
-        update_benchmarks_md(report)
+        update_benchmarks_md(report, task.name)
     print(report)
 
 

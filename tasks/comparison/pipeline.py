@@ -6,7 +6,7 @@ killed at any moment resumes where it stopped when started again:
     <results>/<method>/grid_lr<rate>.json          one grid point (dev loss)
     <results>/<method>/selection.json              the grid and the chosen rate
     <results>/<method>/seed<k>/result.json         metrics, dev-loss curve, best step, timings
-    <results>/<method>/seed<k>/predictions.jsonl   id, prediction for each validation pair
+    <results>/<method>/seed<k>/predictions.jsonl   id, prediction for each scored pair
     <results>/<method>/seed<k>/predictions_shuffled_graphs.jsonl   (graph methods) the same with shuffled graphs
 """
 
@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from tasks.comparison.data import read_jsonl
-from tasks.comparison.protocol import COPY_BASELINE, LEARNING_RATE_GRIDS, Protocol, seeds_for
+from tasks.comparison.protocol import COPY_BASELINE, LEARNING_RATE_GRIDS, RETRIEVAL_BASELINE, Protocol, seeds_for
 from tasks.comparison.runs import final_run, grid_point, method_record, score_predictions
 from tasks.comparison.selection import best_point, learning_rate_grid
+from tasks.comparison.task_setups import ComparisonTask
+
 
 def write_json(path: Path, value: Any) -> None:
     """Write ``value`` atomically: a run killed mid-write leaves the old file or none, never half of one."""
@@ -42,8 +44,8 @@ def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
     os.replace(partial, path)
 
 
-def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path,
-               work_dir: Path, precision: str, log: Callable[[str], None] = print) -> None:
+def run_method(task: ComparisonTask, method: str, paths: dict[str, Path], protocol: Protocol, backbone: str,
+               results: Path, work_dir: Path, precision: str, log: Callable[[str], None] = print) -> None:
     """The grid, then every seed, of ``method``; what is already in ``results`` is kept."""
     folder = results / method
     train_size = len(read_jsonl(paths["train"]))
@@ -58,7 +60,7 @@ def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone
         path = folder / f"grid_lr{rate:g}.json"
         if not current(path):
             log(f"[{method}] learning rate {rate:g}: {protocol.selection_steps(train_size)} steps, dev loss")
-            write_json(path, grid_point(method, rate, paths, protocol, backbone, work_dir / method / f"grid_lr{rate:g}",
+            write_json(path, grid_point(task, method, rate, paths, protocol, backbone, work_dir / method / f"grid_lr{rate:g}",
                                         precision, train_size))
         return json.loads(path.read_text())
 
@@ -74,7 +76,7 @@ def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone
         if current(result_path) and json.loads(result_path.read_text())["learning_rate"] == rate:
             continue
         log(f"[{method}] seed {seed}" + (f", learning rate {rate:g}" if grid else " (nothing to train)"))
-        output = final_run(method, rate, seed, paths, protocol, backbone, work_dir / method / f"seed{seed}",
+        output = final_run(task, method, rate, seed, paths, protocol, backbone, work_dir / method / f"seed{seed}",
                            precision, train_size)
         seed_dir.mkdir(parents=True, exist_ok=True)
         write_jsonl(seed_dir / "predictions.jsonl", output.predictions)
@@ -83,21 +85,45 @@ def run_method(method: str, paths: dict[str, Path], protocol: Protocol, backbone
         write_json(result_path, output.result)  # last: its presence marks the seed finished
 
 
-def copy_baseline(results: Path, valid_path: Path) -> None:
-    """The naive baseline: the Java source as the C# prediction."""
-    predictions = [{"id": r["id"], "prediction": r["source"]} for r in read_jsonl(valid_path)]
-    folder = results / COPY_BASELINE / "seed0"
+def write_baseline(task: ComparisonTask, results: Path, method: str, predictions: list[dict[str, str]],
+                   scored_path: Path) -> None:
+    """A row that trains nothing and needs no model (one seed): its predictions and their scores."""
+    folder = results / method / "seed0"
     folder.mkdir(parents=True, exist_ok=True)
     write_jsonl(folder / "predictions.jsonl", predictions)
-    write_json(folder / "result.json", {"method": COPY_BASELINE, "seed": 0, "learning_rate": 0.0,
-                                        "trainable_parameters": 0, "metrics": score_predictions(predictions, valid_path)})
+    write_json(folder / "result.json", {"method": method, "seed": 0, "learning_rate": 0.0, "trainable_parameters": 0,
+                                        "metrics": score_predictions(task, predictions, scored_path)})
 
 
-def run_methods(methods: list[str], paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path,
-                work_dir: Path, precision: str, jobs: int = 1) -> None:
+def copy_baseline(task: ComparisonTask, results: Path, scored_path: Path) -> None:
+    """The naive baseline of translation: the source as the prediction."""
+    predictions = [{"id": r["id"], "prediction": r["source"]} for r in read_jsonl(scored_path)]
+    write_baseline(task, results, COPY_BASELINE, predictions, scored_path)
+
+
+def retrieval_baseline(task: ComparisonTask, results: Path, paths: dict[str, Path]) -> None:
+    """The retrieval baseline (as the assert-generation literature reports it): each scored pair gets the target of
+    the training pair whose source is most similar by BM25 (:func:`tasks.icl.bm25_tokens`; ties: the first)."""
+    from rank_bm25 import BM25Okapi
+
+    from tasks.icl import bm25_tokens
+
+    if (results / RETRIEVAL_BASELINE / "seed0" / "result.json").exists():
+        return
+    train = read_jsonl(paths["train"])
+    index = BM25Okapi([bm25_tokens(r["source"]) for r in train])
+    predictions = []
+    for record in read_jsonl(paths["scored"]):
+        scores = index.get_scores(bm25_tokens(record["source"]))
+        predictions.append({"id": record["id"], "prediction": train[int(scores.argmax())]["target"]})
+    write_baseline(task, results, RETRIEVAL_BASELINE, predictions, paths["scored"])
+
+
+def run_methods(task: ComparisonTask, methods: list[str], paths: dict[str, Path], protocol: Protocol, backbone: str,
+                results: Path, work_dir: Path, precision: str, jobs: int = 1) -> None:
     """Run ``methods`` in order, ``jobs`` at a time (each job a process with ``cores // jobs`` torch threads); a
     method that fails is logged with its traceback and the others go on."""
-    arguments = (paths, protocol, backbone, results, work_dir, precision)
+    arguments = (task, paths, protocol, backbone, results, work_dir, precision)
     if jobs <= 1:
         for method in methods:
             print(_run_logged(method, *arguments), flush=True)
@@ -129,11 +155,11 @@ def _set_threads(threads: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _run_logged(method: str, paths: dict[str, Path], protocol: Protocol, backbone: str, results: Path,
-                work_dir: Path, precision: str) -> str:
+def _run_logged(method: str, task: ComparisonTask, paths: dict[str, Path], protocol: Protocol, backbone: str,
+                results: Path, work_dir: Path, precision: str) -> str:
     started = time.perf_counter()
     try:
-        run_method(method, paths, protocol, backbone, results, work_dir, precision,
+        run_method(task, method, paths, protocol, backbone, results, work_dir, precision,
                    log=lambda line: print(line, flush=True))
     except Exception:  # one broken method must not stop the others
         return f"[{method}] failed; the report lists it as not run:\n{traceback.format_exc()}"

@@ -2,8 +2,9 @@
 shared by every method and seed, recorded in ``protocol.json`` next to the results.
 
 Protocol v2, in words:
-- Data: a dev slice of ``dev_size`` pairs is carved from train (``data_seed``) and held out of every training run;
-  methods train on the rest and are scored on the task's validation split, which no choice ever looks at.
+- Data (per task, :mod:`tasks.comparison.task_setups`): a dev slice of ``dev_size`` pairs (``data_seed``) chooses;
+  translation carves it from train (and trains on the rest), the built tasks take it from their validation split.
+  Every row is scored on a split no choice ever looks at (translation: validation; the built tasks: test).
 - Learning rate: each rate of a method's grid trains ``selection_fraction`` of the final run's steps with the
   final run's schedule shape (linear warm-up over ``warmup_fraction`` of the steps, then linear decay to zero) and
   is scored by teacher-forced loss on the dev slice; the lowest loss wins (ties: the smaller rate). While the best
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 
 REFERENCE = "transducer"
 COPY_BASELINE = "copy_source"
+RETRIEVAL_BASELINE = "retrieval_bm25"
 
 #: method or preset -> learning rates its grid starts from (empty: nothing trains), in run order: the questions the
 #: comparison answers first come first (the transducer, its graph-free twin, the baselines it must beat)
@@ -67,13 +69,10 @@ TRANSDUCER_DESIGNS = ("transducer", "transducer_soft_tokens", "transducer_prefix
 #: the input-side baselines the transducer is to match or beat at equal or fewer parameters
 INPUT_SIDE_BASELINES = ("prefix_tuning", "prompt_tuning", "ia3", "linear_adapter")
 #: the report's row order
-REPORT_ORDER = (COPY_BASELINE, "no_finetune", "icl", "transducer", "transducer_no_graph", "transducer_soft_tokens",
+REPORT_ORDER = (COPY_BASELINE, RETRIEVAL_BASELINE, "no_finetune", "icl", "transducer", "transducer_no_graph", "transducer_soft_tokens",
                 "transducer_unbounded", "transducer_prefix", "transducer_aligned", "transducer_small", "transducer_minilm",
                 "lora_transducer", "lora_transducer_no_graph", "prompt_tuning", "prefix_tuning", "ia3",
                 "linear_adapter", "lora", "frozen_decoder", "layer_freezing", "full_finetune")
-#: metrics of every generated row (``tasks.metrics``), and the target language they score
-METRICS = ("corpus_bleu", "exact_match", "codebleu", "chrf", "length_ratio", "repetition")
-TARGET_LANGUAGE = "c_sharp"
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The comparison's report: per method, mean ± sd over seeds of every metric, each seed's BLEU, the paired
+"""The comparison's report: per method, mean ± sd over seeds of every metric, each seed's official score, the paired
 bootstrap over examples and seeds against the transducer (Holm-corrected), the graph questions, and a verdict
 computed from those numbers by fixed rules (nothing in it is written by hand)."""
 
@@ -22,12 +22,11 @@ from tasks.comparison.protocol import (
     Protocol,
     seeds_for,
 )
+from tasks.comparison.task_setups import ComparisonTask, mean_of_first
 
 #: significance level of the verdict's statements (after Holm's correction)
 ALPHA = 0.05
 NUM_RESAMPLES = 2000
-COLUMNS = (("corpus_bleu", "BLEU", 2), ("exact_match", "EM", 2), ("codebleu", "CodeBLEU", 2), ("chrf", "chrF", 2),
-           ("loss", "loss", 3), ("length_ratio", "len ratio", 2), ("repetition", "repeat %", 1))
 
 
 @dataclass
@@ -71,17 +70,16 @@ def _by_id(records: list[dict[str, Any]]) -> dict[str, str]:
     return {r["id"]: r["prediction"] for r in records}
 
 
-def bleu_statistics_of(predictions: list[dict[str, str]], references: list[dict[str, Any]]) -> np.ndarray:
-    """(S, N, K) corpus-BLEU statistics of S seeds' predictions on the N references."""
-    from tasks.metrics.corpus_bleu import bleu_statistics
-
-    return np.stack([np.stack([bleu_statistics(seed[r["id"]], r["target"]) for r in references])
-                     for seed in predictions])
+def official_statistics_of(task: ComparisonTask, predictions: list[dict[str, str]],
+                           references: list[dict[str, Any]]) -> np.ndarray:
+    """(S, N, K) statistics of the task's official score for S seeds' predictions on the N references."""
+    targets = [r["target"] for r in references]
+    return np.stack([task.official.statistics([seed[r["id"]] for r in references], targets) for seed in predictions])
 
 
 def chrf_statistics_of(predictions: list[dict[str, str]], references: list[dict[str, Any]]) -> np.ndarray:
     """(S, N, 2) per-instance (sentence chrF, 1) of S seeds' predictions: summed over drawn examples and divided,
-    the mean sentence chrF (:func:`mean_of_first`), a length-robust score to test beside corpus BLEU."""
+    the mean sentence chrF (:func:`mean_of_first`), a length-robust score to test beside the official one."""
     from sacrebleu.metrics import CHRF
 
     chrf = CHRF()
@@ -89,26 +87,23 @@ def chrf_statistics_of(predictions: list[dict[str, str]], references: list[dict[
                      for seed in predictions])
 
 
-def mean_of_first(summed: np.ndarray) -> np.ndarray:
-    """``(..., 2)`` summed (score, count) -> ``(...)`` mean score."""
-    return summed[..., 0] / summed[..., 1]
-
-
-def compare(a: np.ndarray, b: np.ndarray, score: Any = None) -> Any:
-    from tasks.metrics.corpus_bleu import bleu_from_statistics
+def compare(a: np.ndarray, b: np.ndarray, score: Any) -> Any:
     from tasks.significance import bootstrap_over_seeds
 
-    return bootstrap_over_seeds(a, b, score or bleu_from_statistics, num_resamples=NUM_RESAMPLES, seed=0)
+    return bootstrap_over_seeds(a, b, score, num_resamples=NUM_RESAMPLES, seed=0)
 
 
-def significance(rows: dict[str, Row], references: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Transducer − method for every other row (corpus BLEU), and the graph questions (graph method − its
-    graph-free twin, graph method − itself with shuffled graphs) on corpus BLEU and on mean sentence chrF; each
-    family Holm-corrected."""
+def significance(task: ComparisonTask, rows: dict[str, Row],
+                 references: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Transducer − method for every other row (the task's official score), and the graph questions (graph method
+    − its graph-free twin, graph method − itself with shuffled graphs) on the official score and on mean sentence
+    chrF; each family Holm-corrected."""
     from tasks.significance import holm_bonferroni
 
-    stats = {m: bleu_statistics_of(row.predictions, references) for m, row in rows.items()}
-    main = {m: compare(stats[REFERENCE], stats[m]) for m in rows if m != REFERENCE} if REFERENCE in rows else {}
+    official, label = task.official.score, task.official.label
+    stats = {m: official_statistics_of(task, row.predictions, references) for m, row in rows.items()}
+    main = {m: compare(stats[REFERENCE], stats[m], official) for m in rows if m != REFERENCE} \
+        if REFERENCE in rows else {}
     chrf: dict[str, np.ndarray] = {}  # computed on first use: a twin serves several graph methods
 
     def chrf_of(method: str) -> np.ndarray:
@@ -120,15 +115,15 @@ def significance(rows: dict[str, Row], references: list[dict[str, Any]]) -> tupl
     for method, twin in GRAPH_TWINS.items():
         if method not in rows:
             continue
-        others = []  # (comparison, their BLEU statistics, their chrF statistics)
+        others = []  # (comparison, their official statistics, their chrF statistics)
         if twin in rows:
             others.append((f"{method} − {twin}", stats[twin], chrf_of(twin)))
         if rows[method].shuffled is not None:
             shuffled = rows[method].shuffled
-            others.append((f"{method} − {method} (shuffled graphs)", bleu_statistics_of(shuffled, references),
-                           chrf_statistics_of(shuffled, references)))
-        for name, bleu_theirs, chrf_theirs in others:
-            graph[f"{name} (BLEU)"] = compare(stats[method], bleu_theirs)
+            others.append((f"{method} − {method} (shuffled graphs)",
+                           official_statistics_of(task, shuffled, references), chrf_statistics_of(shuffled, references)))
+        for name, official_theirs, chrf_theirs in others:
+            graph[f"{name} ({label})"] = compare(stats[method], official_theirs, official)
             graph[f"{name} (chrF)"] = compare(chrf_of(method), chrf_theirs, mean_of_first)
     return _with_holm(main, holm_bonferroni), _with_holm(graph, holm_bonferroni)
 
@@ -145,17 +140,18 @@ def _test_cells(test: dict[str, Any] | None) -> list[str]:
     return [f"{test['difference']:+.2f} [{test['ci_low']:+.2f}, {test['ci_high']:+.2f}]", f"{test['p_holm']:.4f}"]
 
 
-def main_table(rows: dict[str, Row], tests: dict[str, Any]) -> str:
-    header = ["method", "trainable params", "lr (dev loss)", "seeds", "BLEU per seed",
-              *(label for _, label, _ in COLUMNS), f"{REFERENCE} − method (BLEU) [95% CI]", "p (Holm)",
+def main_table(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any]) -> str:
+    label = task.official.label
+    header = ["method", "trainable params", "lr (dev loss)", "seeds", f"{label} per seed",
+              *(name for _, name, _ in task.report_columns), f"{REFERENCE} − method ({label}) [95% CI]", "p (Holm)",
               "best dev-loss eval", "train min/seed", "generate min/seed"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for method, row in rows.items():
         first = row.results[0]
         cells = [method, f"{first.get('trainable_parameters', 0):,}",
                  f"{first['learning_rate']:g}" if first.get("steps") else "—", str(len(row.results)),
-                 " / ".join(f"{v:.2f}" for v in row.values("corpus_bleu"))]
-        cells += [row.cell(metric, digits) for metric, _, digits in COLUMNS]
+                 " / ".join(f"{v:.2f}" for v in row.values(task.official.metric))]
+        cells += [row.cell(metric, digits) for metric, _, digits in task.report_columns]
         cells += _test_cells(tests.get(method))
         cells += [_best_evaluation(row), _minutes(row, "train_s"), _minutes(row, "generate_s")]
         lines.append("| " + " | ".join(cells) + " |")
@@ -199,12 +195,14 @@ def selection_table(selections: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def verdict(rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, Any],
+def verdict(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, Any],
             selections: dict[str, dict[str, Any]]) -> list[str]:
     """Sentences that follow from the numbers by fixed rules: a difference counts when its Holm-corrected p is
     below :data:`ALPHA`; "equal or fewer parameters" compares trainable parameter counts."""
 
-    def said(test: dict[str, Any], metric: str = "BLEU") -> str:
+    label = task.official.label
+
+    def said(test: dict[str, Any], metric: str = label) -> str:
         return (f"{test['difference']:+.2f} {metric} [{test['ci_low']:+.2f}, {test['ci_high']:+.2f}], "
                 f"p (Holm) {test['p_holm']:.4f}")
 
@@ -229,7 +227,7 @@ def verdict(rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, 
         losses = [m for m, t in tests.items() if t["p_holm"] < ALPHA and t["difference"] < 0]
         if losses:
             lines.append(f"- **Where the transducer loses** (significantly): " + ", ".join(
-                f"{m} ({tests[m]['difference']:+.2f} BLEU)" for m in losses) + ".")
+                f"{m} ({tests[m]['difference']:+.2f} {label})" for m in losses) + ".")
     designs = {m: selections[m] for m in TRANSDUCER_DESIGNS if m in selections}
     if designs:
         dev = {m: min(p["dev_loss"] for p in s["grid"]) for m, s in designs.items()}
@@ -239,17 +237,19 @@ def verdict(rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, 
     return lines
 
 
-def render_report(results: Path, valid_path: Path, protocol: Protocol, settings: dict[str, Any], command: str,
-                  expected: list[str]) -> str:
+def render_report(task: ComparisonTask, results: Path, scored_path: Path, protocol: Protocol,
+                  settings: dict[str, Any], command: str, expected: list[str]) -> str:
     """Write ``report.md`` in ``results`` and return it."""
-    references = read_jsonl(valid_path)
+    references = read_jsonl(scored_path)
     rows = load_rows(results)
-    tests, graph_tests = significance(rows, references)
+    tests, graph_tests = significance(task, rows, references)
     missing = [m for m in expected if m not in rows or len(rows[m].results) < len(seeds_for(m, protocol))]
+    dev_from = "carved from train" if task.dev_source == "train" else f"drawn from the {task.dev_source} split"
+    label = task.official.label
     text = [
-        f"Protocol v{protocol.version} (`protocol.json`): backbone `{settings['backbone']}`, CodeXGLUE Java→C#; "
+        f"Protocol v{protocol.version} (`protocol.json`): backbone `{settings['backbone']}`, {task.title}; "
         f"trained on {settings['train_pairs']:,} train pairs, learning rate and checkpoints chosen on "
-        f"{settings['dev_pairs']} dev pairs carved from train, scored on the {len(references)} validation pairs. "
+        f"{settings['dev_pairs']} dev pairs {dev_from}, scored on the {len(references):,} {task.scored_split} pairs. "
         f"Per seed: {protocol.epochs} epoch(s) ({settings['final_steps']} steps at batch {protocol.batch_size}), "
         f"AdamW with weight decay {protocol.weight_decay:g}, linear warm-up over {protocol.warmup_fraction:.0%} "
         f"then linear decay; dev loss {protocol.evaluations_per_epoch}× per epoch, the best checkpoint generates "
@@ -259,24 +259,24 @@ def render_report(results: Path, valid_path: Path, protocol: Protocol, settings:
         f"schedule shape), seed {protocol.seeds[0]}; the grid grows while its best is at an edge. Seeds "
         f"{', '.join(map(str, protocol.seeds))}. Precision {settings['precision']} ({settings['precision_reason']}).",
         "",
-        main_table(rows, tests),
+        main_table(task, rows, tests),
         "",
-        "BLEU: CodeXGLUE code-to-code evaluator (corpus, whitespace tokens); EM: exact match; CodeBLEU (`codebleu`, "
-        "PYTHONHASHSEED=0); chrF: sacreBLEU chrF (length-robust); loss: teacher-forced cross-entropy on the "
-        "validation pairs; len ratio: prediction tokens / reference tokens; repeat %: predictions with a token "
-        "4-gram repeated ≥ 3 times beyond the reference. Mean ± sd over seeds. The test against the transducer is a "
-        f"bootstrap over examples (paired) and seeds ({NUM_RESAMPLES:,} resamples of corpus BLEU), Holm-corrected "
-        "over the table. Best dev-loss eval: which evaluation held the best checkpoint (n/n: still improving).",
+        f"{task.metric_notes}; chrF: sacreBLEU chrF (length-robust); loss: teacher-forced cross-entropy on the "
+        f"{task.scored_split} pairs; len ratio: prediction tokens / reference tokens; repeat %: predictions with a "
+        "token 4-gram repeated ≥ 3 times beyond the reference. Mean ± sd over seeds. retrieval_bm25: the target of "
+        "the training pair whose source is most similar by BM25. The test against the transducer is a bootstrap "
+        f"over examples (paired) and seeds ({NUM_RESAMPLES:,} resamples of {label}), Holm-corrected over the table. "
+        "Best dev-loss eval: which evaluation held the best checkpoint (n/n: still improving).",
     ]
     if graph_tests:
         text += ["", "**Does the graph help?** Each graph method against its graph-free twin, and against itself "
-                 "with every validation sample given another sample's graph: the same bootstrap over examples and "
-                 "seeds on corpus BLEU and on mean sentence chrF (length-robust), Holm over these rows:",
+                 "with every scored sample given another sample's graph: the same bootstrap over examples and "
+                 f"seeds on {label} and on mean sentence chrF (length-robust), Holm over these rows:",
                  "", graph_table(graph_tests)]
     selections = load_selections(results)
     if selections:
         text += ["", "**Learning-rate selection** (dev loss after the selection run):", "", selection_table(selections)]
-    lines = verdict(rows, tests, graph_tests, selections)
+    lines = verdict(task, rows, tests, graph_tests, selections)
     if lines:
         text += ["", "**Verdict so far** (rules fixed before the results: Holm p < 0.05):", "", *lines]
     runs_path = results / "runs.json"

@@ -1,6 +1,6 @@
 """One training run of the comparison: a learning-rate grid point (dev loss after a short run with the final
 run's schedule shape) or a final run (dev loss ``evaluations_per_epoch`` times per epoch; the checkpoint with the
-lowest dev loss generates for the validation split, which is also scored by teacher-forced loss)."""
+lowest dev loss generates for the scored split, which is also scored by teacher-forced loss)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,13 @@ import lightning.pytorch as pl
 
 from cpg.cache import EXTRACTOR_VERSION
 from tasks.comparison.data import read_jsonl
-from tasks.comparison.protocol import METRICS, TARGET_LANGUAGE, Protocol
-
-TASK = "code_translation"
+from tasks.comparison.protocol import Protocol
+from tasks.comparison.task_setups import ComparisonTask
 
 
 @dataclass
 class RunOutput:
-    """A final run: its ``result`` record, its ``predictions`` (``id``, ``prediction``) for the validation split,
+    """A final run: its ``result`` record, its ``predictions`` (``id``, ``prediction``) for the scored split,
     and, for graph methods, the predictions with every sample given another sample's graph."""
 
     result: dict[str, Any]
@@ -42,7 +41,8 @@ class DevLossLog(pl.Callback):
             self.points.append({"step": trainer.global_step, "dev_loss": float(loss)})
 
 
-def build_module(method: str, learning_rate: float, steps: int, protocol: Protocol, backbone: str) -> Any:
+def build_module(task: ComparisonTask, method: str, learning_rate: float, steps: int, protocol: Protocol,
+                 backbone: str) -> Any:
     """The harness module for ``method`` (a registered method or preset), with the protocol's optimizer, schedule
     (warm-up ``protocol.warmup_fraction`` of ``steps``, then linear decay) and generation settings."""
     from tasks import AdaptationModule
@@ -51,7 +51,7 @@ def build_module(method: str, learning_rate: float, steps: int, protocol: Protoc
     from transducer.methods import method_config
 
     return AdaptationModule(
-        BackboneConfig(name_or_path=backbone), method_config(method), task=TASK, learning_rate=learning_rate,
+        BackboneConfig(name_or_path=backbone), method_config(method), task=task.name, learning_rate=learning_rate,
         weight_decay=protocol.weight_decay, warmup_steps=protocol.warmup_steps(steps), lr_schedule="linear",
         generation=GenerationSettings(num_beams=protocol.num_beams, max_new_tokens=protocol.max_new_tokens,
                                       max_new_tokens_per_source_token=protocol.max_new_tokens_per_source_token),
@@ -59,12 +59,13 @@ def build_module(method: str, learning_rate: float, steps: int, protocol: Protoc
     )
 
 
-def build_data(paths: dict[str, Path], protocol: Protocol, seed: int, train: bool, dev: bool, test: bool) -> Any:
+def build_data(task: ComparisonTask, paths: dict[str, Path], protocol: Protocol, seed: int, train: bool, dev: bool,
+               test: bool) -> Any:
     from tasks import CodeTaskDataModule
 
     return CodeTaskDataModule(
-        TASK, train=str(paths["train"]) if train else None, validation=str(paths["dev"]) if dev else None,
-        test=str(paths["valid"]) if test else None, batch_size=protocol.batch_size,
+        task.name, train=str(paths["train"]) if train else None, validation=str(paths["dev"]) if dev else None,
+        test=str(paths["scored"]) if test else None, batch_size=protocol.batch_size,
         eval_batch_size=protocol.eval_batch_size, max_source_length=protocol.max_source_length,
         max_target_length=protocol.max_target_length, seed=seed, group_by_length=protocol.group_by_length,
     )
@@ -79,15 +80,15 @@ def make_trainer(run_dir: Path, precision: str, **options: Any) -> pl.Trainer:
                    enable_progress_bar=False, num_sanity_val_steps=0, default_root_dir=str(run_dir), **options)
 
 
-def grid_point(method: str, learning_rate: float, paths: dict[str, Path], protocol: Protocol, backbone: str,
+def grid_point(task: ComparisonTask, method: str, learning_rate: float, paths: dict[str, Path], protocol: Protocol, backbone: str,
                run_dir: Path, precision: str, train_size: int) -> dict[str, Any]:
     """Train ``selection_steps`` steps at ``learning_rate`` (first seed) and score the dev loss."""
     seed = protocol.seeds[0]
     steps = protocol.selection_steps(train_size)
     shutil.rmtree(run_dir, ignore_errors=True)  # what an interrupted attempt left
     pl.seed_everything(seed, verbose=False)
-    module = build_module(method, learning_rate, steps, protocol, backbone)
-    data = build_data(paths, protocol, seed, train=True, dev=True, test=False)
+    module = build_module(task, method, learning_rate, steps, protocol, backbone)
+    data = build_data(task, paths, protocol, seed, train=True, dev=True, test=False)
     started = time.perf_counter()
     make_trainer(run_dir, precision, max_steps=steps, limit_val_batches=0).fit(module, data)
     train_s = time.perf_counter() - started
@@ -107,20 +108,20 @@ def method_record(method: str) -> dict[str, Any]:
     return json.loads(json.dumps({"method": config.method_name, **config.to_dict()}, default=str))
 
 
-def final_run(method: str, learning_rate: float, seed: int, paths: dict[str, Path], protocol: Protocol,
+def final_run(task: ComparisonTask, method: str, learning_rate: float, seed: int, paths: dict[str, Path], protocol: Protocol,
               backbone: str, run_dir: Path, precision: str, train_size: int) -> RunOutput:
-    """Train (when the method trains anything) with dev-loss checkpoints, then generate for the validation split
-    from the best one; graph methods generate once more with shuffled graphs."""
+    """Train (when the method trains anything) with dev-loss checkpoints, then generate for the scored split from
+    the best one; graph methods generate once more with shuffled graphs."""
     import torch
     from lightning.pytorch.callbacks import ModelCheckpoint
 
     steps = protocol.final_steps(train_size)
     shutil.rmtree(run_dir, ignore_errors=True)  # what an interrupted attempt left
     pl.seed_everything(seed, verbose=False)
-    module = build_module(method, learning_rate, steps, protocol, backbone)
+    module = build_module(task, method, learning_rate, steps, protocol, backbone)
     trainable, total = module.adapted_model.trainable_parameters()
     trains = trainable > 0
-    data = build_data(paths, protocol, seed, train=trains or method == "icl", dev=trains, test=True)
+    data = build_data(task, paths, protocol, seed, train=trains or method == "icl", dev=trains, test=True)
     timings: dict[str, float] = {}
     evaluations: list[dict[str, float]] = []
     best_path = None
@@ -143,19 +144,20 @@ def final_run(method: str, learning_rate: float, seed: int, paths: dict[str, Pat
         "method": method, "method_config": method_record(method), "seed": seed, "learning_rate": learning_rate,
         "steps": steps if trains else 0,
         "trainable_parameters": trainable, "total_parameters": total,
-        "metrics": {**score_predictions(predictions, paths["valid"]), "loss": float(scores["test_loss"])},
+        "metrics": {**score_predictions(task, predictions, paths["scored"]), "loss": float(scores["test_loss"])},
         "evaluations": evaluations, "best_step": best and best["step"], "timings": timings, "precision": precision,
         "torch_threads": torch.get_num_threads(), "extractor_version": EXTRACTOR_VERSION,
     }
     shuffled = None
     if module.adapted_model.uses_graph:
-        result["graph_ablation"], shuffled = shuffled_graph_run(module, data, run_dir, precision, seed, paths["valid"])
+        result["graph_ablation"], shuffled = shuffled_graph_run(task, module, data, run_dir, precision, seed,
+                                                                paths["scored"])
     return RunOutput(result, predictions, shuffled)
 
 
-def shuffled_graph_run(module: Any, data: Any, run_dir: Path, precision: str, seed: int,
-                       valid_path: Path) -> tuple[dict[str, Any], list[dict]]:
-    """Generate again with every validation sample given another sample's graph (a seeded derangement); with the
+def shuffled_graph_run(task: ComparisonTask, module: Any, data: Any, run_dir: Path, precision: str, seed: int,
+                       scored_path: Path) -> tuple[dict[str, Any], list[dict]]:
+    """Generate again with every scored sample given another sample's graph (a seeded derangement); with the
     fusion injection, also decompose the fusion update (:func:`transducer.analysis.fusion_update_statistics`)."""
     samples = data.samples["test"]
     true_graphs = [sample.graph for sample in samples]
@@ -178,20 +180,20 @@ def shuffled_graph_run(module: Any, data: Any, run_dir: Path, precision: str, se
         sample.graph = graph
     predictions = [{"id": r["id"], "prediction": r["prediction"]}
                    for r in read_jsonl(shuffled_dir / "predictions_test.jsonl")]
-    ablation["metrics"] = {**score_predictions(predictions, valid_path), "loss": float(scores["test_loss"])}
+    ablation["metrics"] = {**score_predictions(task, predictions, scored_path), "loss": float(scores["test_loss"])}
     ablation["generate_s"] = round(time.perf_counter() - started, 1)
     return ablation, predictions
 
 
-def score_predictions(predictions: list[dict[str, Any]], valid_path: Path) -> dict[str, float]:
-    """The comparison's :data:`~tasks.comparison.protocol.METRICS` of ``predictions`` (by id) on the split."""
+def score_predictions(task: ComparisonTask, predictions: list[dict[str, Any]], scored_path: Path) -> dict[str, float]:
+    """The task's metrics (:attr:`ComparisonTask.metrics`) of ``predictions`` (by id) on the scored split."""
     from tasks.metrics import compute_metrics
 
-    references = read_jsonl(valid_path)
+    references = read_jsonl(scored_path)
     by_id = {p["id"]: p["prediction"] for p in predictions}
     missing = [r["id"] for r in references if r["id"] not in by_id]
     if missing:
-        raise ValueError(f"{len(missing)} validation pairs have no prediction (first: {missing[0]})")
-    result = compute_metrics([by_id[r["id"]] for r in references], [r["target"] for r in references], METRICS,
-                             language=TARGET_LANGUAGE, per_instance=False)
+        raise ValueError(f"{len(missing)} scored pairs have no prediction (first: {missing[0]})")
+    result = compute_metrics([by_id[r["id"]] for r in references], [r["target"] for r in references], task.metrics,
+                             language=task.target_language, per_instance=False)
     return {name: float(value) for name, value in result.corpus.items()}

@@ -168,3 +168,49 @@ def test_the_comparison_precision_follows_the_cpu(setup: dict[str, Path], monkey
     main([*_args(root, "--methods", "no_finetune"), "--results", str(results)])
     protocol = json.loads((results / "protocol.json").read_text())
     assert protocol["precision"] == expected and protocol["precision_reason"].startswith("auto: this CPU has")
+
+
+def _built_data(root: Path, task: str) -> Path:
+    """Tiny data in the layout ``transducer data build`` writes: train 12, validation 10, test 4 pairs; the first
+    test pair repeats a training source, so the retrieval baseline gets it right."""
+    pairs = TASK_EXAMPLES[task]
+    rows = {split: [(s.replace("a", f"a{split[0]}{i}"), t) for i in range(count // len(pairs) + 1) for s, t in pairs][:count]
+            for split, count in (("train", 12), ("validation", 10), ("test", 4))}
+    rows["test"][0] = rows["train"][0]
+    folder = root / task
+    for split, split_rows in rows.items():
+        if task == "assert_generation":
+            name = {"train": "Training", "validation": "Eval", "test": "Testing"}[split]
+            (folder / name).mkdir(parents=True, exist_ok=True)
+            (folder / name / "testMethods.txt").write_text("".join(s + "\n" for s, _ in split_rows))
+            (folder / name / "assertLines.txt").write_text("".join(t + "\n" for _, t in split_rows))
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{split}.jsonl").write_text("".join(
+                json.dumps({"id": f"{split}-{i}", "source": s, "target": t, "language": "java"}) + "\n"
+                for i, (s, t) in enumerate(split_rows)))
+    return folder
+
+
+@pytest.mark.parametrize("task, official, label", [("assert_generation", "exact_match", "EM"),
+                                                   ("code_summarization", "bleu", "BLEU-4")])
+def test_the_comparison_runs_on_the_built_tasks(setup: dict[str, Path], tmp_path: Path, task: str, official: str,
+                                                label: str) -> None:
+    """Dev pairs come from the validation split (train keeps all its pairs), the test split is scored with the task's
+    official score, and the retrieval baseline is a row."""
+    data = _built_data(tmp_path, task)
+    results = tmp_path / "results"
+    main(["--task", task, "--data", str(data), "--backbone", str(setup["root"] / "backbone"), "--results",
+          str(results), "--work-dir", str(tmp_path / "work"), "--dev-size", "2", "--batch-size", "8",
+          "--max-new-tokens", "6", "--grid-extensions", "0", "--seeds", "0", "--no-benchmarks-md",
+          "--methods", "transducer_no_graph"])
+    protocol = json.loads((results / "protocol.json").read_text())
+    assert protocol["task"] == task and protocol["train_pairs"] == 12 and protocol["dev_pairs"] == 2
+    run = json.loads((results / "transducer_no_graph" / "seed0" / "result.json").read_text())
+    assert official in run["metrics"] and "chrf" in run["metrics"] and "corpus_bleu" not in run["metrics"]
+    assert len((results / "transducer_no_graph" / "seed0" / "predictions.jsonl").read_text().splitlines()) == 4
+    retrieved = [json.loads(line) for line in (results / "retrieval_bm25" / "seed0" / "predictions.jsonl").open()]
+    assert retrieved[0]["prediction"] == TASK_EXAMPLES[task][0][1]  # its source is in train: that pair's target
+    report = (results / "report.md").read_text()
+    assert f"| {label} per seed |" in report and "drawn from the validation split" in report
+    assert "scored on the 4 test pairs" in report and "| retrieval_bm25 |" in report

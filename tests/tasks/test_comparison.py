@@ -13,6 +13,7 @@ from tasks.comparison.protocol import (
     GRAPH_TWINS,
     LEARNING_RATE_GRIDS,
     REPORT_ORDER,
+    RETRIEVAL_BASELINE,
     Protocol,
     seeds_for,
 )
@@ -21,7 +22,7 @@ from transducer.methods import method_names
 
 
 def test_every_method_has_a_row_in_the_report_order_and_a_registered_config() -> None:
-    assert sorted(REPORT_ORDER) == sorted({COPY_BASELINE, *LEARNING_RATE_GRIDS})  # none left out of the report
+    assert sorted(REPORT_ORDER) == sorted({COPY_BASELINE, RETRIEVAL_BASELINE, *LEARNING_RATE_GRIDS})  # none left out of the report
     assert set(DEFAULT_METHODS) < set(LEARNING_RATE_GRIDS)
     assert set(LEARNING_RATE_GRIDS) | set(GRAPH_TWINS.values()) <= set(method_names())  # one registry
 
