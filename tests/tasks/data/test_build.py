@@ -147,6 +147,8 @@ def test_duplicates_are_found_exactly_and_nearly_but_not_otherwise() -> None:
     assert index.find(lexical_tokens("int  f( int a ){ int b = a*2; return b+1; }")) == ("exact", "a")
     assert index.find(lexical_tokens("int f(int a) { int b = a * 2; return b + 7; }")) == ("near", "a")
     assert index.find(lexical_tokens("String name() { return this.name; }")) is None
+    index.add("z", lexical_tokens("int f(int a) { int b = a * 2; return b + 3; }"))  # near both "a" and the query
+    assert index.find(lexical_tokens("int f(int a) { int b = a * 2; return b + 9; }")) == ("near", "a")  # the earliest
 
 
 def _jar(path: Path, files: dict[str, str]) -> str:
