@@ -4,8 +4,9 @@ CodeXGLUE Java→C# (the default), or the summarization and assert-generation se
 writes (:mod:`tasks.comparison.task_setups`).
 
     nohup python benchmarks/quality_comparison.py --jobs 2 > outputs/quality_v2.log 2>&1 &
-    nohup python benchmarks/quality_comparison.py --task assert_generation --jobs 2 --methods transducer \
-        transducer_no_graph lora prefix_tuning full_finetune no_finetune > outputs/assert_v2.log 2>&1 &
+    nohup python benchmarks/quality_comparison.py --task assert_generation --jobs 2 --max-source-length 512 \
+        --max-target-length 128 --max-new-tokens 128 --methods transducer transducer_no_graph lora prefix_tuning \
+        full_finetune no_finetune > outputs/assert_generation_v2.log 2>&1 &
 
 Resumable: every finished grid point and seed is a file under ``--results`` (committed), so rerunning the same
 command continues where the last one stopped. ``--report`` only renders ``report.md`` and the v2 section of
@@ -112,6 +113,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _flag_value(value: object) -> str:
+    """A protocol value as the command line takes it."""
+    return " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
 def main(argv: list[str] | None = None) -> None:
     if os.environ.get("PYTHONHASHSEED") != "0" and argv is None:  # CodeBLEU's data-flow match depends on it
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
@@ -162,11 +168,14 @@ def main(argv: list[str] | None = None) -> None:
         run_methods(task, args.methods, paths, protocol, args.backbone, args.results, args.work_dir,
                     precision.precision, args.jobs)
         log_invocation(args.results / "runs.json", args.methods, args.jobs, time.perf_counter() - started)
+    changed = " ".join(f"--{f.name.replace('_', '-')} {_flag_value(getattr(protocol, f.name))}"
+                       for f in dataclasses.fields(Protocol) if f.init and getattr(protocol, f.name) != f.default)
     if task.name == TRANSLATION:
-        command = "nohup python benchmarks/quality_comparison.py --jobs 2 > outputs/quality_v2.log 2>&1 &"
+        command = f"nohup python benchmarks/quality_comparison.py --jobs 2 {changed}".rstrip()
+        command += " > outputs/quality_v2.log 2>&1 &"
     else:
-        command = (f"nohup python benchmarks/quality_comparison.py --task {task.name} --jobs 2 --methods "
-                   f"{' '.join(args.methods)} > outputs/{task.name}_v2.log 2>&1 &")
+        command = (f"nohup python benchmarks/quality_comparison.py --task {task.name} --jobs 2 {changed} --methods "
+                   f"{' '.join(args.methods)} > outputs/{task.name}_v2.log 2>&1 &").replace("  ", " ")
     expected = [*baselines, RETRIEVAL_BASELINE, *(DEFAULT_METHODS if task.name == TRANSLATION else args.methods)]
     report = render_report(task, args.results, paths["scored"], protocol, settings, command, expected)
     if not args.no_benchmarks_md and args.limit is None:
