@@ -16,9 +16,11 @@ import lightning.pytorch as pl
 import numpy as np
 import torch
 from lightning.pytorch.trainer.states import TrainerFn
+from transformers import StoppingCriteriaList
 
 from tasks.callbacks import run_dir
 from tasks.distributed import gather_records
+from tasks.progress import generation_progress
 from tasks.metrics import compute_metrics, write_predictions
 from tasks.task import Task, resolve_task
 from transducer.backbone import BackboneConfig, is_seq2seq
@@ -141,13 +143,16 @@ class AdaptationModule(pl.LightningModule):
         """Decode predictions from the source (and graph) alone."""
         started = time.perf_counter()
         device_type = batch["generation_input_ids"].device.type
+        budget = self.generation.new_token_budget(int(batch["generation_attention_mask"].sum(1).max()))
+        progress = generation_progress(self._trainer, budget)  # the bar moves while a batch decodes
         with torch.autocast(device_type, enabled=False) if not self.generation.mixed_precision else nullcontext():
             ids = self.adapted_model.generate(
                 batch["generation_input_ids"],
                 batch["generation_attention_mask"],
                 batch["graph"],
                 num_beams=self.generation.num_beams,
-                max_new_tokens=self.generation.new_token_budget(int(batch["generation_attention_mask"].sum(1).max())),
+                max_new_tokens=budget,
+                **({"stopping_criteria": StoppingCriteriaList(progress)} if progress else {}),
             )
         texts = [text.strip() for text in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
         self.generation_seconds += time.perf_counter() - started

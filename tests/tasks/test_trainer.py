@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 import transducer.precision as precision_module
 from tasks.trainer import Trainer
@@ -49,3 +50,36 @@ def test_fit_without_validation_data_runs_no_validation_loop(tmp_path: Path, rec
     cli = run_cli("fit", "--config", str(config))
     assert cli.trainer.global_step == 1 and cli.trainer.limit_val_batches == 0
     assert not [w for w in recwarn if "across ranks is zero" in str(w.message)]  # no empty validation loader asked for
+
+
+def test_generation_moves_the_progress_bar_within_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each decoding step reaches the running evaluation bar, whose description then says which token it is on."""
+    from tasks.progress import GenerationProgressBar, generation_progress
+
+    trainer = Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False)
+    bar = trainer.progress_bar_callback
+    assert isinstance(bar, GenerationProgressBar)
+    steps: list[tuple[int, int]] = []
+    monkeypatch.setattr(bar, "show_generation_step", lambda step, budget: steps.append((step, budget)))
+    (reporter,) = generation_progress(trainer, budget=5)
+    ids = torch.zeros(6, 3, dtype=torch.long)  # batch 3 x beams 2
+    for _ in range(3):
+        assert not reporter(ids, torch.zeros(6, 10)).any()  # never stops generation
+    assert steps == [(1, 5), (2, 5), (3, 5)]
+    assert generation_progress(Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False), 5) == []
+
+
+def test_the_running_test_bar_shows_the_decoding_step(tmp_path: Path) -> None:
+    from tasks.progress import GenerationProgressBar
+
+    bar = GenerationProgressBar()
+    trainer = Trainer(accelerator="cpu", devices=1, logger=False, callbacks=[bar], default_root_dir=str(tmp_path))
+    from lightning.pytorch.trainer.states import RunningStage, TrainerFn
+
+    bar._trainer = trainer  # what Lightning's setup does
+    bar._init_progress(trainer)
+    trainer.state.fn, trainer.state.stage = TrainerFn.TESTING, RunningStage.TESTING
+    bar.test_progress_bar_id = bar._add_task(4, bar.test_description)
+    bar.show_generation_step(37, 300)
+    assert bar.progress.tasks[bar.test_progress_bar_id].description.endswith("Testing · generating token 37/300")
+    bar.progress.stop()
