@@ -28,7 +28,7 @@ MODES = {"auto": ({}, []), "avx2-fp32": (AVX2_KERNELS, ["--trainer.precision", "
 def run_once(mode: str, root: Path) -> str:
     environment, extra = MODES[mode]
     shutil.rmtree(root, ignore_errors=True)
-    command = [sys.executable, "-m", "transducer.cli", "fit", "--config", "configs/quickstart.yaml",
+    command = [sys.executable, "-m", "tasks.commands", "fit", "--config", "configs/quickstart.yaml",
                "--trainer.default_root_dir", str(root), *extra]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, **environment}, capture_output=True, text=True)

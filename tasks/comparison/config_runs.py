@@ -48,7 +48,7 @@ def train_and_test(method: str, config: Path, output_dir: Path, options: dict[st
     run_root = output_dir / method
     method_json = json.dumps(method_spec(method, options))
     command = [
-        sys.executable, "-m", "transducer.cli", "fit", "--config", str(config),
+        sys.executable, "-m", "tasks.commands", "fit", "--config", str(config),
         "--model.method", method_json,
         "--trainer.default_root_dir", str(run_root),
         "--trainer.logger", "null",

@@ -9,7 +9,7 @@ import pytest
 
 import cpg.dot
 from cpg.cli import main
-from transducer.cli import main as transducer_main
+from tasks.commands import main as transducer_main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "cpg" / "examples" / "Example.java"
 

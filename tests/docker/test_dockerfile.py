@@ -26,7 +26,7 @@ import pytest
 from dockerfile_parse import DockerfileParser
 from packaging.requirements import InvalidRequirement, Requirement
 
-from transducer.cli import LIGHTNING_SUBCOMMANDS
+from tasks.commands import LIGHTNING_SUBCOMMANDS
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER_DIR = REPO / "docker"
@@ -269,7 +269,7 @@ def test_entrypoint_is_the_projects_console_script(dockerfile: Dockerfile) -> No
     assert [json.loads(v) for v in runtime.values("ENTRYPOINT")] == [["transducer"]]
     assert [json.loads(v) for v in runtime.values("CMD")] == [["--help"]]
     scripts = pyproject()["project"]["scripts"]
-    assert scripts["transducer"] == "transducer.cli:main"
+    assert scripts["transducer"] == "tasks.commands:main"
 
 
 def test_runs_as_a_non_root_user(dockerfile: Dockerfile) -> None:
@@ -340,7 +340,7 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
     patterns = dockerignore_patterns()
     for path in (".git", ".venv", "x/__pycache__", ".pytest_cache", ".cpg_cache", "outputs", "lightning_logs"):
         assert ignored(path, patterns), f"{path} is not excluded from the build context"
-    for path in ("pyproject.toml", "README.md", "transducer/cli.py", "tasks/data/quickstart/train.jsonl",
+    for path in ("pyproject.toml", "README.md", "tasks/commands.py", "tasks/data/quickstart/train.jsonl",
                  "models/code-t5-mini/model.safetensors", "models/code-t5-mini/tokenizer.json"):
         assert not ignored(path, patterns), f"{path} is needed by the image but excluded"
 

@@ -85,7 +85,7 @@ def test_console_command_prints_no_lightning_args_warning(tmp_path: Path) -> Non
     config = make_config(tmp_path, "code_summarization")
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
-        [sys.executable, "-m", "transducer.cli", "fit", "--config", str(config), "--print_config"],
+        [sys.executable, "-m", "tasks.commands", "fit", "--config", str(config), "--print_config"],
         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)}, timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -106,7 +106,7 @@ def test_console_reports_bad_input_in_one_line(tmp_path: Path) -> None:
 
     config = make_config(tmp_path, "code_summarization")
     root = Path(__file__).resolve().parents[2]
-    command = [sys.executable, "-m", "transducer.cli", "test", "--config", str(config), "--allow_untrained", "true",
+    command = [sys.executable, "-m", "tasks.commands", "test", "--config", str(config), "--allow_untrained", "true",
                "--model.adapter", str(tmp_path / "no-adapter")]
     result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
     assert result.returncode == 2

@@ -20,7 +20,7 @@ def test_two_process_ddp_on_cpu(tmp_path: Path) -> None:
     trainer = {"val_check_interval": None, "check_val_every_n_epoch": 1}
     config = make_config(tmp_path, "code_summarization", trainer=trainer, data={"test": None})
     command = [
-        sys.executable, "-m", "transducer.cli", "fit", "--config", str(config),
+        sys.executable, "-m", "tasks.commands", "fit", "--config", str(config),
         "--trainer.strategy", "ddp", "--trainer.devices", "2", "--trainer.max_steps", "-1", "--trainer.max_epochs", "2",
     ]
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}

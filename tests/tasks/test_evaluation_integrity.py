@@ -203,7 +203,7 @@ def test_a_run_killed_mid_epoch_resumes_to_bit_identical_weights_and_losses(tmp_
                                        "init_args": {"marker": str(marker), "after_steps": 5, "seconds": 0.5}}]
     interrupted.write_text(yaml.safe_dump(values))
     environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    process = subprocess.Popen([sys.executable, "-m", "transducer.cli", "fit", "--config", str(interrupted)],
+    process = subprocess.Popen([sys.executable, "-m", "tasks.commands", "fit", "--config", str(interrupted)],
                                cwd=REPO_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not marker.exists() and process.poll() is None and time.monotonic() < deadline:

@@ -28,7 +28,7 @@ def test_a_signal_during_fit_checkpoints_and_exits_non_zero(tmp_path: Path, sign
                                        "init_args": {"marker": str(marker), "after_steps": 2}}]
     config.write_text(yaml.safe_dump(values))
     environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    process = subprocess.Popen([sys.executable, "-m", "transducer.cli", "fit", "--config", str(config)], cwd=REPO_ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "tasks.commands", "fit", "--config", str(config)], cwd=REPO_ROOT,
                                env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120
     while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
@@ -44,7 +44,7 @@ def test_a_signal_during_fit_checkpoints_and_exits_non_zero(tmp_path: Path, sign
     if signum == signal.SIGTERM:  # the checkpoint resumes
         step = int(output.split(f"interrupted by {name} at step ")[1].split(":")[0])
         resumed = subprocess.run(
-            [sys.executable, "-m", "transducer.cli", "fit", "--config", str(config), "--ckpt_path", "last",
+            [sys.executable, "-m", "tasks.commands", "fit", "--config", str(config), "--ckpt_path", "last",
              "--trainer.max_steps", str(step + 2), "--trainer.callbacks", "[]"],
             cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=300,
         )

@@ -9,7 +9,7 @@ import statistics
 import pytest
 
 from tests.transducer.methods.tiny import TINY_CONFIGS
-from transducer.bench import EfficiencyRow, MethodRuns, main, markdown_table, ratio_columns, synthetic_cpg
+from tasks.bench import EfficiencyRow, MethodRuns, main, markdown_table, ratio_columns, synthetic_cpg
 
 
 def test_bench_writes_table_chart_and_sane_rows(tmp_path, capsys) -> None:

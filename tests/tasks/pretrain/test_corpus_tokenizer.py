@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from transformers import AutoTokenizer
 
-from transducer.pretrain.corpus import Document, build_corpus, line_file, read_documents, strip_licence_header
-from transducer.pretrain.tokenizer import save_tokenizer, sentinel_tokens, train_tokenizer
+from tasks.pretrain.corpus import Document, build_corpus, line_file, read_documents, strip_licence_header
+from tasks.pretrain.tokenizer import save_tokenizer, sentinel_tokens, train_tokenizer
 
 JAVA = "/*\n * Copyright (c) 2020, Oracle.\n * GPL v2\n */\npackage a;\n\n/** Docs stay. */\nclass A {}\n"
 

@@ -3,8 +3,8 @@
 - ``transducer cpg FILE --language java``: extract a code property graph (``cpg.cli``).
 - ``transducer fit|validate|test|predict --config configs/...yaml``: training and evaluation (``tasks.cli``,
   a Lightning CLI).
-- ``transducer bench``: the method comparison benchmark (``transducer.bench``).
-- ``transducer pretrain``: pretrain a small T5 code backbone from scratch (``transducer.pretrain``).
+- ``transducer bench``: the method comparison benchmark (``tasks.bench``).
+- ``transducer pretrain``: pretrain a small T5 code backbone from scratch (``tasks.pretrain``).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
 
         cpg_main(rest)
     elif command == "bench":
-        from transducer.bench import main as bench_main
+        from tasks.bench import main as bench_main
 
         bench_main(rest)
     elif command == "data":
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
 
         data_main(rest)
     elif command == "pretrain":
-        from transducer.pretrain.train import main as pretrain_main
+        from tasks.pretrain.train import main as pretrain_main
 
         pretrain_main(rest)
     elif command in LIGHTNING_SUBCOMMANDS:

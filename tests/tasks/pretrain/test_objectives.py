@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from transducer.pretrain.objectives import ObjectiveSampler, TokenStream, random_spans_noise_mask, span_corruption
+from tasks.pretrain.objectives import ObjectiveSampler, TokenStream, random_spans_noise_mask, span_corruption
 
 SENTINELS = list(range(1000, 1100))
 EOS = 1

@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-from transducer.pretrain.train import main
+from tasks.pretrain.train import main
 
 TINY = ["--vocab-size", "400", "--d-model", "16", "--d-ff", "32", "--layers", "1", "--decoder-layers", "1",
         "--heads", "2", "--d-kv", "8", "--batch-size", "4", "--span-window", "32", "--causal-window", "48",

@@ -376,10 +376,10 @@ def measure_method(spec: str, settings: BenchSettings) -> EfficiencyRow:
 
 
 def measure_in_subprocess(method: str, settings: BenchSettings) -> EfficiencyRow:
-    """Run :func:`measure_method` in a fresh Python process (``python -m transducer.bench --worker``)."""
+    """Run :func:`measure_method` in a fresh Python process (``python -m tasks.bench --worker``)."""
     with tempfile.TemporaryDirectory() as directory:
         result = Path(directory) / "row.json"
-        command = [sys.executable, "-m", "transducer.bench", "--worker", method,
+        command = [sys.executable, "-m", "tasks.bench", "--worker", method,
                    "--worker-settings", json.dumps(dataclasses.asdict(settings)), "--worker-result", str(result)]  # fmt: skip
         process = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         if process.returncode != 0 or not result.is_file():

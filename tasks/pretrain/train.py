@@ -29,10 +29,10 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer, PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
 
-from transducer.pretrain.corpus import build_corpus, java_src_zip, line_file, python_stdlib, read_documents
-from transducer.pretrain.model_card import write_model_card
-from transducer.pretrain.objectives import ObjectiveSampler, TokenStream
-from transducer.pretrain.tokenizer import save_tokenizer, sentinel_tokens, train_tokenizer
+from tasks.pretrain.corpus import build_corpus, java_src_zip, line_file, python_stdlib, read_documents
+from tasks.pretrain.model_card import write_model_card
+from tasks.pretrain.objectives import ObjectiveSampler, TokenStream
+from tasks.pretrain.tokenizer import save_tokenizer, sentinel_tokens, train_tokenizer
 
 OBJECTIVES = ("span", "causal")
 #: every ``VALIDATION_EVERY``-th document is held out of training, for the held-out loss
