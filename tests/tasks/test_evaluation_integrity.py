@@ -183,8 +183,21 @@ def test_length_grouped_evaluation_goes_longest_source_first_and_keeps_every_sam
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
 def test_a_run_killed_mid_epoch_resumes_to_bit_identical_weights_and_losses(tmp_path: Path) -> None:
     """SIGKILL a real training process between checkpoints in the middle of an epoch; resumed from its last
-    checkpoint, it ends with the uninterrupted run's trainable weights and losses, bit for bit (fp32, dropout on)."""
+    checkpoint, it ends with the uninterrupted run's trainable weights and losses, bit for bit (fp32, dropout on).
+    Every run uses one thread: with more, MKL may use fewer threads when the machine is busy (MKL_DYNAMIC), which
+    changes the order of float sums between any two runs, interrupted or not."""
+    import torch
     from safetensors.torch import load_file
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _kill_and_resume(tmp_path, load_file)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _kill_and_resume(tmp_path: Path, load_file: Any) -> None:
 
     backbone = {**TINY_T5, "dropout_rate": 0.3}
     # 6 examples at batch 1: 6 steps an epoch; last.ckpt at steps 2, 4, 6, ...; 9 steps cross into the second epoch
@@ -202,7 +215,8 @@ def test_a_run_killed_mid_epoch_resumes_to_bit_identical_weights_and_losses(tmp_
     values["trainer"]["callbacks"] = [{"class_path": "tests.tasks.harness_utils.SlowSteps",
                                        "init_args": {"marker": str(marker), "after_steps": 5, "seconds": 0.5}}]
     interrupted.write_text(yaml.safe_dump(values))
-    environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                   "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     process = subprocess.Popen([sys.executable, "-m", "tasks.commands", "fit", "--config", str(interrupted)],
                                cwd=REPO_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
