@@ -1,6 +1,6 @@
 """Turn a list of samples into a model batch: tokenized text plus a PyG ``Batch`` of graphs.
 
-The batch layout follows ``transducer.methods.base``: for seq2seq backbones ``input_ids`` is the source and
+The batch layout follows ``transducer.adaptation``: for seq2seq backbones ``input_ids`` is the source and
 ``labels`` the target (padding = -100); for decoder-only backbones ``input_ids`` is source + target with the source
 masked out of ``labels``. ``generation_input_ids`` always holds the source alone (left-padded for decoder-only
 backbones): generation never sees the target.

@@ -27,7 +27,7 @@ from transducer.backbone import BackboneConfig, is_seq2seq
 from transducer.memory import apply_memory_levers, check_precision_for_levers
 from transducer.quantization import check_trainable_not_quantized
 from transducer.methods import load_adapted_model
-from transducer.methods.base import AdaptedModel, MethodConfig, backbone_record, check_backbone
+from transducer.adaptation import AdaptedModel, MethodConfig, backbone_record, check_backbone
 
 CHECKPOINT_META_KEY = "transducer_tuning"
 

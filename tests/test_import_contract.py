@@ -1,4 +1,5 @@
-"""The layers hold: cpg < transducer < tasks < benchmarks, each importing only from the layers below it."""
+"""The layers hold (cpg < transducer < tasks < benchmarks, each importing only from the layers below it), and no
+package has an import cycle between its modules (one named exception, in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ def test_the_import_contract_in_pyproject_is_kept() -> None:
     lint_imports = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run([str(lint_imports), "--no-cache"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 kept, 0 broken" in result.stdout
+    assert "2 kept, 0 broken" in result.stdout
 
 
 def test_transducer_imports_nothing_from_tasks() -> None:

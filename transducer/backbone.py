@@ -26,11 +26,10 @@ from transformers import (
 )
 from transformers.pytorch_utils import Conv1D
 
+from transducer.memory import WEIGHT_DTYPES, MemoryLevers
+
 #: tokenizer name that builds ByT5's byte tokenizer, which needs no files (offline use)
 BYTE_TOKENIZER = "byte"
-
-#: accepted ``BackboneConfig.dtype`` values
-WEIGHT_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 # Config keys that do not change the network a checkpoint was trained for.
 _FINGERPRINT_IGNORED_KEYS = {
@@ -70,9 +69,7 @@ class BackboneConfig:
     quantization: str | None = None
 
     @property
-    def memory_levers(self) -> Any:
-        from transducer.memory import MemoryLevers
-
+    def memory_levers(self) -> MemoryLevers:
         return MemoryLevers(self.frozen_dtype, self.gradient_checkpointing)
 
     def load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cpg.graph import EdgeType
+from transducer.adaptation import MethodConfig
 from transducer.fusion import KEY_SOURCES
+from transducer.gve import EDGE_TYPED_GNNS, GNN_TYPES, GRAPH_MODES, POOLINGS
+from transducer.vectorizer import ENCODER_POOLINGS
 
 #: where the graph enters the frozen model (see ``TransducerConfig.injection``)
 INJECTIONS = ("fusion", "soft_tokens", "prefix")
-from transducer.gve import EDGE_TYPED_GNNS, GNN_TYPES, GRAPH_MODES, POOLINGS
-from transducer.methods.base import MethodConfig
-from transducer.vectorizer import ENCODER_POOLINGS
+#: the paper's size (:meth:`TransducerConfig.small`, the ``transducer_small`` preset)
+SMALL = {"bottleneck_dim": 8, "num_layers": 1, "gnn_heads": 1, "graph_dim": 8, "attention_dim": 8, "attention_heads": 1}
 
 if TYPE_CHECKING:
     from transducer.model import TransducerModel
@@ -166,9 +168,7 @@ class TransducerConfig(MethodConfig):
     def small(cls, **overrides: Any) -> TransducerConfig:
         """The paper-sized preset: 8-dim bottleneck, one single-head GATv2 layer, 8-dim graph features and
         single-head 8-dim attention (about 20.5k trainable parameters on CodeT5+ 220M, under the paper's 30,728)."""
-        from transducer.methods import PRESETS
-
-        return cls(**{**PRESETS["transducer_small"][1], **overrides})
+        return cls(**{**SMALL, **overrides})
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TransducerConfig:

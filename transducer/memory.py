@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from transducer.backbone import WEIGHT_DTYPES
+#: the dtypes a backbone's weights may be loaded or stored in, by name
+WEIGHT_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 @dataclass

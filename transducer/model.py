@@ -30,7 +30,7 @@ from transducer.graph_prefix import (
     refuse_gradient_checkpointing,
 )
 from transducer.gve import GraphFeatures, GraphVectorizationEngine
-from transducer.methods.base import AdaptedModel, check_adapter_keys, read_adapter, save_adapter
+from transducer.adaptation import AdaptedModel, check_adapter_keys, read_adapter, save_adapter
 from transducer.soft_tokens import GraphSoftTokens
 from transducer.vectorizer import NodeVectorizer, resolve_encoder
 

@@ -63,7 +63,7 @@ def test_checkpoint_holds_only_trainable_weights(tmp_path: Path) -> None:
 
 
 def test_checkpoint_for_another_backbone_is_refused(tmp_path: Path) -> None:
-    from transducer.methods.base import BackboneMismatchError
+    from transducer.adaptation import BackboneMismatchError
 
     config = make_config(tmp_path, "code_summarization", data={"test": None})
     run_cli("fit", "--config", str(config))

@@ -17,7 +17,7 @@ from transducer.graph_prefix import GraphPrefix, KVLayout
 from transducer.gve import GraphFeatures
 from transducer.memory import MemoryLevers, apply_memory_levers
 from transducer.methods import load_adapted_model
-from transducer.methods.base import ADAPTER_CONFIG_NAME
+from transducer.adaptation import ADAPTER_CONFIG_NAME
 from transducer.methods.transducer_variants import TransducerPrefixConfig
 from transducer.model import Transducer, TransducerModel
 

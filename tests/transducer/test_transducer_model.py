@@ -15,7 +15,7 @@ from transformers import BertConfig, BertModel, ByT5Tokenizer
 from tests.transducer.transducer_helpers import TINY_GPT2, TINY_T5, empty_cpg, make_backbone, toy_cpg
 from transducer.backbone import backbone_fingerprint, is_seq2seq
 from transducer.config import TransducerConfig
-from transducer.methods.base import ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME, BackboneMismatchError
+from transducer.adaptation import ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME, BackboneMismatchError
 from transducer.model import TransducerModel
 
 SOURCES = ["int f() { return 1; }", "x"]

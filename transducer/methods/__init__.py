@@ -1,25 +1,23 @@
 """Every adaptation method behind one interface, selectable by name or by config class.
 
-``METHODS`` maps a method name to its :class:`~transducer.methods.base.MethodConfig` subclass; YAML configs select
+``METHODS`` maps a method name to its :class:`~transducer.adaptation.MethodConfig` subclass; YAML configs select
 one with ``class_path: transducer.methods.LoraMethodConfig`` (etc.) and ``init_args``. ``PRESETS`` names a method
 with fixed options (``transducer_small`` is ``transducer`` at the paper's size, ``lora_transducer`` the transducer
 on top of LoRA, ...); :func:`method_config` accepts both kinds of name, and :func:`register_preset` adds one.
 
-The Transducer entries (``TransducerConfig``, ``TransducerNoGraphConfig`` and their ``METHODS`` keys) are imported
-on first use: :mod:`transducer.config` itself imports :mod:`transducer.methods.base`, so importing it here eagerly
-would be circular.
+The interface every method implements is :mod:`transducer.adaptation`; this registry imports every method eagerly.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
-from transducer.methods.base import AdaptedModel, BackboneMismatchError, MethodConfig, read_adapter
+from transducer.adaptation import AdaptedModel, BackboneMismatchError, MethodConfig, read_adapter
+from transducer.config import SMALL as TRANSDUCER_SMALL
+from transducer.config import TransducerConfig
 from transducer.methods.frozen_decoder import FrozenDecoderConfig
 from transducer.methods.full_finetune import FullFinetuneConfig
 from transducer.methods.ia3 import IA3MethodConfig
@@ -30,6 +28,11 @@ from transducer.methods.lora import LoraMethodConfig, QLoraMethodConfig
 from transducer.methods.no_finetune import NoFinetuneConfig
 from transducer.methods.prefix_tuning import PrefixTuningMethodConfig
 from transducer.methods.prompt_tuning import PromptTuningMethodConfig
+from transducer.methods.transducer_variants import (
+    TransducerNoGraphConfig,
+    TransducerPrefixConfig,
+    TransducerSoftTokensConfig,
+)
 
 BASELINES: tuple[type[MethodConfig], ...] = (
     NoFinetuneConfig,
@@ -45,45 +48,17 @@ BASELINES: tuple[type[MethodConfig], ...] = (
     FrozenDecoderConfig,
 )
 
-#: method name -> config class (built on first access, see the module docstring)
-METHODS: dict[str, type[MethodConfig]]
-
-_LAZY_EXPORTS = {
-    "TransducerConfig": "transducer.config",
-    "TransducerNoGraphConfig": "transducer.methods.transducer_variants",
-    "TransducerSoftTokensConfig": "transducer.methods.transducer_variants",
-    "TransducerPrefixConfig": "transducer.methods.transducer_variants",
-}
-
-
-@functools.cache
-def _methods() -> dict[str, type[MethodConfig]]:
-    from transducer.config import TransducerConfig
-    from transducer.methods.transducer_variants import (
-        TransducerNoGraphConfig,
-        TransducerPrefixConfig,
-        TransducerSoftTokensConfig,
-    )
-
-    variants = (TransducerConfig, TransducerNoGraphConfig, TransducerSoftTokensConfig, TransducerPrefixConfig)
-    return {config.method_name: config for config in (*BASELINES, *variants)}
-
-
-def __getattr__(name: str) -> Any:
-    if name == "METHODS":
-        return _methods()
-    if name in _LAZY_EXPORTS:
-        return getattr(importlib.import_module(_LAZY_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+TRANSDUCERS: tuple[type[MethodConfig], ...] = (
+    TransducerConfig, TransducerNoGraphConfig, TransducerSoftTokensConfig, TransducerPrefixConfig,
+)
+#: method name -> config class
+METHODS: dict[str, type[MethodConfig]] = {config.method_name: config for config in (*BASELINES, *TRANSDUCERS)}
 
 
 #: preset name -> (registered method, its fixed options); a preset's adapter saves as its method with those options.
-#: (Written out rather than registered at import: checking them needs the transducer's config, whose import needs
-#: this package.)
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     # the paper's size (TransducerConfig.small)
-    "transducer_small": ("transducer", dict(bottleneck_dim=8, num_layers=1, gnn_heads=1, graph_dim=8, attention_dim=8,
-                                            attention_heads=1)),
+    "transducer_small": ("transducer", dict(TRANSDUCER_SMALL)),
     "transducer_minilm": ("transducer", {"node_encoder": "sentence-transformers/all-MiniLM-L6-v2"}),
     # the edges of the graph extractor's version 2: no CFG labels, no CALL/ARGUMENT edges (an ablation)
     "transducer_v2_edges": ("transducer", {"edge_types": ("AST", "CFG", "DDG", "CDG"), "cfg_labels": False}),
@@ -99,17 +74,17 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 
 def register_preset(name: str, method: str, **options: Any) -> None:
     """Name ``method`` with ``options`` as a preset, selectable wherever a method name is."""
-    if name in PRESETS or name in _methods():
+    if name in PRESETS or name in METHODS:
         raise ValueError(f"method name {name!r} is already taken")
-    if method not in _methods():
-        raise ValueError(f"preset {name!r}: unknown method {method!r}; available: {', '.join(_methods())}")
+    if method not in METHODS:
+        raise ValueError(f"preset {name!r}: unknown method {method!r}; available: {', '.join(METHODS)}")
     method_config(method, **options)  # fails now, with the option's name, rather than when first used
     PRESETS[name] = (method, options)
 
 
 def method_names() -> list[str]:
     """Every name :func:`method_config` accepts: the registered methods, then the presets."""
-    return [*_methods(), *PRESETS]
+    return [*METHODS, *PRESETS]
 
 
 def method_config(name: str, **options: Any) -> MethodConfig:
@@ -117,7 +92,7 @@ def method_config(name: str, **options: Any) -> MethodConfig:
     if name in PRESETS:
         method, fixed = PRESETS[name]
         return method_config(method, **{**fixed, **options})
-    methods = _methods()
+    methods = METHODS
     if name not in methods:
         raise ValueError(f"unknown adaptation method {name!r}; available: {', '.join(method_names())}")
     return methods[name](**options)

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from torch import nn
 
 from transducer.backbone import freeze
-from transducer.methods.base import MethodConfig
+from transducer.adaptation import MethodConfig
 from transducer.methods.wrapper import BackboneWrapper
 
 

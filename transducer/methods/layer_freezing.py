@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from torch import nn
 
 from transducer.backbone import freeze, is_seq2seq
-from transducer.methods.base import MethodConfig
+from transducer.adaptation import MethodConfig
 from transducer.methods.wrapper import BackboneWrapper
 
 #: model_type -> stack name -> (path of the block list, path of the stack's final layer norm)

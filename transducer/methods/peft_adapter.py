@@ -11,7 +11,7 @@ from peft import PeftConfig, TaskType, get_peft_model, get_peft_model_state_dict
 from torch import nn
 
 from transducer.backbone import is_seq2seq, uses_conv1d
-from transducer.methods.base import MethodConfig
+from transducer.adaptation import MethodConfig
 from transducer.methods.wrapper import BackboneWrapper
 
 

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from transducer.backbone import is_seq2seq, remember_loaded_weights
-from transducer.methods.base import AdaptedModel, MethodConfig, check_adapter_keys, save_adapter
+from transducer.adaptation import AdaptedModel, MethodConfig, check_adapter_keys, save_adapter
 
 
 class BackboneWrapper(AdaptedModel):

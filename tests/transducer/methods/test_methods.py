@@ -21,7 +21,7 @@ from transducer.methods import (
     method_config,
     register_preset,
 )
-from transducer.methods.base import ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME
+from transducer.adaptation import ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME
 
 FAMILIES = ("t5", "gpt2")
 
