@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
 
         cpg_main(rest)
     elif command == "bench":
-        from tasks.bench import main as bench_main
+        from tasks.bench.cli import main as bench_main
 
         bench_main(rest)
     elif command == "data":

@@ -9,7 +9,10 @@ import statistics
 import pytest
 
 from tests.transducer.methods.tiny import TINY_CONFIGS
-from tasks.bench import EfficiencyRow, MethodRuns, main, markdown_table, ratio_columns, synthetic_cpg
+from tasks.bench.cli import main
+from tasks.bench.inputs import synthetic_cpg
+from tasks.bench.report import markdown_table, ratio_columns
+from tasks.bench.settings import EfficiencyRow, MethodRuns
 
 
 def test_bench_writes_table_chart_and_sane_rows(tmp_path, capsys) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch_geometric.data import Batch
 
-from tasks.bench import synthetic_cpg
+from tasks.bench.inputs import synthetic_cpg
 
 TINY_CONFIGS: dict[str, dict[str, Any]] = {
     "t5": {
