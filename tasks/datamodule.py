@@ -226,18 +226,9 @@ class CodeTaskDataModule(pl.LightningDataModule):
 
     def _connect_to_trainer_module(self) -> None:
         module = self.trainer.lightning_module if self.trainer is not None else None
-        if module is None or not hasattr(module, "adapted_model"):
+        if module is None or not hasattr(module, "connect_data"):
             raise RuntimeError("CodeTaskDataModule needs `connect(...)` before setup when used without a trainer")
-        adapted = module.adapted_model
-        from transducer.methods.icl import IclConfig
-
-        demonstrations = module.method_config if isinstance(module.method_config, IclConfig) else None
-        if adapted.uses_graph:
-            key = adapted.graph_encoding_key() if hasattr(adapted, "graph_encoding_key") else None
-            self.connect(module.tokenizer, module.seq2seq, adapted.encode_graphs, key,
-                         align_tokens_to_nodes=getattr(adapted, "aligns_tokens_to_nodes", False))
-        else:
-            self.connect(module.tokenizer, module.seq2seq, None, demonstrations=demonstrations)
+        module.connect_data(self)
 
     def _load_split(self, split: str) -> list[Sample]:
         examples = self._examples(split)

@@ -139,6 +139,17 @@ class AdaptationModule(pl.LightningModule):
         # a method with nothing to train (no fine-tuning) still runs fit's loop, validation and checkpoints
         return loss if loss.requires_grad else None
 
+    def connect_data(self, data: Any) -> None:
+        """Give ``data`` (a :class:`~tasks.datamodule.CodeTaskDataModule`) what this method needs of its batches:
+        the tokenizer, the backbone family, the graph encoder (graph methods), token-node alignment and few-shot
+        demonstrations, each as the method declares it."""
+        adapted = self.adapted_model
+        data.connect(
+            self.tokenizer, self.seq2seq, adapted.encode_graphs if adapted.uses_graph else None,
+            adapted.graph_encoding_key() if adapted.uses_graph else None,
+            demonstrations=self.method_config.demonstrations, align_tokens_to_nodes=adapted.aligns_tokens_to_nodes,
+        )
+
     def generate(self, batch: dict[str, Any]) -> list[str]:
         """Decode predictions from the source (and graph) alone."""
         started = time.perf_counter()

@@ -46,6 +46,12 @@ class MethodConfig(ABC):
     def build(self, backbone: nn.Module, tokenizer: Any) -> AdaptedModel:
         """Wrap ``backbone`` (freezing what the method keeps frozen) and return the adapted model."""
 
+    @property
+    def demonstrations(self) -> MethodConfig | None:
+        """Settings with which the data turns every evaluated source into a few-shot prompt from training examples
+        (in-context learning, :class:`~transducer.methods.icl.IclConfig`); ``None`` for every other method."""
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -55,6 +61,8 @@ class AdaptedModel(nn.Module, ABC):
 
     #: whether the method consumes the ``graph`` batch (the data module skips graph extraction otherwise)
     uses_graph: bool = False
+    #: whether batches must say which source tokens lie in which graph nodes (``graph.token_node_mask``)
+    aligns_tokens_to_nodes: bool = False
 
     backbone: nn.Module
 
@@ -88,6 +96,11 @@ class AdaptedModel(nn.Module, ABC):
         """:meth:`encode_graph` for a whole split (the data module calls this once per split); methods may
         override it with a batched version."""
         return [self.encode_graph(graph) for graph in graphs]
+
+    def graph_encoding_key(self) -> str | None:
+        """What :meth:`encode_graphs`' output depends on besides the graphs, as a key for caches of encoded graphs
+        (``None``: do not cache)."""
+        return None
 
     @abstractmethod
     def save_pretrained(self, directory: str | Path) -> None:

@@ -179,3 +179,28 @@ def test_a_data_file_with_one_bad_byte_loads_with_one_counted_line(tmp_path: Pat
     assert exact.samples["train"][1].target == "café" and exact.accounting["train"].lines_with_replaced_bytes == 0
     with pytest.raises(LookupError, match="no-such-codec"):
         CodeTaskDataModule("code_summarization", train=str(path), encoding="no-such-codec")
+
+
+def test_the_data_module_asks_the_lightning_module_what_its_method_needs(tmp_path: Path) -> None:
+    """The data module does not look into the method: the Lightning module connects it (``connect_data``), from
+    what the method declares (graphs, token-node alignment, few-shot demonstrations)."""
+    from types import SimpleNamespace
+
+    from transducer.methods import method_config
+
+    _, tokenizer = load_backbone(config=TINY_T5, tokenizer="byte")
+    path = tmp_path / "train.jsonl"
+    path.write_text('{"source": "int a() { return 1; }", "target": "one"}\n')
+    asked = []
+
+    class Module:
+        def connect_data(self, data: CodeTaskDataModule) -> None:
+            asked.append(data)
+            data.connect(tokenizer, True, None)
+
+    data = CodeTaskDataModule("code_summarization", train=str(path), batch_size=1)
+    data.trainer = SimpleNamespace(lightning_module=Module())
+    data.setup("fit")
+    assert asked == [data] and [s.target for s in data.samples["train"]] == ["one"]
+    icl = method_config("icl", k=2)
+    assert icl.demonstrations is icl and method_config("lora").demonstrations is None

@@ -36,3 +36,7 @@ class IclConfig(MethodConfig):
 
     def build(self, backbone: nn.Module, tokenizer: Any) -> BackboneWrapper:
         return BackboneWrapper(self, freeze(backbone), tokenizer)
+
+    @property
+    def demonstrations(self) -> IclConfig:
+        return self
