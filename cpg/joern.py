@@ -12,7 +12,7 @@ external methods and the wrapper class's synthetic ones are left out), nodes in 
 ``kind`` is the Joern label (``METHOD``, ``CALL``, ``IDENTIFIER``...), ``text`` its ``CODE`` (cut to
 ``max_text_chars``), spans from ``LINE_NUMBER``/``COLUMN_NUMBER`` (lines made 0-based and relative to the
 snippet; columns as the frontend reports them; the end is the start when Joern records no end). Edges kept:
-``AST``, ``CFG``, ``REACHING_DEF`` (as DDG, labelled with its ``VARIABLE``), ``CDG``, ``CALL`` (a call to a method
+``AST``, ``CFG``, ``REACHING_DEF`` (as DDG, labelled with its ``VARIABLE``, the edge's ``property`` in Joern 4), ``CDG``, ``CALL`` (a call to a method
 of the same snippet) and ``ARGUMENT``; Joern's other edges (CONTAINS, REF, EVAL_TYPE...) are dropped. Joern's CFG
 edges carry no labels.
 """
@@ -31,16 +31,20 @@ from functools import cached_property
 from pathlib import Path
 
 from cpg.graph import CodePropertyGraph, Edge, EdgeType, Node
+from cpg.joern_install import DEFAULT_HOME
 from cpg.languages import LanguageSpec
 from cpg.syntax import parse
 
 INSTALL_HINT = (
-    "Joern is not installed: no joern-parse/joern-export on PATH and none under $JOERN_HOME. Install it with "
-    "the release script (https://github.com/joernio/joern/releases/latest/download/joern-install.sh, see "
-    "https://docs.joern.io/installation), then put its joern-cli folder on PATH or set JOERN_HOME to it. "
-    "Or use the in-process backend: --backend treesitter (backend='treesitter')."
+    "Joern is not installed: no joern-parse/joern-export under $JOERN_HOME, on PATH, or in "
+    f"{DEFAULT_HOME}. Install the pinned Joern from Maven Central with `transducer joern install` (needs a JDK "
+    "and Maven), or Joern's release (https://docs.joern.io/installation) and put its joern-cli folder on PATH or "
+    "set JOERN_HOME to it. Or use the in-process backend: --backend treesitter (backend='treesitter')."
 )
 
+#: seconds one joern-parse or joern-export run may take (``$TRANSDUCER_JOERN_TIMEOUT_S``); a batch that takes longer
+#: fails as a whole, counted per graph
+DEFAULT_TIMEOUT_S = 900
 #: Joern frontend name (``joern-parse --language``) per language
 FRONTENDS = {
     "java": "javasrc", "c_sharp": "csharpsrc", "python": "pythonsrc", "javascript": "jssrc", "typescript": "jssrc",
@@ -60,17 +64,27 @@ class JoernError(RuntimeError):
 
 
 def find_joern() -> tuple[str, str]:
-    """Paths of ``joern-parse`` and ``joern-export``: ``$JOERN_HOME`` (or its ``joern-cli``), else PATH."""
+    """Paths of ``joern-parse`` and ``joern-export``: ``$JOERN_HOME`` (or its ``joern-cli``), else PATH, else the
+    folder ``transducer joern install`` installs into (:data:`cpg.joern_install.DEFAULT_HOME`)."""
     home = os.environ.get("JOERN_HOME")
     if home:
-        for folder in (Path(home), Path(home) / "joern-cli"):
-            tools = [folder / "joern-parse", folder / "joern-export"]
-            if all(tool.is_file() and os.access(tool, os.X_OK) for tool in tools):
-                return str(tools[0]), str(tools[1])
+        found = _tools_in(Path(home)) or _tools_in(Path(home) / "joern-cli")
+        if found:
+            return found
     parse_tool, export_tool = shutil.which("joern-parse"), shutil.which("joern-export")
     if parse_tool and export_tool:
         return parse_tool, export_tool
+    found = _tools_in(DEFAULT_HOME)
+    if found:
+        return found
     raise JoernNotFoundError(INSTALL_HINT)
+
+
+def _tools_in(folder: Path) -> tuple[str, str] | None:
+    tools = [folder / "joern-parse", folder / "joern-export"]
+    if all(tool.is_file() and os.access(tool, os.X_OK) for tool in tools):
+        return str(tools[0]), str(tools[1])
+    return None
 
 
 def extract_joern(codes: list[str], spec: LanguageSpec, max_nodes: int, max_text_chars: int) -> list[CodePropertyGraph]:
@@ -83,11 +97,12 @@ def extract_joern(codes: list[str], spec: LanguageSpec, max_nodes: int, max_text
         folder = Path(temporary)
         sources = folder / "src"
         sources.mkdir()
-        line_offsets = []
+        line_offsets, syntax_errors = [], []
         for index, code in enumerate(codes):
             parsed = parse(code.encode("utf-8"), spec)
             (sources / f"snippet_{index}{extension}").write_bytes(parsed.source)
             line_offsets.append(parsed.line_offset)
+            syntax_errors.append(parsed.tree.root_node.has_error)
         cpg_file = folder / "cpg.bin"
         export_dir = folder / "export"
         _run([parse_tool, str(sources), "--language", FRONTENDS[spec.name], "--output", str(cpg_file)])
@@ -96,14 +111,23 @@ def extract_joern(codes: list[str], spec: LanguageSpec, max_nodes: int, max_text
         if not exports:
             raise JoernError(f"joern-export wrote no GraphML file under {export_dir}")
         export = parse_graphml(exports[0])
-    return [
-        export.snippet_graph(index, spec.name, line_offsets[index], max_nodes, max_text_chars)
-        for index in range(len(codes))
-    ]
+    graphs = [export.snippet_graph(index, spec.name, line_offsets[index], max_nodes, max_text_chars)
+              for index in range(len(codes))]
+    for graph, has_error in zip(graphs, syntax_errors):
+        if has_error:  # Joern recovers from syntax errors silently; the graph is flagged as tree-sitter's would be
+            graph.warnings.append(f"the {spec.name} source has syntax errors (tree-sitter): Joern's graph of it may "
+                                  "be partial")
+    return graphs
 
 
 def _run(command: list[str]) -> None:
-    completed = subprocess.run(command, capture_output=True, text=True, errors="replace", check=False)
+    timeout = float(os.environ.get("TRANSDUCER_JOERN_TIMEOUT_S", DEFAULT_TIMEOUT_S))
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, errors="replace", check=False,
+                                   timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise JoernError(f"{Path(command[0]).name} timed out after {timeout:g} s (set TRANSDUCER_JOERN_TIMEOUT_S to "
+                         "allow more)") from None
     if completed.returncode != 0:
         tail = (completed.stdout + completed.stderr).strip()[-2000:]
         raise JoernError(f"{Path(command[0]).name} failed with exit code {completed.returncode}:\n{tail}")
@@ -215,7 +239,8 @@ def parse_graphml(path: str | Path) -> JoernExport:
             data = _data(element, key_names)
             edge_type = EDGE_TYPES.get(data.get("labelE", ""))
             if edge_type is not None:
-                label = data.get("VARIABLE", "") if edge_type is EdgeType.DDG else ""
+                # the defined variable: VARIABLE in Joern 2's export, the edge's one "property" in Joern 4's
+                label = data.get("VARIABLE", data.get("property", "")) if edge_type is EdgeType.DDG else ""
                 export.edges.append((element.get("source", ""), element.get("target", ""), edge_type, label))
             element.clear()
     return export

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from transducer.quiet import quiet_third_party_noise
 
-USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench,pretrain,data} ...
+USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench,pretrain,data,joern} ...
 
   cpg       extract a code property graph from a source file
   fit       train an adaptation method (Lightning CLI; --config configs/<task>/<method>.yaml)
@@ -26,6 +26,7 @@ USAGE = """usage: transducer {cpg,fit,validate,test,predict,bench,pretrain,data}
   bench     compare every adaptation method (parameters, memory, speed[, quality])
   pretrain  pretrain a small T5 code backbone from scratch (corpus, tokenizer, training, HF folder)
   data      build real datasets from pinned Java projects (`transducer data build all`)
+  joern     install the pinned Joern from Maven Central (`transducer joern install`)
 
 Run `transducer <command> --help` for the options of a command."""
 
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> None:
         from tasks.bench.cli import main as bench_main
 
         bench_main(rest)
+    elif command == "joern":
+        from cpg.joern_install import main as joern_main
+
+        joern_main(rest)
     elif command == "data":
         from tasks.data.build.cli import main as data_main
 

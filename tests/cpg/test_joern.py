@@ -34,6 +34,7 @@ SNIPPETS = [
 FAKE_PARSE = """#!/usr/bin/env bash
 echo "joern-parse $*" >> "$FAKE_JOERN_LOG"
 if [ -n "$FAKE_JOERN_FAIL" ]; then echo "java.lang.OutOfMemoryError: Java heap space" >&2; exit 3; fi
+if [ -n "$FAKE_JOERN_HANG" ]; then sleep 30; fi
 while [ $# -gt 0 ]; do
   case "$1" in
     --output|-o) out="$2"; shift 2;;
@@ -135,6 +136,13 @@ def test_a_failing_joern_run_is_counted_not_raised(fake_joern, tmp_path, monkeyp
         extract(SNIPPETS[0], "java", backend="joern")  # a single call reports the error
 
 
+def test_a_joern_run_that_hangs_times_out_into_counted_failures(fake_joern, tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_JOERN_HANG", "1")
+    monkeypatch.setenv("TRANSDUCER_JOERN_TIMEOUT_S", "0.5")
+    result = extract_many(SNIPPETS, "java", "joern", cache_dir=tmp_path / "cache", progress=False)
+    assert result.num_failed == 3 and all("timed out after 0.5 s" in g.warnings[0] for g in result.graphs)
+
+
 def test_single_extract_and_joern_home(tmp_path, monkeypatch):
     _install_fake_joern(tmp_path / "joern" / "joern-cli")
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no Joern on PATH; JOERN_HOME points at the install
@@ -147,9 +155,12 @@ def test_single_extract_and_joern_home(tmp_path, monkeypatch):
 
 
 def test_missing_joern_gives_install_instructions(tmp_path, monkeypatch, capsys):
+    import cpg.joern
+
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("JOERN_HOME", raising=False)
-    with pytest.raises(JoernNotFoundError, match="joern-install.sh") as error:
+    monkeypatch.setattr(cpg.joern, "DEFAULT_HOME", tmp_path / "no-joern-here")
+    with pytest.raises(JoernNotFoundError, match="transducer joern install") as error:
         extract("int f() { return 1; }", "java", backend="joern")
     assert "JOERN_HOME" in str(error.value) and "--backend treesitter" in str(error.value)
     with pytest.raises(JoernNotFoundError):
