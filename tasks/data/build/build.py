@@ -9,7 +9,8 @@ Outputs under ``out`` (never committed):
 - ``<dataset>/report.json``: projects and counts per split, drops per filter, five random examples.
 
 Deduplication compares sources and goes test, validation, train: a pair whose source duplicates (exactly or
-nearly, :mod:`.dedup`) one kept before it is dropped and counted, so the evaluation splits stay whole and train never holds a near copy of them.
+nearly, :mod:`.dedup`) one kept before it is dropped and counted, so the evaluation splits stay whole and train
+never holds a near copy of them.
 Summarization pairs are also checked against the TL-CodeSum validation split, when given.
 """
 
@@ -83,7 +84,8 @@ def build(dataset: str, out: Path, cache_dir: Path, tl_codesum: Path | None = No
         counts={split: len(kept[split]) for split in SPLITS},
         seen={k: v for k, v in sorted(drops.items()) if k.endswith(" seen")},
         drops={k: v for k, v in sorted(drops.items()) if not k.endswith(" seen")},
-        examples=[{k: str(v) for k, v in asdict(p).items()} for p in rng.sample(everything, min(EXAMPLES_IN_REPORT, len(everything)))],
+        examples=[{k: str(v) for k, v in asdict(p).items()}
+                  for p in rng.sample(everything, min(EXAMPLES_IN_REPORT, len(everything)))],
     )
     (folder / "report.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
     log(f"{dataset}: " + ", ".join(f"{split} {report.counts[split]:,}" for split in SPLITS) + f" pairs in {folder}")

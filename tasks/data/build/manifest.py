@@ -32,7 +32,8 @@ class MavenProject:
 
     def jar_url(self, classifier: str) -> str:
         """Where Maven Central serves ``<artifact>-<version>-<classifier>.jar`` (``sources``, ``test-sources``)."""
-        return f"{MAVEN_CENTRAL}/{self.group.replace('.', '/')}/{self.artifact}/{self.version}/{self.jar_name(classifier)}"
+        folder = f"{MAVEN_CENTRAL}/{self.group.replace('.', '/')}/{self.artifact}/{self.version}"
+        return f"{folder}/{self.jar_name(classifier)}"
 
     def jar_name(self, classifier: str) -> str:
         return f"{self.artifact}-{self.version}-{classifier}.jar"
