@@ -103,19 +103,14 @@ def copy_baseline(task: ComparisonTask, results: Path, scored_path: Path) -> Non
 
 def retrieval_baseline(task: ComparisonTask, results: Path, paths: dict[str, Path]) -> None:
     """The retrieval baseline (as the assert-generation literature reports it): each scored pair gets the target of
-    the training pair whose source is most similar by BM25 (:func:`tasks.icl.bm25_tokens`; ties: the first)."""
-    from rank_bm25 import BM25Okapi
-
-    from tasks.icl import bm25_tokens
+    the training pair whose source is most similar by BM25 (:func:`tasks.retrieval.nearest_by_bm25`)."""
+    from tasks.retrieval import nearest_by_bm25
 
     if (results / RETRIEVAL_BASELINE / "seed0" / "result.json").exists():
         return
-    train = read_jsonl(paths["train"])
-    index = BM25Okapi([bm25_tokens(r["source"]) for r in train])
-    predictions = []
-    for record in read_jsonl(paths["scored"]):
-        scores = index.get_scores(bm25_tokens(record["source"]))
-        predictions.append({"id": record["id"], "prediction": train[int(scores.argmax())]["target"]})
+    train, scored = read_jsonl(paths["train"]), read_jsonl(paths["scored"])
+    nearest = nearest_by_bm25([r["source"] for r in train], [r["source"] for r in scored])
+    predictions = [{"id": r["id"], "prediction": train[i]["target"]} for r, i in zip(scored, nearest)]
     write_baseline(task, results, RETRIEVAL_BASELINE, predictions, paths["scored"])
 
 
