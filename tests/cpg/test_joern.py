@@ -201,3 +201,22 @@ def test_every_tree_sitter_language_has_a_joern_frontend():
 
     assert set(FRONTENDS) == set(SUPPORTED_LANGUAGES)
 
+
+
+def test_joern_4_exports_the_reaching_definition_variable_as_the_edge_property(tmp_path):
+    """Joern 4's GraphML names REACHING_DEF's one property ``property`` (Joern 2: ``VARIABLE``); both label the DDG."""
+    export = tmp_path / "export.xml"
+    export.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+  <key id="labelV" for="node" attr.name="labelV" attr.type="string"/>
+  <key id="labelE" for="edge" attr.name="labelE" attr.type="string"/>
+  <key id="edge__REACHING_DEF__property" for="edge" attr.name="property" attr.type="string"/>
+  <graph id="G" edgedefault="directed">
+    <node id="1"><data key="labelV">IDENTIFIER</data></node>
+    <node id="2"><data key="labelV">IDENTIFIER</data></node>
+    <edge source="1" target="2"><data key="labelE">REACHING_DEF</data><data key="edge__REACHING_DEF__property">b</data></edge>
+    <edge source="1" target="2"><data key="labelE">CFG</data></edge>
+  </graph>
+</graphml>
+""")
+    assert parse_graphml(export).edges == [("1", "2", EdgeType.DDG, "b"), ("1", "2", EdgeType.CFG, "")]
