@@ -116,11 +116,12 @@ def _read_built_summarization(folder: Path, limit: int | None) -> dict[str, list
 
 
 def _read_built_asserts(folder: Path, limit: int | None) -> dict[str, list[Example]]:
+    from tasks.data.build.build import ATLAS_FOLDERS
     from tasks.data.loading import load_examples
 
     return {split: load_examples({"format": "atlas", "source_path": str(folder / name / "testMethods.txt"),
                                   "target_path": str(folder / name / "assertLines.txt")}, limit=limit)
-            for split, name in (("train", "Training"), ("validation", "Eval"), ("test", "Testing"))}
+            for split, name in ATLAS_FOLDERS.items()}
 
 
 TASKS: dict[str, ComparisonTask] = {
