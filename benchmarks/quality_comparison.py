@@ -86,6 +86,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--report", action="store_true", help="only render the report from finished runs")
     parser.add_argument("--no-benchmarks-md", action="store_true", help="do not update BENCHMARKS.md")
     parser.add_argument("--limit", type=int, help="read only the first N pairs of each split (smoke tests)")
+    parser.add_argument("--external-data", type=Path,
+                        help="the folder of the task's external set (summarization: TL-CodeSum validation; default "
+                             "../shared/data/tl-codesum; scored only where it exists)")
     for field in dataclasses.fields(Protocol):
         if not field.init:
             continue
@@ -110,6 +113,15 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     if not args.data.is_dir():
         hint = " (run `transducer data build all`)" if args.task != TRANSLATION else ""
         parser.error(f"no data folder at {args.data}{hint}; pass --data")
+    if task.external is None:
+        args.external_data = None
+    elif args.external_data is None:
+        folder = task.external.default_data
+        args.external_data = folder if folder.is_dir() else None
+        if args.external_data is None:
+            print(f"no {task.external.title} at {folder}: its table stays empty (pass --external-data)", flush=True)
+    elif not args.external_data.is_dir():
+        parser.error(f"no folder at --external-data {args.external_data}")
     return args
 
 
@@ -132,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
 
     task = TASKS[args.task]
     protocol = Protocol(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Protocol) if f.init})
-    paths = prepare_splits(task, args.data, args.work_dir, protocol, args.limit)
+    paths = prepare_splits(task, args.data, args.work_dir, protocol, args.limit, args.external_data)
     train_pairs = len(read_jsonl(paths["train"]))
     precision = resolve_precision(protocol.precision, "auto")
     from transformers import AutoModelForSeq2SeqLM
@@ -147,6 +159,9 @@ def main(argv: list[str] | None = None) -> None:
         "checkpoint_rule": "lowest teacher-forced dev loss over the final run's evaluations",
         "precision": precision.precision, "precision_reason": precision.reason,
     }
+    if "external" in paths:
+        settings["external"] = {"set": task.external.name, "pairs": len(read_jsonl(paths["external"])),
+                                "of": len(task.external.read(args.external_data)), "drawn_with": "data_seed"}
     settings = json.loads(json.dumps(settings))  # as protocol.json holds it (tuples become lists)
     args.results.mkdir(parents=True, exist_ok=True)
     saved = args.results / "protocol.json"

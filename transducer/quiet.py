@@ -17,6 +17,12 @@ QUIET_LOGGERS = {
     "torch.utils._pytree": logging.ERROR,
 }
 
+#: logger name -> start of the log messages it drops (the logger's other messages stay)
+QUIET_MESSAGES = {
+    # Lightning >= 2.6 advertises its hosted logger on every Trainer that logs elsewhere or not at all
+    "lightning.pytorch.utilities.rank_zero": "💡 Tip: For seamless cloud logging",
+}
+
 #: (message regex, category) of warnings to ignore
 QUIET_WARNINGS = (
     # Lightning 2.x still builds torch's pytree LeafSpec, deprecated in torch 2.13, on every fit (upstream's to fix)
@@ -28,8 +34,23 @@ QUIET_WARNINGS = (
 
 
 def quiet_third_party_noise() -> None:
-    """Apply :data:`QUIET_LOGGERS` and :data:`QUIET_WARNINGS` to this process."""
+    """Apply :data:`QUIET_LOGGERS`, :data:`QUIET_MESSAGES` and :data:`QUIET_WARNINGS` to this process."""
     for name, level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
+    for name, start in QUIET_MESSAGES.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropMessagesStarting) and f.start == start for f in logger.filters):
+            logger.addFilter(_DropMessagesStarting(start))
     for message, category in QUIET_WARNINGS:
         warnings.filterwarnings("ignore", message=message, category=category)
+
+
+class _DropMessagesStarting(logging.Filter):
+    """Drops the records whose message starts with ``start``."""
+
+    def __init__(self, start: str) -> None:
+        super().__init__()
+        self.start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.start)

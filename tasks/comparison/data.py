@@ -1,5 +1,6 @@
 """The comparison's data: train (minus the dev slice when it is carved from train), the dev slice that chooses
-learning rates and checkpoints, and the scored split, as JSONL files the harness reads."""
+learning rates and checkpoints, the scored split, and a sample of the task's external set where it has one, as
+JSONL files the harness reads."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ from typing import Any
 from tasks.comparison.protocol import Protocol
 from tasks.comparison.task_setups import ComparisonTask
 
-#: the comparison's own split names: what trains, what chooses, what is scored
-SPLITS = ("train", "dev", "scored")
+#: the comparison's own split names: what trains, what chooses, what is scored, what is scored from elsewhere
+SPLITS = ("train", "dev", "scored", "external")
 
 
 def prepare_splits(task: ComparisonTask, data_dir: Path, work_dir: Path, protocol: Protocol,
-                   limit: int | None = None) -> dict[str, Path]:
+                   limit: int | None = None, external_dir: Path | None = None) -> dict[str, Path]:
     """``train``, ``dev`` (``protocol.dev_size`` pairs of ``task.dev_source`` chosen with ``protocol.data_seed``;
-    taken out of train when carved from it) and ``scored`` (``task.scored_split``) as JSONL under
-    ``work_dir/data``.
+    taken out of train when carved from it), ``scored`` (``task.scored_split``) and, when the task has an external
+    set and ``external_dir`` holds it, ``external`` (its ``sample_size`` pairs drawn with ``protocol.data_seed``,
+    in their file order) as JSONL under ``work_dir/data``.
 
     ``limit`` reads only the first N pairs of each split (smoke tests); the dev slice is then at most a fifth of
     its source."""
@@ -35,6 +37,11 @@ def prepare_splits(task: ComparisonTask, data_dir: Path, work_dir: Path, protoco
         "dev": [e for i, e in enumerate(source) if i in dev_ids],
         "scored": splits[task.scored_split],
     }
+    if task.external is not None and external_dir is not None:
+        external = task.external.read(external_dir)[:limit]
+        size = min(task.external.sample_size, len(external))
+        drawn = set(random.Random(protocol.data_seed).sample(range(len(external)), size))
+        chosen["external"] = [e for i, e in enumerate(external) if i in drawn]
     folder = work_dir / "data"
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}

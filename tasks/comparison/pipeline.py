@@ -8,6 +8,7 @@ killed at any moment resumes where it stopped when started again:
     <results>/<method>/seed<k>/result.json         metrics, dev-loss curve, best step, timings
     <results>/<method>/seed<k>/predictions.jsonl   id, prediction for each scored pair
     <results>/<method>/seed<k>/predictions_shuffled_graphs.jsonl   (graph methods) the same with shuffled graphs
+    <results>/<method>/seed<k>/predictions_external.jsonl   (tasks with an external set) its sample's predictions
 """
 
 from __future__ import annotations
@@ -82,17 +83,24 @@ def run_method(task: ComparisonTask, method: str, paths: dict[str, Path], protoc
         write_jsonl(seed_dir / "predictions.jsonl", output.predictions)
         if output.shuffled_predictions is not None:
             write_jsonl(seed_dir / "predictions_shuffled_graphs.jsonl", output.shuffled_predictions)
+        if output.external_predictions is not None:
+            write_jsonl(seed_dir / "predictions_external.jsonl", output.external_predictions)
         write_json(result_path, output.result)  # last: its presence marks the seed finished
 
 
 def write_baseline(task: ComparisonTask, results: Path, method: str, predictions: list[dict[str, str]],
-                   scored_path: Path) -> None:
-    """A row that trains nothing and needs no model (one seed): its predictions and their scores."""
+                   scored_path: Path, external: tuple[list[dict[str, str]], Path] | None = None) -> None:
+    """A row that trains nothing and needs no model (one seed): its predictions and their scores, and those of its
+    ``external`` (predictions, pairs) where the task has an external set."""
     folder = results / method / "seed0"
     folder.mkdir(parents=True, exist_ok=True)
     write_jsonl(folder / "predictions.jsonl", predictions)
-    write_json(folder / "result.json", {"method": method, "seed": 0, "learning_rate": 0.0, "trainable_parameters": 0,
-                                        "metrics": score_predictions(task, predictions, scored_path)})
+    result = {"method": method, "seed": 0, "learning_rate": 0.0, "trainable_parameters": 0,
+              "metrics": score_predictions(task, predictions, scored_path)}
+    if external is not None:
+        write_jsonl(folder / "predictions_external.jsonl", external[0])
+        result["external"] = {"metrics": score_predictions(task, *external)}
+    write_json(folder / "result.json", result)
 
 
 def copy_baseline(task: ComparisonTask, results: Path, scored_path: Path) -> None:
@@ -102,16 +110,23 @@ def copy_baseline(task: ComparisonTask, results: Path, scored_path: Path) -> Non
 
 
 def retrieval_baseline(task: ComparisonTask, results: Path, paths: dict[str, Path]) -> None:
-    """The retrieval baseline (as the assert-generation literature reports it): each scored pair gets the target of
-    the training pair whose source is most similar by BM25 (:func:`tasks.retrieval.nearest_by_bm25`)."""
+    """The retrieval baseline (as the assert-generation literature reports it): each scored pair (and external
+    pair) gets the target of the training pair whose source is most similar by BM25
+    (:func:`tasks.retrieval.nearest_by_bm25`)."""
     from tasks.retrieval import nearest_by_bm25
 
     if (results / RETRIEVAL_BASELINE / "seed0" / "result.json").exists():
         return
-    train, scored = read_jsonl(paths["train"]), read_jsonl(paths["scored"])
-    nearest = nearest_by_bm25([r["source"] for r in train], [r["source"] for r in scored])
-    predictions = [{"id": r["id"], "prediction": train[i]["target"]} for r, i in zip(scored, nearest)]
-    write_baseline(task, results, RETRIEVAL_BASELINE, predictions, paths["scored"])
+    train = read_jsonl(paths["train"])
+    train_sources = [r["source"] for r in train]
+
+    def retrieve(split: str) -> list[dict[str, str]]:
+        queries = read_jsonl(paths[split])
+        nearest = nearest_by_bm25(train_sources, [r["source"] for r in queries])
+        return [{"id": r["id"], "prediction": train[i]["target"]} for r, i in zip(queries, nearest)]
+
+    external = (retrieve("external"), paths["external"]) if "external" in paths else None
+    write_baseline(task, results, RETRIEVAL_BASELINE, retrieve("scored"), paths["scored"], external)
 
 
 def run_methods(task: ComparisonTask, methods: list[str], paths: dict[str, Path], protocol: Protocol, backbone: str,

@@ -17,6 +17,7 @@ from tasks.comparison.protocol import (
     GRAPH_TWINS,
     INPUT_SIDE_BASELINES,
     REFERENCE,
+    RETRIEVAL_BASELINE,
     REPORT_ORDER,
     TRANSDUCER_DESIGNS,
     Protocol,
@@ -38,11 +39,14 @@ class Row:
     predictions: list[dict[str, str]]
     shuffled: list[dict[str, str]] | None
 
-    def values(self, metric: str) -> list[float]:
-        return [r["metrics"][metric] for r in self.results if metric in r["metrics"]]
+    def values(self, metric: str, external: bool = False) -> list[float]:
+        """Each seed's ``metric`` on the scored split, or (``external``) on the external sample."""
+        scores = [r["external"]["metrics"] if external else r["metrics"] for r in self.results
+                  if not external or "external" in r]
+        return [m[metric] for m in scores if metric in m]
 
-    def cell(self, metric: str, digits: int) -> str:
-        values = self.values(metric)
+    def cell(self, metric: str, digits: int, external: bool = False) -> str:
+        values = self.values(metric, external)
         if not values:
             return "—"
         if len(values) == 1:
@@ -158,6 +162,56 @@ def main_table(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any]
     return "\n".join(lines)
 
 
+def external_table(task: ComparisonTask, rows: dict[str, Row]) -> str:
+    """The rows that scored the external sample: mean ± sd over seeds of the task's columns there."""
+    label = task.official.label
+    header = ["method", "seeds", f"{label} per seed", *(name for _, name, _ in task.report_columns)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for method, row in rows.items():
+        official = row.values(task.official.metric, external=True)
+        if official:
+            cells = [method, str(len(official)), " / ".join(f"{v:.2f}" for v in official)]
+            cells += [row.cell(metric, digits, external=True) for metric, _, digits in task.report_columns]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+#: the rows whose predictions the examples show (those present), first seed
+EXAMPLE_ROWS = (RETRIEVAL_BASELINE, "no_finetune", REFERENCE, "transducer_no_graph", "lora", "prefix_tuning",
+                "full_finetune")
+NUM_EXAMPLES = 5
+EXAMPLE_CHARS = 200
+
+
+def examples(rows: dict[str, Row], references: list[dict[str, Any]], seed: int) -> str:
+    """:data:`NUM_EXAMPLES` scored pairs drawn with ``seed``: source, reference and the first seed's prediction of
+    every row of :data:`EXAMPLE_ROWS` there is, each on one line and cut at :data:`EXAMPLE_CHARS` characters."""
+    import random
+
+    def line(text: str) -> str:
+        text = " ".join(text.split()).replace("`", "'")
+        return f"`{text[:EXAMPLE_CHARS]}`" + (" …" if len(text) > EXAMPLE_CHARS else "") if text else "(empty)"
+
+    shown = [m for m in EXAMPLE_ROWS if m in rows]
+    blocks = []
+    for number, reference in enumerate(random.Random(seed).sample(references, min(NUM_EXAMPLES, len(references))), 1):
+        block = [f"{number}. `{reference['id']}`, source: {line(reference['source'])}",
+                 f"   - reference: {line(reference['target'])}"]
+        block += [f"   - {m}: {line(rows[m].predictions[0].get(reference['id'], ''))}" for m in shown]
+        blocks.append("\n".join(block))
+    return "\n".join(blocks)
+
+
+def _extractor_versions(rows: dict[str, Row]) -> dict[str, list[str]]:
+    """CPG extractor version -> the graph-reading rows whose seeds ran with it (a row may appear under several)."""
+    versions: dict[str, list[str]] = {}
+    for method, row in rows.items():
+        for version in dict.fromkeys(r["extractor_version"] for r in row.results
+                                     if "extractor_version" in r and "graph_ablation" in r):
+            versions.setdefault(version, []).append(method)
+    return versions
+
+
 def _best_evaluation(row: Row) -> str:
     """Which dev-loss evaluation held the best checkpoint, per seed (k/n; n/n: still improving at the end)."""
     marks = []
@@ -268,6 +322,12 @@ def render_report(task: ComparisonTask, results: Path, scored_path: Path, protoc
         f"over examples (paired) and seeds ({NUM_RESAMPLES:,} resamples of {label}), Holm-corrected over the table. "
         "Best dev-loss eval: which evaluation held the best checkpoint (n/n: still improving).",
     ]
+    if "external" in settings:
+        external = task.external
+        drawn = settings["external"]
+        text += ["", f"**External: {external.title}**, {drawn['pairs']:,} of its {drawn['of']:,} pairs (drawn with "
+                 "the data seed), generated from each seed's best checkpoint; "
+                 f"{external.notes}:", "", external_table(task, rows)]
     if graph_tests:
         text += ["", "**Does the graph help?** Each graph method against its graph-free twin, and against itself "
                  "with every scored sample given another sample's graph: the same bootstrap over examples and "
@@ -279,6 +339,14 @@ def render_report(task: ComparisonTask, results: Path, scored_path: Path, protoc
     lines = verdict(task, rows, tests, graph_tests, selections)
     if lines:
         text += ["", "**Verdict so far** (rules fixed before the results: Holm p < 0.05):", "", *lines]
+    versions = _extractor_versions(rows)
+    if len(versions) > 1:
+        text += ["", "Rows ran with different CPG extractor versions (`cpg.cache.EXTRACTOR_VERSION`; graphs of the "
+                 "same code can differ between them): " + "; ".join(
+                     f"version {v}: {', '.join(methods)}" for v, methods in sorted(versions.items())) + "."]
+    if rows:
+        text += ["", f"**Examples** ({min(NUM_EXAMPLES, len(references))} {task.scored_split} pairs drawn with the data seed; the first "
+                 f"seed's prediction of each row shown):", "", examples(rows, references, protocol.data_seed)]
     runs_path = results / "runs.json"
     if runs_path.exists():
         runs = json.loads(runs_path.read_text())

@@ -1,6 +1,7 @@
 """One training run of the comparison: a learning-rate grid point (dev loss after a short run with the final
 run's schedule shape) or a final run (dev loss ``evaluations_per_epoch`` times per epoch; the checkpoint with the
-lowest dev loss generates for the scored split, which is also scored by teacher-forced loss)."""
+lowest dev loss generates for the scored split, and for the external sample where there is one, each also scored
+by teacher-forced loss)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class RunOutput:
     result: dict[str, Any]
     predictions: list[dict[str, str]]
     shuffled_predictions: list[dict[str, str]] | None = None
+    external_predictions: list[dict[str, str]] | None = None
 
 
 class DevLossLog(pl.Callback):
@@ -60,12 +62,13 @@ def build_module(task: ComparisonTask, method: str, learning_rate: float, steps:
 
 
 def build_data(task: ComparisonTask, paths: dict[str, Path], protocol: Protocol, seed: int, train: bool, dev: bool,
-               test: bool) -> Any:
+               test: bool, scored: str = "scored") -> Any:
+    """The harness data: ``paths[scored]`` is its test split (``"scored"``, or ``"external"``)."""
     from tasks import CodeTaskDataModule
 
     return CodeTaskDataModule(
         task.name, train=str(paths["train"]) if train else None, validation=str(paths["dev"]) if dev else None,
-        test=str(paths["scored"]) if test else None, batch_size=protocol.batch_size,
+        test=str(paths[scored]) if test else None, batch_size=protocol.batch_size,
         eval_batch_size=protocol.eval_batch_size, max_source_length=protocol.max_source_length,
         max_target_length=protocol.max_target_length, seed=seed, group_by_length=protocol.group_by_length,
     )
@@ -148,11 +151,29 @@ def final_run(task: ComparisonTask, method: str, learning_rate: float, seed: int
         "evaluations": evaluations, "best_step": best and best["step"], "timings": timings, "precision": precision,
         "torch_threads": torch.get_num_threads(), "extractor_version": EXTRACTOR_VERSION,
     }
+    external = None
+    if "external" in paths:  # the best checkpoint is in ``module`` since its test
+        result["external"], external = external_run(task, module, paths, protocol, seed, run_dir, precision,
+                                                    demonstrations=method == "icl")
     shuffled = None
     if module.adapted_model.uses_graph:
         result["graph_ablation"], shuffled = shuffled_graph_run(task, module, data, run_dir, precision, seed,
                                                                 paths["scored"])
-    return RunOutput(result, predictions, shuffled)
+    return RunOutput(result, predictions, shuffled, external)
+
+
+def external_run(task: ComparisonTask, module: Any, paths: dict[str, Path], protocol: Protocol, seed: int,
+                 run_dir: Path, precision: str, demonstrations: bool) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """Generate for the external sample with ``module`` as it is (the best checkpoint): its metrics (with
+    teacher-forced loss) and predictions. ``demonstrations``: the method reads training pairs (ICL)."""
+    data = build_data(task, paths, protocol, seed, train=demonstrations, dev=False, test=True, scored="external")
+    external_dir = run_dir / "external"
+    started = time.perf_counter()
+    scores = make_trainer(external_dir, precision).test(module, datamodule=data, verbose=False)[0]
+    predictions = [{"id": r["id"], "prediction": r["prediction"]}
+                   for r in read_jsonl(external_dir / "predictions_test.jsonl")]
+    metrics = {**score_predictions(task, predictions, paths["external"]), "loss": float(scores["test_loss"])}
+    return {"metrics": metrics, "generate_s": round(time.perf_counter() - started, 1)}, predictions
 
 
 def shuffled_graph_run(task: ComparisonTask, module: Any, data: Any, run_dir: Path, precision: str, seed: int,

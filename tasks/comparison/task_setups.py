@@ -9,6 +9,9 @@ metrics of every row, and the official score that the significance tests resampl
   code-to-text smoothed BLEU-4 (the mean of sentence scores).
 - ``assert_generation``: the ATLAS-format pairs ``transducer data build`` writes; dev slice from validation, test
   scored. Official score: exact match (ATLAS's "perfect prediction"), with BLEU beside it.
+
+A task may also have an external set (:class:`ExternalSet`): data from elsewhere that no choice looks at, for which
+every final run generates from the same best checkpoint (summarization: the TL-CodeSum validation split).
 """
 
 from __future__ import annotations
@@ -69,6 +72,20 @@ EXACT_MATCH = OfficialScore("exact_match", "EM", partial(instance_mean_statistic
 
 
 @dataclass(frozen=True)
+class ExternalSet:
+    """A scored set from outside the task's own data: every final run also generates for ``sample_size`` of its
+    pairs (drawn with the protocol's data seed; all of them when it has fewer) from its best checkpoint."""
+
+    name: str
+    title: str
+    read: Callable[[Path], list[Example]]
+    default_data: Path
+    sample_size: int
+    #: how its references differ from the task's own (said next to its table)
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class ComparisonTask:
     """How the comparison runs one task (see the module docstring)."""
 
@@ -88,6 +105,7 @@ class ComparisonTask:
     target_language: str | None = None
     #: the naive baseline "the source is the prediction" makes sense (translation: same program, other language)
     copy_baseline: bool = False
+    external: ExternalSet | None = None
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -124,6 +142,21 @@ def _read_built_asserts(folder: Path, limit: int | None) -> dict[str, list[Examp
             for split, name in ATLAS_FOLDERS.items()}
 
 
+def _read_tl_codesum(folder: Path) -> list[Example]:
+    from tasks.data.loading import load_examples
+
+    return load_examples({"format": "tl_codesum", "code_path": str(folder / "valid.token.code"),
+                          "nl_path": str(folder / "valid.token.nl")})
+
+
+TL_CODESUM_VALIDATION = ExternalSet(
+    "tl_codesum_validation", "TL-CodeSum validation (Hu et al. 2018)", _read_tl_codesum,
+    REPO_ROOT.parent / "shared" / "data" / "tl-codesum", 1000,
+    "its code is tokenised with single spaces and its summaries are lower-cased and tokenised (the smoothed BLEU-4 "
+    "lower-cases both sides; chrF does not); `transducer data build` drops every method of our splits that "
+    "(near-)duplicates one of its methods",
+)
+
 TASKS: dict[str, ComparisonTask] = {
     task.name: task for task in (
         ComparisonTask(
@@ -138,6 +171,7 @@ TASKS: dict[str, ComparisonTask] = {
             _read_built_summarization, REPO_ROOT / "data" / "built" / "code_summarization", "validation", "test",
             SMOOTHED_BLEU, (("bleu", "BLEU-4", 2), ("exact_match", "EM", 2)),
             "BLEU-4: CodeXGLUE code-to-text smoothed sentence BLEU-4, averaged; EM: exact match",
+            external=TL_CODESUM_VALIDATION,
         ),
         ComparisonTask(
             "assert_generation", "Java assert generation (ATLAS's procedure, built by `transducer data build`)",

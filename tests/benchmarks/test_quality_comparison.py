@@ -170,6 +170,16 @@ def test_the_comparison_precision_follows_the_cpu(setup: dict[str, Path], monkey
     assert protocol["precision"] == expected and protocol["precision_reason"].startswith("auto: this CPU has")
 
 
+def _tl_codesum(root: Path) -> Path:
+    """Three TL-CodeSum-format pairs (``<id>\\t<tokens>``), the first a training source tokenised with spaces."""
+    folder = root / "tl-codesum"
+    folder.mkdir()
+    code = ["int add ( int a , int b ) { return a + b ; }", "void run ( ) { }", "int one ( ) { return 1 ; }"]
+    (folder / "valid.token.code").write_text("".join(f"{10 + i}\t{c}\n" for i, c in enumerate(code)))
+    (folder / "valid.token.nl").write_text("".join(f"{10 + i}\tsummary number {i}\n" for i in range(3)))
+    return folder
+
+
 def _built_data(root: Path, task: str) -> Path:
     """Tiny data in the layout ``transducer data build`` writes: train 12, validation 10, test 4 pairs; the first
     test pair repeats a training source, so the retrieval baseline gets it right."""
@@ -200,10 +210,11 @@ def test_the_comparison_runs_on_the_built_tasks(setup: dict[str, Path], tmp_path
     official score, and the retrieval baseline is a row."""
     data = _built_data(tmp_path, task)
     results = tmp_path / "results"
+    external = ["--external-data", str(_tl_codesum(tmp_path))] if task == "code_summarization" else []
     main(["--task", task, "--data", str(data), "--backbone", str(setup["root"] / "backbone"), "--results",
           str(results), "--work-dir", str(tmp_path / "work"), "--dev-size", "2", "--batch-size", "8",
           "--max-new-tokens", "6", "--grid-extensions", "0", "--seeds", "0", "--no-benchmarks-md",
-          "--methods", "transducer_no_graph"])
+          "--methods", "transducer_no_graph", *external])
     protocol = json.loads((results / "protocol.json").read_text())
     assert protocol["task"] == task and protocol["train_pairs"] == 12 and protocol["dev_pairs"] == 2
     run = json.loads((results / "transducer_no_graph" / "seed0" / "result.json").read_text())
@@ -214,3 +225,13 @@ def test_the_comparison_runs_on_the_built_tasks(setup: dict[str, Path], tmp_path
     report = (results / "report.md").read_text()
     assert f"| {label} per seed |" in report and "drawn from the validation split" in report
     assert "scored on the 4 test pairs" in report and "| retrieval_bm25 |" in report
+    assert "**Examples** (4 test pairs" in report and report.count("   - reference: ") == 4  # all 4 there are
+    assert report.count("   - retrieval_bm25: ") == 4 and report.count("   - transducer_no_graph: ") == 4
+    if task == "code_summarization":  # the external set: every pair of it, scored from the same best checkpoint
+        assert protocol["external"]["set"] == "tl_codesum_validation" and protocol["external"]["pairs"] == 3
+        assert set(run["external"]["metrics"]) == set(run["metrics"]) and run["external"]["generate_s"] >= 0
+        predictions = (results / "transducer_no_graph" / "seed0" / "predictions_external.jsonl").read_text()
+        assert sorted(json.loads(line)["id"] for line in predictions.splitlines()) == ["10", "11", "12"]
+        retrieved = json.loads((results / "retrieval_bm25" / "seed0" / "result.json").read_text())["external"]
+        assert 0 <= retrieved["metrics"]["bleu"] <= 100
+        assert "**External: TL-CodeSum validation" in report and "3 of its 3 pairs" in report
