@@ -55,8 +55,12 @@ from cpg.graph import CodePropertyGraph, GraphColumns
 #: names, CALL and ARGUMENT edges. 4: the gold suite's fixes: a ``for`` header's update reads what the body
 #: defines, no self-edges for a statement that defines before it reads, deconstruction after its right side,
 #: ``exception`` labels into handlers and on exception-only edges into a ``finally``, ``while (true)`` has no
-#: false edge, definitions in one arm of a Java switch expression, and the language-table fixes of that sitting
-EXTRACTOR_VERSION = "4"
+#: false edge, definitions in one arm of a Java switch expression, and the language-table fixes of that sitting.
+#: 5: truncation at ``max_nodes`` keeps every statement and flow edge (expressions go first, the warning counts
+#: what was dropped), writes through PHP references, Go deferred calls on the way out, data flow through
+#: ``finally`` per way in and from raising statements, Ruby ``ensure`` for unhandled exceptions and block
+#: variables carried between runs (issue 24)
+EXTRACTOR_VERSION = "5"
 #: a writer writes a pack once this many bytes of new entries are buffered
 PACK_BYTES = 64 << 20
 #: :meth:`GraphCache.close` merges the packs smaller than this ...

@@ -7,6 +7,7 @@ module root when it holds top-level statements (a Python script). A unit's CFG n
 - its **statements**: every statement node the flow passes through. Compound statements are one node for their
   header (an ``if``/``while``/``for``/``switch``/``try`` node stands for its condition, init and update);
   blocks are transparent (flow goes through their statements, a block is no CFG node);
+- its **deferred calls** (Go): the call of each ``defer`` statement, a node of its own on the way out;
 - its **exit**: one synthetic node per unit, reached from ``return``/``throw`` and from falling off the end.
 
 Edges cover sequence, ``if``/``elif``/``else``, loops with back edges (and Python loop ``else``), ``do``,
@@ -18,10 +19,16 @@ label, ``return``/``throw`` to the exit, C preprocessor conditionals (``#if``/``
 each branch a path of its own), PHP ``break N``/``continue N``, and Ruby ``begin``/``rescue`` bodies (no node of
 their own), ``retry``/``redo`` and blocks that ``next``/``break`` leave. A ``finally`` runs on every way out of
 its ``try``: a ``return``/``throw``/``break``/``continue`` that leaves the try goes to the ``finally``, whose
-end then goes on to that jump's target (and to the statement after the try when the try or a handler can end normally).
+end then goes on to that jump's target (and to the statement after the try when the try or a handler can end normally);
+so does an exception that no handler takes (every one without handlers; with ``spec.catch_all_types``, Ruby, every
+one unless a handler names a catch-all type). Go ``defer``: every way out of the function goes through the calls
+registered so far, latest first (:meth:`_Builder._run_deferred`).
 Simplifications: ``throw`` always reaches the exit (through any enclosing ``finally``; through the try rule it
-also reaches the handlers); the end of a ``finally`` links to every target of the jumps that entered it (no
-path-sensitive duplication of the block).
+also reaches the handlers). Nodes are syntax nodes, so a ``finally`` is not duplicated per way in: the end of its
+one copy links to every target of the ways that entered it, and the CFG has paths that enter it one way and leave
+it toward another way's target (each edge is taken by some execution; the paths are not). Data flow does not take
+those paths: :class:`Finally` records the ways apart (see :func:`cpg.dataflow.data_dependencies`); control
+dependence is computed on the CFG as it is.
 """
 
 from __future__ import annotations
@@ -41,16 +48,38 @@ _JUMP_LEVEL = re.compile(rb"\w+\s*\(?\s*(\d+)")
 _CLAUSES = frozenset({"catch", "else", "finally"})
 
 
+@dataclass(frozen=True)
+class Finally:
+    """A ``finally`` clause as data flow sees it. The CFG has one copy of it, whose end goes on to the targets of
+    every way into it; data flow keeps the ways apart, as a compiler's copies of the block would: a path that
+    entered it one way leaves its end only through that way's *gate*, a placeholder node (a negative id) of
+    :attr:`Unit.flow` that the end links to and that links to the way's targets.
+
+    ``members``: the clause node and the nodes of its body; ``ways``: ``(sources, gate, raised)`` for normal
+    completion, the jumps that leave the try grouped by target, and the exceptions that no handler takes
+    (``raised``: such a source did not complete, what reaches it goes on)."""
+
+    clause: int
+    members: frozenset[int]
+    ways: tuple[tuple[frozenset[int], int, bool], ...]
+
+
 @dataclass
 class Unit:
     """The CFG of one function (or module): node ids in creation order (entry first, exit last) and edges;
-    ``exceptional``: the edges that only an exception takes into a ``finally`` (a ``try`` without handlers)."""
+    ``exceptional``: the edges that only an exception takes into a ``finally`` (one that no handler takes);
+    ``raising``: the edges from a statement into a handler, which an exception it raises takes (data flow: the
+    statement did not complete); ``finallies`` and ``flow`` (the edges with the gates of the finally clauses; empty
+    without finally clauses): see :class:`Finally`."""
 
     entry: int
     exit: int
     nodes: list[int]
     edges: list[tuple[int, int]]
     exceptional: frozenset[tuple[int, int]] = frozenset()
+    raising: frozenset[tuple[int, int]] = frozenset()
+    finallies: tuple[Finally, ...] = ()
+    flow: list[tuple[int, int]] = field(default_factory=list)
 
 
 #: where a jump goes: the unit's exit, or the break / continue target of a context
@@ -113,6 +142,9 @@ class _Builder:
         self.nodes: list[int] = []
         self.edges: list[tuple[int, int]] = []
         self.exceptional: set[tuple[int, int]] = set()
+        self.raising: set[tuple[int, int]] = set()
+        self.finallies: list[Finally] = []
+        self.gate_ends: dict[int, list[int]] = {}  # the gates of the finally clauses -> the ends they stand for
         self.contexts: list[_Context] = []
         self.finally_frames: list[_FinallyFrame] = []
         self.labels: dict[bytes, int] = {}
@@ -120,6 +152,8 @@ class _Builder:
         self.pending_label: bytes | None = None
         self.label_kinds = table.spec.identifier_kinds | table.spec.label_kinds
         self.retries: list[int | None] = []  # where a ``retry`` in the handlers being built goes
+        self.deferred: list[tuple[int, int]] = []  # Go ``defer`` statements and their calls
+        self.leaving: list[int] = []  # the nodes linked to the exit by a ``return``, a ``panic`` or the end
         self.exit = -1
         self.handlers: dict[str, Callable[[int, list[int], bytes | None], list[int]]] = {
             "block": self._block,
@@ -147,6 +181,7 @@ class _Builder:
             "begin": self._begin,
             "retry": self._retry,
             "redo": self._redo,
+            "defer": self._defer,
         }
 
     def build(self, entry: int, statements: list[int], exit_id: int) -> Unit:
@@ -162,11 +197,24 @@ class _Builder:
         if outer is not None:
             exits += outer.breaks
             self._restart(outer, 1)
-        self._link(exits, exit_id)
+        self._leave(exits)
         for node, name in self.gotos:
             self.edges.append((node, self.labels.get(name, exit_id) if name is not None else exit_id))
+        self._run_deferred()
         self.nodes.append(exit_id)
-        return Unit(entry, exit_id, self.nodes, self.edges, frozenset(self.exceptional))
+        flow = self.edges if self.finallies else []
+        return Unit(entry, exit_id, self.nodes, self._without_gates(), frozenset(self.exceptional),
+                    frozenset(self.raising), tuple(self.finallies), flow)  # fmt: skip
+
+    def _without_gates(self) -> list[tuple[int, int]]:
+        """The CFG edges: the edges built, each gate replaced by the ends of its finally (see :class:`Finally`)."""
+        if not self.gate_ends:
+            return self.edges
+
+        def real(node: int) -> list[int]:
+            return [node] if node >= 0 else [end for gate_end in self.gate_ends[node] for end in real(gate_end)]
+
+        return list(dict.fromkeys((source, dst) for src, dst in self.edges if dst >= 0 for source in real(src)))
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def _build(self, index: int, preds: list[int]) -> list[int]:
@@ -401,24 +449,56 @@ class _Builder:
         self.retries.append(self.nodes[start] if len(self.nodes) > start else None)
         for handler in handlers:
             self._node(handler, raising)
+            self.raising.update((source, handler) for source in raising)
             exits = exits + self._body(handler, [handler])
         self.retries.pop()
         if frame is None:
             return exits
         self.finally_frames.pop()
-        unhandled = [] if handlers else raising  # an exception no handler takes runs finally, then propagates
-        jumps = frame.jumps + ([(unhandled, ("exit", None))] if unhandled else [])
-        ordinary = set(exits).union(*(sources for sources, _ in frame.jumps))
-        self.exceptional.update((source, finally_clause) for source in unhandled if source not in ordinary)
-        self._node(finally_clause, list(dict.fromkeys(exits + [s for sources, _ in jumps for s in sources])))
-        finally_exits = self._body(finally_clause, [finally_clause])
-        seen: set[tuple[str, int]] = set()
-        for _, target in jumps:
-            key = (target[0], id(target[1]))
-            if key not in seen:
-                seen.add(key)
-                self._jump(finally_exits, target)
-        return finally_exits if exits else []
+        unhandled = [] if self._catch_all(handlers) else raising  # runs finally, then propagates
+        return self._finally(finally_clause, exits, frame.jumps, unhandled)
+
+    def _finally(self, clause: int, exits: list[int], jumps: list[tuple[list[int], _Target]], unhandled: list[int]
+                 ) -> list[int]:  # fmt: skip
+        """A ``finally`` entered by normal completion (``exits``), by ``jumps`` that leave its try and by the
+        exceptions no handler takes (raised by ``unhandled``); its end goes on through one gate per way (see
+        :class:`Finally`) to the way's target: the gate of normal completion is returned as the exits."""
+        ordinary = set(exits).union(*(sources for sources, _ in jumps))
+        self.exceptional.update((source, clause) for source in unhandled if source not in ordinary)
+        ways = [(exits, None, False), *((sources, target, False) for sources, target in jumps)]
+        ways += [(unhandled, ("exit", None), True)] if unhandled else []
+        start = len(self.nodes)
+        self._node(clause, list(dict.fromkeys(source for sources, _, _ in ways for source in sources)))
+        ends = self._body(clause, [clause])
+        groups: dict[tuple[str, int, bool] | None, tuple[_Target | None, bool, list[int]]] = {}  # ways by target
+        for sources, target, raised in ways:
+            if sources:
+                key = (target[0], id(target[1]), raised) if target is not None else None
+                groups.setdefault(key, (target, raised, []))[2].extend(sources)
+        found = []
+        for target, raised, sources in groups.values():
+            gate = self._gate(ends)
+            if target is not None:
+                self._jump([gate], target)
+            found.append((frozenset(sources), gate, raised))
+        self.finallies.append(Finally(clause, frozenset(self.nodes[start:]), tuple(found)))
+        return [found[0][1]] if exits else []  # normal completion is the first way
+
+    def _catch_all(self, handlers: list[int]) -> bool:
+        """Whether one of ``handlers`` catches every exception (see ``spec.catch_all_types``)."""
+        types = self.table.spec.catch_all_types
+        if types is None or not handlers:
+            return bool(handlers)
+        named = (self.table.field_child(handler, "exceptions") for handler in handlers)
+        return any(self.table.source_bytes(t) in types for group in named if group is not None
+                   for t in self.children[group])  # fmt: skip
+
+    def _gate(self, ends: list[int]) -> int:
+        """A new gate (see :class:`Finally`) that the ``ends`` of a finally link to."""
+        gate = -2 - len(self.gate_ends)
+        self.gate_ends[gate] = ends
+        self._link(ends, gate)
+        return gate
 
     def _variant(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         """A preprocessor conditional: a node for the directive when it has a condition (``#if``/``#ifdef``/
@@ -495,7 +575,7 @@ class _Builder:
         if frame is not None and (kind == "exit" or self._depth(context) < frame.depth):
             frame.jumps.append((sources, target))
         elif kind == "exit":
-            self._link(sources, self.exit)
+            self._leave(sources)
         elif kind == "break":
             context.breaks.extend(sources)
         else:
@@ -506,8 +586,59 @@ class _Builder:
 
     def _return(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         self._node(index, preds)
-        self._jump([index], ("exit", None))
+        if self.table.spec.exit_calls and _sole_callee(self.table, index) in self.table.spec.exit_calls:
+            self._link([index], self.exit)  # Go ``os.Exit(1)``: no deferred call runs
+        else:
+            self._jump([index], ("exit", None))
         return []
+
+    def _leave(self, sources: list[int]) -> None:
+        """Link ``sources`` to the exit, where :meth:`_run_deferred` may reroute them."""
+        self._link(sources, self.exit)
+        self.leaving += sources
+
+    def _defer(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
+        """Go ``defer f(x)``: a statement (it reads ``f`` and ``x``) that registers its call to run on the way out."""
+        self._node(index, preds)
+        call = next((child for child in self.children[index] if self.kinds[child] not in self.skip), None)
+        if call is not None:
+            self.deferred.append((index, call))
+        return [index]
+
+    def _run_deferred(self) -> None:
+        """Reroute every way out of the unit (:attr:`leaving`) through the deferred calls registered so far, latest
+        (in source order) first, each call then going on to the one registered before it, the last to the exit.
+
+        A call may be registered at a node when its ``defer`` statement reaches the node in the CFG; it certainly
+        is when the statement lies on every path from the entry to the node. Over-approximations: a call that may
+        be registered is run next *and* may be skipped (toward the calls before it, or the exit), so a path that
+        registered it also has an edge past it; a ``defer`` in a loop, which registers its call once per iteration,
+        has one node that runs once, in source order with the others."""
+        if not self.deferred:
+            return
+        succs: dict[int, list[int]] = {}
+        for src, dst in self.edges:
+            succs.setdefault(src, []).append(dst)
+        order = sorted(self.deferred)
+        reached = {statement: _reachable(succs, statement) for statement, _ in order}
+        avoiding = {statement: _reachable(succs, self.nodes[0], statement) for statement, _ in order}
+
+        def targets(point: int, registered: list[tuple[int, int]]) -> list[int]:
+            found = []
+            for statement, call in reversed(registered):
+                if point in reached[statement]:
+                    found.append(call)
+                    if point not in avoiding[statement]:
+                        return found
+            return found + [self.exit]
+
+        leaving = set(self.leaving)
+        self.edges = [(src, dst) for src, dst in self.edges if dst != self.exit or src not in leaving]
+        for source in dict.fromkeys(self.leaving):
+            self.edges.extend((source, target) for target in targets(source, order))
+        for k, (statement, call) in enumerate(order):
+            self.nodes.append(call)
+            self.edges.extend((call, target) for target in targets(statement, order[:k]))
 
     def _break(self, index: int, preds: list[int], label: bytes | None) -> list[int]:
         self._node(index, preds)
@@ -591,10 +722,27 @@ def consequence_of(table: SyntaxTable, index: int) -> int | None:
 
 def never_returns(table: SyntaxTable, index: int) -> bool:
     """Whether ``index`` is a statement that only calls one of ``spec.noreturn_calls`` (Go ``panic(err)``)."""
-    calls, kinds, skip = table.spec.noreturn_calls, table.kinds, table.spec.skip_kinds
-    statement = [child for child in table.children[index] if kinds[child] not in skip] if calls else ()
+    calls = table.spec.noreturn_calls
+    return bool(calls) and _sole_callee(table, index) in calls
+
+
+def _sole_callee(table: SyntaxTable, index: int) -> bytes | None:
+    """The callee's text when statement ``index`` is one call (``panic(err)``), else None."""
+    kinds, skip = table.kinds, table.spec.skip_kinds
+    statement = [child for child in table.children[index] if kinds[child] not in skip]
     callee = table.field_child(statement[0], "function") if len(statement) == 1 else None
-    return callee is not None and table.source_bytes(callee) in calls
+    return table.source_bytes(callee) if callee is not None else None
+
+
+def _reachable(succs: dict[int, list[int]], start: int, blocked: int | None = None) -> set[int]:
+    """The nodes reachable from ``start`` (itself included) along ``succs`` without passing through ``blocked``."""
+    seen, stack = {start}, [start]
+    while stack:
+        for node in succs.get(stack.pop(), ()):
+            if node not in seen and node != blocked:
+                seen.add(node)
+                stack.append(node)
+    return seen
 
 
 def edge_labels(table: SyntaxTable, unit: Unit) -> list[str]:

@@ -12,17 +12,21 @@ nearest enclosing CFG node of its own unit.
   Definitions: parameters, declarations with an initializer, assignments (compound ones also use),
   ``++``/``--``, C# ``out``/``ref`` arguments, C/C++ ``&x`` call arguments (``scanf("%d", &x)``: a definition
   that kills none, since the callee may not write), for-each variables, catch parameters, ``with ... as``/
-  ``except ... as`` targets, walrus.
+  ``except ... as`` targets, walrus; a write through a PHP reference (``$y = &$x``, ``foreach ($xs as &$v)``)
+  may define what it refers to (:mod:`cpg.aliases`).
   Each edge names its variable (two variables between the same two nodes are two edges).
   Variables are matched by name within one unit (no flow into nested functions or lambdas: a nested function's
   free variables, read before any definition of its own, are uses at the statement that creates it; a C++ capture list
   ``[x, &y, n = e]`` is read by the statement that creates its lambda; a PHP closure reads only its
-  ``use (...)`` list; a Ruby block's assignments to the method's variables are conditional definitions at the
-  statement that creates it); writing ``a.b``, ``a[i]`` or C ``*a``
+  ``use (...)`` list; a Ruby block's assignments to the method's variables, not its parameters, which shadow them,
+  are conditional definitions at the statement that creates it and reach the block's next run; a deferred Go
+  function literal reads its free variables when its call runs); writing ``a.b``, ``a[i]`` or C ``*a``
   only uses ``a`` (no field or pointer sensitivity); Python
   comprehension variables define nothing. A use that follows, in evaluation order, a definition of the same
   variable in its own node (``i < n`` after ``int i = 0``) is only linked to that node's definition, around a
-  loop.
+  loop. A statement that raises into a handler (or, unhandled, into a ``finally``) defines nothing on that way
+  (a statement with several definitions loses them all); the paths through a ``finally`` go on only to the target
+  of the way they entered it by (:func:`_flow_graph`), unlike the CFG's.
 - **CDG** ``branch -> statement``: Ferrante-Ottenstein-Warren control dependence from post-dominators: ``s``
   depends on ``b`` when one successor of ``b`` always leads to ``s`` and another may avoid it (the statements of
   an ``if`` branch, a loop body, a case, code after an early ``return`` inside an ``if``).
@@ -30,8 +34,10 @@ nearest enclosing CFG node of its own unit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from cpg.aliases import add_reference_writes
 from cpg.cfg import Unit
 from cpg.syntax import SyntaxTable
 
@@ -50,7 +56,8 @@ class NodeVariables:
     from outside the node reaches them on its first evaluation; ``reentered``: the covered names of a ``for``
     header that it reads again when the loop comes back to it, where only the update and condition run (``i++``
     reads the ``i`` the body left); ``captures``: names that the nested units created at a node (a lambda in it, a
-    local function it declares) read from the enclosing unit, used there."""
+    local function it declares) read from the enclosing unit, used there; ``carried``: per entry of a ``reference``
+    unit (a Ruby block), the variables it shares with the unit around it, whose values one run leaves to the next."""
 
     defs: dict[int, set[bytes]]
     uses: dict[int, set[bytes]]
@@ -58,6 +65,7 @@ class NodeVariables:
     covered: dict[int, set[bytes]]
     reentered: dict[int, set[bytes]] = field(default_factory=dict)
     captures: dict[int, set[bytes]] = field(default_factory=dict)
+    carried: dict[int, set[bytes]] = field(default_factory=dict)
 
 
 def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables:
@@ -66,7 +74,6 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
     kinds, parents, fields, children = table.kinds, table.parents, table.fields, table.children
     spec = table.spec
     positions = spec.positions
-    pattern_kinds = spec.pattern_kinds
     source = table.parsed.source
     starts_b, ends_b = table.starts_b, table.ends_b
     owner = _owners(table, {node for unit in units for node in unit.nodes})
@@ -79,13 +86,14 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
     certain: dict[int, set[bytes]] = {}
     effective: dict[tuple[int, bytes], list[int]] = {}  # (node, name) -> where its certain definitions take effect
     read_at: dict[tuple[int, bytes], list[int]] = {}  # (node, name) -> where it is read
+    tops: dict[int, int] = {}
+    conditional_at: dict[tuple[int, int], bool] = {}
     for ident in table.identifiers:
         node = owner[ident]
         if node < 0:
             continue
-        top, parent, field_name = ident, parents[ident], fields[ident]
-        while parent >= 0 and kinds[parent] in pattern_kinds and (kinds[parent], field_name) not in positions:
-            top, field_name, parent = parent, fields[parent], parents[parent]
+        top = _pattern_top(table, ident, tops)
+        parent, field_name = parents[top], fields[top]
         position = None
         if parent >= 0:
             position = positions.get((kinds[parent], field_name))
@@ -143,7 +151,7 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
             is_def, is_use = False, True  # a variable of this method, captured: read where the scope is built
         if is_def:
             defs.setdefault(node, set()).add(name)
-            if not (maybe or _is_conditional(table, top, node)):
+            if not (maybe or _is_conditional(table, top, node, conditional_at)):
                 certain.setdefault(node, set()).add(name)
                 effective.setdefault((node, name), []).append(takes_effect)
         if is_use:
@@ -163,6 +171,7 @@ def definitions_and_uses(table: SyntaxTable, units: list[Unit]) -> NodeVariables
             covered.setdefault(node, set()).add(name)
     reentered = _reentered(table, covered, read_at, effective)
     variables = NodeVariables(defs, uses, {n: names for n, names in conditional.items() if names}, covered, reentered)
+    add_reference_writes(table, units, owner, variables.defs, variables.conditional)
     variables.captures = _captures(table, units, owner, variables)
     return variables
 
@@ -233,12 +242,15 @@ def _write_back(
     unit: Unit, site: int, live: set[bytes], outer: Unit, variables: NodeVariables, entries: set[int]
 ) -> None:
     """A ``reference`` unit (a Ruby block) assigns the variables it shares with the unit ``outer`` around it: each
-    name it defines that it reads from outside (``live``) or that ``outer`` defines becomes a conditional
-    definition at ``site``, the node that creates it (the block may run any number of times, or not at all)."""
+    name it defines that it reads from outside (``live``) or that ``outer`` defines, and that is not one of its
+    parameters (which shadow the outer names), becomes a conditional definition at ``site``, the node that creates
+    it (the block may run any number of times, or not at all), and is carried from one run to the next."""
     defs, empty = variables.defs, set()
     written = set().union(*(defs.get(node, empty) for node in unit.nodes[1:-1] if node not in entries))
+    written -= defs.get(unit.entry, empty)
     shared = written & (live | set().union(*(defs.get(node, empty) for node in outer.nodes)))
     if shared:
+        variables.carried[unit.entry] = shared
         variables.conditional.setdefault(site, set()).update(shared - defs.get(site, empty))
         defs.setdefault(site, set()).update(shared)
 
@@ -273,16 +285,20 @@ def _live_at_entry(
 def _owners(table: SyntaxTable, cfg_nodes: set[int]) -> list[int]:
     """The CFG node each syntax node belongs to (-1: none): its nearest enclosing CFG node, except that a capture
     list (``spec.capture_kinds``) belongs to the node enclosing its function (the statement that creates it), an
-    init-capture's name (``n`` in ``[n = e]``) to the function itself, and an ``opaque`` position to none."""
-    kinds, parents, fields = table.kinds, table.parents, table.fields
+    init-capture's name (``n`` in ``[n = e]``) to the function itself, an ``opaque`` position to none, and the
+    operands of a deferred call (Go ``defer f(x)``, evaluated where it is registered) to its ``defer`` statement."""
+    kinds, parents, fields, roles = table.kinds, table.parents, table.fields, table.spec.roles
     captures = table.spec.capture_kinds
     opaque = {key for key, kind in table.spec.positions.items() if kind == "opaque"}
+    deferred = {n for n in cfg_nodes if n < len(kinds) and parents[n] >= 0 and roles.get(kinds[parents[n]]) == "defer"}
     owner = [-1] * len(kinds)
     for index, parent in enumerate(parents):
         if index in cfg_nodes:
             owner[index] = index
         elif parent < 0 or (opaque and (kinds[parent], fields[index]) in opaque):
             owner[index] = -1
+        elif parent in deferred:
+            owner[index] = parents[parent]
         elif captures and kinds[index] in captures:
             owner[index] = owner[parents[parent]] if parents[parent] >= 0 else -1
         elif captures and fields[index] == "left" and parents[parent] >= 0 and kinds[parents[parent]] in captures:
@@ -293,18 +309,26 @@ def _owners(table: SyntaxTable, cfg_nodes: set[int]) -> list[int]:
 
 
 def _enclosing_scopes(table: SyntaxTable, owner: list[int]) -> dict[int, list[int]]:
-    """For each identifier inside nested scopes of its CFG node (``spec.scopes``), those scope nodes."""
+    """For each identifier inside nested scopes of its CFG node (``spec.scopes``), those scope nodes, innermost
+    first (all of them for an identifier that is its own CFG node)."""
     kinds, parents, scope_kinds = table.kinds, table.parents, table.spec.scopes
     result: dict[int, list[int]] = {}
     if not scope_kinds:
         return result
+    nearest = [-1] * len(kinds)  # each node's nearest enclosing scope (parents come first: ids are in pre-order)
+    for index, parent in enumerate(parents):
+        if parent >= 0:
+            nearest[index] = parent if kinds[parent] in scope_kinds else nearest[parent]
     for ident in table.identifiers:
-        node, ancestor, found = owner[ident], parents[ident], []
-        while ancestor >= 0 and ancestor != node:
-            if kinds[ancestor] in scope_kinds:
-                found.append(ancestor)
-            ancestor = parents[ancestor]
-        if found and node >= 0:
+        node = owner[ident]
+        if node < 0:
+            continue
+        limit = -1 if node == ident else node  # an owner is its identifier or an ancestor: a smaller id
+        found, scope = [], nearest[ident]
+        while scope > limit:
+            found.append(scope)
+            scope = nearest[scope]
+        if found:
             result[ident] = found
     return result
 
@@ -363,31 +387,63 @@ _SHORT_CIRCUIT = frozenset({b"&&", b"||", b"??", b"and", b"or"})
 _LOGICAL_ASSIGNMENTS = frozenset({b"&&=", b"||=", b"??="})
 
 
-def _is_conditional(table: SyntaxTable, node: int, owner: int) -> bool:
+def _is_conditional(table: SyntaxTable, node: int, owner: int, known: dict[tuple[int, int], bool]) -> bool:
     """Whether ``node`` is evaluated on some paths only within its CFG node ``owner``: it lies in the right operand
     of a short-circuit operator (``owner`` itself too: a Ruby statement ``x ||= 1``) or in a branch of a
-    conditional expression."""
-    kinds, parents, children = table.kinds, table.parents, table.children
-    conditional_kinds = table.spec.conditional_kinds
-    source, starts_b, ends_b = table.parsed.source, table.starts_b, table.ends_b
-    child, ancestor = node, parents[node]
+    conditional expression. ``known`` keeps the answer of every ``(node, owner)`` passed on the way up, so that
+    nested expressions cost linear time."""
+    parents = table.parents
+    passed = []
+    child, ancestor, answer = node, parents[node], False
     while ancestor >= 0:
-        mode = conditional_kinds.get(kinds[ancestor])
-        if mode == "short_circuit":
-            left, right = table.field_child(ancestor, "left"), table.field_child(ancestor, "right")
-            operator = source[ends_b[left] : starts_b[right]].strip() if left is not None and right is not None else b""
-            if (child == right and operator in _SHORT_CIRCUIT) or operator in _LOGICAL_ASSIGNMENTS:
-                return True
-        elif mode == "branches" and ancestor != owner:
-            condition = table.field_child(ancestor, "condition")
-            if condition is None and len(children[ancestor]) == 3:  # Python: ``a if c else b`` has no fields
-                condition = children[ancestor][1]
-            if child != condition:
-                return True
+        if (child, owner) in known:
+            answer = known[(child, owner)]
+            break
+        passed.append(child)
+        if _conditional_step(table, child, ancestor, owner):
+            answer = True
+            break
         if ancestor == owner:
             break
         child, ancestor = ancestor, parents[ancestor]
+    for link in passed:
+        known[(link, owner)] = answer
+    return answer
+
+
+def _conditional_step(table: SyntaxTable, child: int, ancestor: int, owner: int) -> bool:
+    """Whether ``ancestor`` evaluates its child ``child`` on some paths only (see :func:`_is_conditional`)."""
+    mode = table.spec.conditional_kinds.get(table.kinds[ancestor])
+    if mode == "short_circuit":
+        source, starts_b, ends_b = table.parsed.source, table.starts_b, table.ends_b
+        left, right = table.field_child(ancestor, "left"), table.field_child(ancestor, "right")
+        operator = source[ends_b[left] : starts_b[right]].strip() if left is not None and right is not None else b""
+        return (child == right and operator in _SHORT_CIRCUIT) or operator in _LOGICAL_ASSIGNMENTS
+    if mode == "branches" and ancestor != owner:
+        condition = table.field_child(ancestor, "condition")
+        if condition is None and len(table.children[ancestor]) == 3:  # Python: ``a if c else b`` has no fields
+            condition = table.children[ancestor][1]
+        return child != condition
     return False
+
+
+def _pattern_top(table: SyntaxTable, node: int, tops: dict[int, int]) -> int:
+    """The outermost of the patterns (``spec.pattern_kinds``) that ``node`` sits in, looked through up to one whose
+    own position lists ``node``'s field (``a`` in ``[a, [b]] = ...``: the outer list); ``node`` itself when its
+    parent is no such pattern. ``tops`` keeps every node's answer, so that nested patterns cost linear time."""
+    kinds, parents, fields = table.kinds, table.parents, table.fields
+    pattern_kinds, positions = table.spec.pattern_kinds, table.spec.positions
+    passed = []
+    while node not in tops:
+        parent = parents[node]
+        if parent < 0 or kinds[parent] not in pattern_kinds or (kinds[parent], fields[node]) in positions:
+            tops[node] = node
+            break
+        passed.append(node)
+        node = parent
+    for link in passed:
+        tops[link] = tops[node]
+    return tops[node]
 
 
 def _positions(unit: Unit) -> tuple[dict[int, int], list[list[int]], list[list[int]]]:
@@ -402,6 +458,94 @@ def _positions(unit: Unit) -> tuple[dict[int, int], list[list[int]], list[list[i
     return position, preds, succs
 
 
+#: states per CFG node beyond which data flow merges the ways into ``finally`` clauses (deeply nested ones)
+_MAX_STATES_PER_NODE = 8
+#: the ways a path took into the ``finally`` clauses around a node: ``(clause, the gate of the way taken in)``
+_Ways = tuple[tuple[int, int], ...]
+#: a data-flow state: a CFG node and its ways
+_State = tuple[int, _Ways]
+#: each state's node (its position in ``unit.nodes``) and its predecessors (see :func:`_flow_graph`)
+_FlowGraph = tuple[list[int], list[list[tuple[int, bool]]]]
+
+
+def _flow_graph(unit: Unit) -> _FlowGraph:
+    """The graph reaching definitions run on: each state's node (its position in ``unit.nodes``) and its
+    predecessors, each flagged when the edge carries what reaches the predecessor rather than what leaves it (an
+    exception the predecessor raised: ``unit.raising``, a ``raised`` way into a finally). A state is a node and the
+    ways by which its paths entered the ``finally`` clauses around it (:class:`~cpg.cfg.Finally`): each finally is
+    analysed once per way in and left only through that way's gate, as if each way had its own copy. Without
+    finally clauses the states are the nodes, in order; beyond ``_MAX_STATES_PER_NODE`` states per node the ways
+    are merged (one state per node, the CFG's over-approximation)."""
+    if not unit.finallies:
+        position = {node: k for k, node in enumerate(unit.nodes)}
+        preds: list[list[tuple[int, bool]]] = [[] for _ in unit.nodes]
+        for src, dst in unit.edges:
+            preds[position[dst]].append((position[src], (src, dst) in unit.raising))
+        return list(range(len(unit.nodes))), preds
+    graph = _explore(unit, merge=False, limit=_MAX_STATES_PER_NODE * len(unit.nodes))
+    return graph if graph is not None else _explore(unit, merge=True, limit=len(unit.nodes))
+
+
+def _explore(unit: Unit, merge: bool, limit: int) -> _FlowGraph | None:
+    """:func:`_flow_graph`'s states, reached from the entry and then from the nodes no path reaches (dead code,
+    kept as the CFG has it); ``merge``: ignore the ways taken into finally clauses; None past ``limit`` states."""
+    position = {node: k for k, node in enumerate(unit.nodes)}
+    succs: dict[int, list[int]] = {}
+    for src, dst in unit.flow:
+        succs.setdefault(src, []).append(dst)
+    finallies = {f.clause: f for f in unit.finallies}
+    gates = {gate: f.clause for f in unit.finallies for _, gate, _ in f.ways}
+    keys: list[_State] = [(node, ()) for node in unit.nodes]
+    states = {key: k for k, key in enumerate(keys)}
+    preds: list[list[tuple[int, bool]]] = [[] for _ in keys]
+    reached: set[int] = set()
+    reached_nodes: set[int] = set()
+    stack: list[int] = []
+
+    def state(key: _State) -> int:
+        k = states.get(key)
+        if k is None:
+            k = states[key] = len(keys)
+            keys.append(key)
+            preds.append([])
+        if k not in reached:
+            reached.add(k)
+            reached_nodes.add(key[0])
+            stack.append(k)
+        return k
+
+    def steps(source: int, target: int, ways: _Ways) -> Iterator[tuple[int, _Ways, bool]]:
+        """``(node, ways, raised)`` where an edge from a state with these ``ways`` leads, through any gates."""
+        if target in gates:
+            clause = gates[target]
+            if dict(ways).get(clause, target) == target:  # the gate of the way taken in (any, when merged)
+                rest = tuple(way for way in ways if way[0] != clause)
+                for after in succs.get(target, ()):
+                    yield from steps(target, after, rest)
+            return
+        ways = tuple(way for way in ways if target in finallies[way[0]].members)  # a jump out of a finally body
+        entered = [(gate, raised) for sources, gate, raised in finallies[target].ways if source in sources] \
+            if target in finallies else []  # fmt: skip
+        if not entered:
+            yield target, ways, (source, target) in unit.raising
+        for gate, raised in entered:
+            yield target, ways if merge else ways + ((target, gate),), raised
+
+    for start in unit.nodes:
+        if start in reached_nodes:
+            continue
+        state((start, ()))
+        while stack:
+            k = stack.pop()
+            node, ways = keys[k]
+            for succ in succs.get(node, ()):
+                for target, after, raised in steps(node, succ, ways):
+                    preds[state((target, after))].append((k, raised))
+            if len(keys) > limit:
+                return None
+    return [position[node] for node, _ in keys], preds
+
+
 def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -> list[tuple[int, int, bytes]]:
     """Reaching-definition edges ``(def node, use node, variable name)`` of one unit (bitsets over its
     definitions); one edge per variable, so two statements can be linked by several edges.
@@ -409,7 +553,9 @@ def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -
     A node that is the entry of *another* unit (a nested function statement) has no definitions or uses here:
     its parameters belong to its own unit. A conditional definition generates a definition but kills none; a
     covered use is reached by no definition from outside its node, except where the node is re-entered (a ``for``
-    header's update reads what comes back around the loop: the definitions reaching its back edges).
+    header's update reads what comes back around the loop: the definitions reaching its back edges). Reaching
+    definitions run on :func:`_flow_graph`: a statement that raises defines nothing on the way to its handler, and
+    the paths through a ``finally`` go on only to where they were going.
     """
     defs, uses, conditional, covered = variables.defs, variables.uses, variables.conditional, variables.covered
     reentered = variables.reentered
@@ -442,26 +588,29 @@ def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -
                 if name not in maybe:
                     killed |= var_mask[name]
             keep[k] = ~(killed & ~gen[k])
-    _, preds, _ = _positions(unit)
+    of, preds = _flow_graph(unit)
+    gen, keep, count = [gen[i] for i in of], [keep[i] for i in of], len(of)
+    carried = 0  # a Ruby block's next run (its entry, state 0) reads what the last one left (at the exit)
+    for name in variables.carried.get(unit.entry, ()):
+        carried |= var_mask.get(name, 0)
+    exit_k = len(unit.nodes) - 1  # the states start with the nodes, in order
     reach_in = [0] * count
     reach_out = gen[:]
     changed = True
     while changed:
         changed = False
         for k in range(count):
-            incoming = 0
-            for p in preds[k]:
-                incoming |= reach_out[p]
+            incoming = reach_out[exit_k] & carried if k == 0 else 0
+            for p, raised in preds[k]:
+                incoming |= reach_in[p] if raised else reach_out[p]
             if incoming != reach_in[k]:
                 reach_in[k] = incoming
-                out = gen[k] | (incoming & keep[k])
-                if out != reach_out[k]:
-                    reach_out[k] = out
-                    changed = True
-    edges: list[tuple[int, int, bytes]] = []
-    for k, node in enumerate(nodes):
-        incoming = reach_in[k]
-        names = uses.get(node) if own[k] and incoming else None
+                changed = True
+                reach_out[k] = gen[k] | (incoming & keep[k])
+    edges: dict[tuple[int, int, bytes], None] = {}
+    for k, i in enumerate(of):
+        node, incoming = nodes[i], reach_in[k]
+        names = uses.get(node) if own[i] and incoming else None
         captured = variables.captures.get(node) if incoming and node != unit.entry else None
         if captured:
             names = captured | names if names else captured
@@ -472,15 +621,15 @@ def data_dependencies(unit: Unit, variables: NodeVariables, entries: set[int]) -
             if name in covered.get(node, ()):
                 back = 0
                 if name in reentered.get(node, ()):
-                    for p in preds[k]:
-                        if nodes[p] > node:  # an edge back from the loop body (node ids are in source order)
-                            back |= reach_out[p]
+                    for p, raised in preds[k]:
+                        if nodes[of[p]] > node:  # an edge back from the loop body (node ids are in source order)
+                            back |= reach_in[p] if raised else reach_out[p]
                 bits &= back
             while bits:
                 low = bits & -bits
-                edges.append((def_node[low.bit_length() - 1], node, name))
+                edges[(def_node[low.bit_length() - 1], node, name)] = None
                 bits ^= low
-    return edges
+    return list(edges)
 
 
 def control_dependencies(unit: Unit) -> list[tuple[int, int]]:

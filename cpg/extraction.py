@@ -56,7 +56,9 @@ def extract(
             ``typescript``, ``tsx``, ``go``, ``c``, ``cpp``, ``php``, ``ruby``) or an alias (``cs``, ``js``, ``ts``,
             ``c++``...).
         backend: ``treesitter`` (in-process) or ``joern`` (needs a Joern install; one JVM run per call).
-        max_nodes: larger graphs are truncated to this many nodes (``truncated=True`` and a warning).
+        max_nodes: larger graphs are truncated to this many nodes (``truncated=True`` and a warning): the
+            tree-sitter backend drops expressions first, keeping every statement and flow edge while the statements
+            fit, and counts the dropped nodes in its warning (:mod:`cpg.truncation`); Joern keeps its first nodes.
         max_text_chars: node texts are cut to this many characters.
     """
     spec = check_options(language, backend, max_nodes, max_text_chars)

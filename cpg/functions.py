@@ -5,8 +5,8 @@ The file is parsed and analysed once; each top-level function (a method, a funct
 :attr:`LanguageSpec.function_kinds` node not inside another function) becomes the subgraph of its AST subtree
 (nested lambdas and local functions included, with their exits), with every edge between its nodes. Edges that
 leave the function (a ``CALL`` of another function of the file) are counted in :attr:`FunctionGraph.cut_edges`.
-Spans stay positions in the file. ``max_nodes`` applies to each function (the file itself is bounded only by the
-input limits of :mod:`cpg.extraction`).
+Spans stay positions in the file. ``max_nodes`` applies to each function, cut as a snippet is (:mod:`cpg.truncation`;
+the file itself is bounded only by the input limits of :mod:`cpg.extraction`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from cpg.graph import CodePropertyGraph, Edge, EdgeType
 from cpg.languages import get_spec
 from cpg.syntax import SyntaxTable, collect, parse
 from cpg.treesitter import extract_with_table
-
-#: node budget for the whole file before it is split (the input limits bound it long before this)
-FILE_MAX_NODES = 1 << 30
+from cpg.truncation import truncate
 
 
 @dataclass
@@ -57,7 +55,7 @@ def extract_functions(
     text, warnings = prepare_code(code)
     if not text.strip():
         return []
-    graph, table = extract_with_table(text, spec, FILE_MAX_NODES, max_text_chars)
+    graph, table = extract_with_table(text, spec, max_text_chars)
     warnings += graph.warnings
     children: dict[int, list[int]] = {}
     for edge in graph.edges:
@@ -99,7 +97,7 @@ def split_functions(code: str | bytes, language: str) -> list[FunctionSource]:
     spec = get_spec(language)
     text, _ = prepare_code(code, bounded=False)
     parsed = parse(text.encode("utf-8"), spec)
-    table = collect(parsed, spec, max_nodes=1 << 62)
+    table = collect(parsed, spec)
     results = []
     source = parsed.source
     line, counted = -parsed.line_offset, 0  # lines before byte ``counted`` (functions come in source order)
@@ -143,18 +141,9 @@ def _subtree(children: dict[int, list[int]], root: int) -> list[int]:
 def _subgraph(
     graph: CodePropertyGraph, members: list[int], edges: list[Edge], max_nodes: int, warnings: list[str]
 ) -> CodePropertyGraph:
-    """The graph on ``members`` (the first ``max_nodes`` of them) with those of ``edges`` (all between members)
-    that join two kept nodes, renumbered."""
-    truncated = len(members) > max_nodes
-    kept = members[:max_nodes]
-    position = {node: k for k, node in enumerate(kept)}
-    renumbered = []
-    for edge in edges:
-        src, dst = position.get(edge.src), position.get(edge.dst)
-        if src is not None and dst is not None:
-            renumbered.append(Edge(src, dst, edge.type, edge.label))
-    notes = list(warnings)
-    if truncated:
-        notes.append(f"truncated: the function has more than max_nodes={max_nodes} nodes; kept the first ones")
-    nodes = [graph.nodes[node] for node in kept]
-    return CodePropertyGraph(graph.language, graph.backend, nodes, renumbered, notes, truncated)
+    """The graph on ``members`` with ``edges`` (all between members), renumbered, cut to ``max_nodes`` nodes as
+    :func:`cpg.truncation.truncate` cuts a snippet's."""
+    position = {node: k for k, node in enumerate(members)}
+    renumbered = [Edge(position[edge.src], position[edge.dst], edge.type, edge.label) for edge in edges]
+    nodes = [graph.nodes[node] for node in members]
+    return truncate(CodePropertyGraph(graph.language, graph.backend, nodes, renumbered, list(warnings)), max_nodes)

@@ -38,6 +38,8 @@ class EdgeType(IntEnum):
 CFG_LABELS: tuple[str, ...] = ("next", "true", "false", "back", "break", "continue", "return", "exception", "case", "goto")
 #: a CFG label -> its ``cfg_label`` id in :meth:`CodePropertyGraph.to_pyg` (0: no label)
 CFG_LABEL_IDS: dict[str, int] = {label: k + 1 for k, label in enumerate(CFG_LABELS)}
+#: the kind of the synthetic exit node of each CFG unit (tree-sitter backend): an AST child of its function
+EXIT_KIND = "method_exit"
 
 
 @dataclass(frozen=True, slots=True)

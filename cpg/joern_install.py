@@ -1,13 +1,13 @@
 """Install the pinned Joern (``cpg/joern_maven/pom.xml``) from Maven Central into a folder Joern runs from.
 
-    python cpg/joern_install.py [--home DIR]       # standard library only: CI runs it before installing Python deps
+    python cpg/joern_install.py install [--home DIR]   # standard library only: CI runs it before installing Python deps
     transducer joern install [--home DIR]
 
 Maven resolves the pinned artifacts with ``--strict-checksums`` (a download whose checksum does not match fails)
 into ``DIR/lib``; the installer then writes Joern's layout around them: the ``.installation_root`` marker and the
 launchers ``joern-parse``, ``joern-export`` and the frontends ``joern-parse`` runs (``javasrc2cpg``, ``c2cpg.sh``,
-``pysrc2cpg``). A launcher passes ``-J<option>`` to the JVM, as Joern's own scripts do. Installing again is a no-op
-while the recipe is unchanged (``DIR/recipe.sha256``). The default ``DIR`` is where :func:`cpg.joern.find_joern`
+``pysrc2cpg``). A launcher passes ``-J<option>`` and ``$JAVA_OPTS`` (e.g. ``-Xmx8g``) to the JVM, as Joern's own
+scripts do. Installing again is a no-op while the recipe and the launchers are unchanged (``DIR/recipe.sha256``). The default ``DIR`` is where :func:`cpg.joern.find_joern`
 looks when neither ``$JOERN_HOME`` nor ``PATH`` has Joern.
 """
 
@@ -35,14 +35,15 @@ LAUNCHER = """#!/usr/bin/env bash
 # Joern launcher written by cpg/joern_install.py: -J<option> goes to the JVM (as in Joern's own scripts), the rest
 # to {main}.
 ROOT="$(cd "$(dirname "$0")" && pwd)"
-jvm=(-Xmx2g) args=()
+jvm=(-Xmx2g $JAVA_OPTS) args=()
 for a in "$@"; do if [[ $a == -J* ]]; then jvm+=("${{a#-J}}"); else args+=("$a"); fi; done
 exec java "${{jvm[@]}}" -cp "$ROOT/lib/*" {main} "${{args[@]}}"
 """
 
 
 def recipe_digest() -> str:
-    return hashlib.sha256(RECIPE.read_bytes()).hexdigest()
+    """SHA-256 of what an installation is made of: the recipe and the launcher template."""
+    return hashlib.sha256(RECIPE.read_bytes() + LAUNCHER.encode()).hexdigest()
 
 
 def install(home: Path = DEFAULT_HOME, log=print) -> Path:

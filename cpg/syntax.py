@@ -96,7 +96,6 @@ class SyntaxTable:
     identifiers: list[int] = field(default_factory=list)
     functions: list[int] = field(default_factory=list)
     num_errors: int = 0
-    truncated: bool = False
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -132,12 +131,8 @@ class SyntaxTable:
         return None
 
 
-def collect(parsed: ParsedSource, spec: LanguageSpec, max_nodes: int) -> SyntaxTable:
-    """Walk the tree once (cursor, pre-order) and record its named nodes inside the snippet.
-
-    Stops after ``max_nodes`` minus one reserved slot per function (for the CFG exit nodes added later) and
-    sets ``truncated``: kept nodes are a pre-order prefix, so every kept node's parent is kept too.
-    """
+def collect(parsed: ParsedSource, spec: LanguageSpec) -> SyntaxTable:
+    """Walk the tree once (cursor, pre-order) and record its named nodes inside the snippet."""
     table = SyntaxTable(spec, parsed)
     kinds = table.kinds
     parents = table.parents
@@ -151,7 +146,6 @@ def collect(parsed: ParsedSource, spec: LanguageSpec, max_nodes: int) -> SyntaxT
     function_kinds = spec.function_kinds
     inline_bodies = spec.inline_bodies
     lo, hi = parsed.offset, parsed.end
-    budget = max_nodes - 1  # one slot for a module-level exit node
     num_errors = 0
     cursor = parsed.tree.walk()
     stack = [-1]
@@ -162,9 +156,6 @@ def collect(parsed: ParsedSource, spec: LanguageSpec, max_nodes: int) -> SyntaxT
             end = node.end_byte
             if start >= lo and end <= hi:
                 index = len(kinds)
-                if index + len(functions) >= budget:
-                    table.truncated = True
-                    break
                 kind = node.type
                 parent = stack[-1]
                 kinds.append(kind)
@@ -195,5 +186,3 @@ def collect(parsed: ParsedSource, spec: LanguageSpec, max_nodes: int) -> SyntaxT
                 table.num_errors = num_errors
                 return table
             stack.pop()
-    table.num_errors = num_errors
-    return table

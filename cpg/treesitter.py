@@ -2,7 +2,8 @@
 
 Nodes are the *named* tree-sitter nodes of the snippet in pre-order (punctuation and keywords are left out; an
 operator stays visible in its parent's text), plus one synthetic ``method_exit`` node per CFG unit (an AST
-child of its function, spanning zero characters at the function's end). ``Node.text`` is the code the node
+child of its function, spanning zero characters at the function's end). The whole snippet is analysed; a graph
+over ``max_nodes`` is then cut, expressions first (:mod:`cpg.truncation`). ``Node.text`` is the code the node
 covers, cut to ``max_text_chars`` characters (the span stays exact); spans are 0-based (line, column) in the
 snippet with columns counted in characters.
 """
@@ -17,33 +18,28 @@ from bisect import bisect_right
 from cpg.calls import call_edges
 from cpg.cfg import Unit, build_units, edge_labels
 from cpg.dataflow import control_dependencies, data_dependencies, definitions_and_uses
-from cpg.graph import CodePropertyGraph, Edge, EdgeType, Node
+from cpg.graph import EXIT_KIND, CodePropertyGraph, Edge, EdgeType, Node
 from cpg.languages import LanguageSpec
 from cpg.syntax import SyntaxTable, collect, parse
-
-EXIT_KIND = "method_exit"
+from cpg.truncation import truncate
 
 
 def extract_treesitter(code: str, spec: LanguageSpec, max_nodes: int, max_text_chars: int) -> CodePropertyGraph:
-    """Extract the CPG of ``code`` (never empty: callers handle empty input)."""
-    return extract_with_table(code, spec, max_nodes, max_text_chars)[0]
+    """Extract the CPG of ``code`` (never empty: callers handle empty input), cut to ``max_nodes`` nodes."""
+    return truncate(extract_with_table(code, spec, max_text_chars)[0], max_nodes)
 
 
-def extract_with_table(
-    code: str, spec: LanguageSpec, max_nodes: int, max_text_chars: int
-) -> tuple[CodePropertyGraph, SyntaxTable]:
-    """:func:`extract_treesitter`, and the syntax table the graph's first ``len(table)`` nodes come from."""
+def extract_with_table(code: str, spec: LanguageSpec, max_text_chars: int) -> tuple[CodePropertyGraph, SyntaxTable]:
+    """The whole (untruncated) graph of ``code``, and the syntax table its first ``len(table)`` nodes come from."""
     source = code.encode("utf-8")
     parsed = parse(source, spec)
-    table = collect(parsed, spec, max_nodes)
+    table = collect(parsed, spec)
     warnings: list[str] = []
     if parsed.tree.root_node.has_error:
         warnings.append(
             f"syntax errors: the parser recovered ({table.num_errors} ERROR node(s) or missing tokens); "
             "the graph is partial"
         )
-    if table.truncated:
-        warnings.append(f"truncated: the snippet has more than max_nodes={max_nodes} nodes; kept the first ones")
     try:
         with _recursion_room(len(table)):
             units = build_units(table)
@@ -59,7 +55,7 @@ def extract_with_table(
     calls, arguments = call_edges(table)
     edges += [Edge(call, function, EdgeType.CALL) for call, function in calls]
     edges += [Edge(call, argument, EdgeType.ARGUMENT) for call, argument in arguments]
-    return CodePropertyGraph(spec.name, "treesitter", nodes, edges, warnings, table.truncated), table
+    return CodePropertyGraph(spec.name, "treesitter", nodes, edges, warnings), table
 
 
 #: Python frames the CFG builder may stack per syntax node (statement -> role handler -> block -> statement ...)
@@ -69,8 +65,8 @@ FRAMES_PER_NODE = 8
 @contextmanager
 def _recursion_room(num_nodes: int):
     """Raise Python's recursion limit for the CFG builder, which recurses once per nesting level: nesting is
-    bounded by the node count (itself bounded by ``max_nodes`` and the input limits), so every snippet within the
-    bounds gets its flow edges (198 nested ``if``s lost them all at the default limit of 1,000)."""
+    bounded by the node count (itself bounded by the input limits), so every snippet within the bounds gets its
+    flow edges (198 nested ``if``s lost them all at the default limit of 1,000)."""
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous, FRAMES_PER_NODE * num_nodes + 1_000))
     try:

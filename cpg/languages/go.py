@@ -10,12 +10,17 @@ defines ``x`` (its zero value); parameters and named results are defined at the 
 units of their own; the names they read from the enclosing function are uses where the literal is written.
 
 ``defer f(x)`` is a statement where it stands: its call's function and arguments are evaluated (read) there, as
-Go does, and a deferred function literal is a unit of its own; the deferred call itself, which runs when the
-function returns or panics, is not drawn as a path to the exit.
+Go does, and a deferred function literal is a unit of its own. The deferred call itself (the ``f(x)`` node) runs
+on the way out: every ``return``, ``panic(...)`` (and the other calls that panic or end the goroutine) and the
+fall-off at the end go through the calls registered so far, latest first, then to the exit; ``os.Exit`` and
+``log.Fatal*`` run none. A deferred function literal reads the variables it captures when it runs (a named
+result assigned before the ``return`` reaches it). See :meth:`cpg.cfg._Builder._run_deferred` for the
+over-approximations (a call registered on some paths only may be skipped; one registered in a loop runs once).
 
 Simplifications: a bare ``return`` does not read the named results; ``recover()`` is an ordinary call (a panic
-ends the function's CFG at its exit, recovered or not); a key in a struct literal (``T{X: x}``) reads a
-variable of that name; no definition is conditional within a statement (Go assignments are no expressions).
+ends the function's CFG at its exit, recovered or not); only the ``noreturn_calls`` panic (any other call that may
+panic has no edge to the deferred calls); a key in a struct literal (``T{X: x}``) reads a variable of that name;
+no definition is conditional within a statement (Go assignments are no expressions).
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ GO = LanguageSpec(
         "continue_statement": "continue",
         "goto_statement": "goto",
         "fallthrough_statement": "fallthrough",
+        "defer_statement": "defer",
     },
     function_kinds=frozenset({"function_declaration", "method_declaration", "func_literal"}),
     module_kinds=frozenset({"source_file"}),
@@ -89,6 +95,7 @@ GO = LanguageSpec(
         {b"panic", b"os.Exit", b"runtime.Goexit", b"log.Fatal", b"log.Fatalf", b"log.Fatalln", b"log.Panic",
          b"log.Panicf", b"log.Panicln"}
     ),  # fmt: skip
+    exit_calls=frozenset({b"os.Exit", b"log.Fatal", b"log.Fatalf", b"log.Fatalln"}),
     condition_clauses=frozenset({"for_clause"}),
     exhaustive_switches=frozenset({"select_statement"}),
 )

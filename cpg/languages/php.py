@@ -12,7 +12,9 @@ and ``list()``/``[...]`` destructuring (definitions), ``switch`` with fall-throu
 (definitions in their arms are conditional), ``&&``/``||``/``??``/``and``/``or`` right operands and ``??=``
 (conditional definitions). Closures: ``function () use ($x, &$y)`` reads exactly its ``use`` list where it is
 created; an arrow function ``fn($x) => $x + $y`` reads every outer name it reads (capture by value); named
-functions and methods capture nothing.
+functions and methods capture nothing. References (:mod:`cpg.aliases`): after ``$y = &$x`` a write to either
+name may define the other; after ``foreach ($xs as &$v)``, ``$w = &$xs[0]`` or ``[&$a] = $xs`` a write to the
+alias may define ``$xs``; binding a name anew or ``unset`` ends its bindings.
 
 Simplifications: fields (``$this->x``, ``self::$x``) and array elements are not variables (writing ``$a[$i]``
 uses ``$a``); variable variables (``$$name``, ``${'x'}``) and ``extract()``/``compact()`` are not resolved;
@@ -99,6 +101,12 @@ PHP = LanguageSpec(
         "match_expression": "branches",
     },
     scopes={"declaration_list": None},  # an anonymous class's properties are not the function's variables
+    references={
+        "reference_assignment_expression": "bind",
+        "by_ref": "by_ref",
+        "subscript_expression": "element",
+        "unset_statement": "unbind",
+    },
     calls={
         "function_call_expression": ("function", "arguments"),
         "member_call_expression": ("name", "arguments"),

@@ -7,7 +7,10 @@ modifiers (``begin ... end while c`` runs its body first, like ``do``), ``for x 
 header), ``case``/``when`` and ``case``/``in`` (no fall-through; ``else`` is the default arm; ``in`` patterns
 and ``=>``/``in`` one-line patterns define the names they bind, conditionally), ``begin``/``rescue``/``else``/
 ``ensure`` and a method or ``do`` body with ``rescue``/``ensure`` (no node of its own: every statement of the
-body may jump to each ``rescue``; ``ensure`` runs on every way out), ``retry`` (back to the ``begin`` body),
+body may jump to each ``rescue``, and, since a ``rescue`` takes only the classes it names (``StandardError`` when
+bare), also straight to ``ensure`` unless one rescues ``Exception``; ``ensure`` runs on every way out; a statement
+that raises does not complete its assignment: what reaches a rescue from it is what reached the statement),
+``retry`` (back to the ``begin`` body),
 ``next``/``break``/``redo`` in loops, ``raise``/``fail``/``exit``/``abort`` calls (they raise: to the handlers
 and the exit, through any ``ensure``), multiple assignment with splats and nesting (``a, (b, *c) = ...``),
 ``||=``/``&&=`` (a conditional definition that also uses the old value), and ``&&``/``||``/``and``/``or``/
@@ -16,7 +19,8 @@ and the exit, through any ``ensure``), multiple assignment with splats and nesti
 Blocks (``xs.each do |x| ... end``, ``{ |x| ... }``) and lambdas (``->(x) { }``, ``lambda``/``proc`` blocks) are
 units of their own: ``next``/``break`` outside a loop in them leave the unit; the outer names they read are uses
 at the statement that creates them, and a name they assign that the method reads into them or defines itself is
-a conditional definition there (blocks share the method's variables). ``def`` captures nothing.
+a conditional definition there (blocks share the method's variables) that also reaches the block's next run (its
+entry); a block's parameters (``|x; tmp|`` too) shadow the method's names. ``def`` captures nothing.
 
 Implicit return: the value of the last expression is the method's result; it is not a node of its own: the last
 statement falls off the end into the exit, the same edge an explicit ``return`` there would give.
@@ -131,4 +135,5 @@ RUBY = LanguageSpec(
         **{kind: "branches" for kind in _CONTROL},
     },
     calls={"call": ("method", "arguments")},
+    catch_all_types=frozenset({b"Exception", b"::Exception"}),
 )

@@ -37,11 +37,14 @@ from typing import Any
 #: - ``retry``: back to the first statement of the enclosing ``try`` body (Ruby ``retry`` in a ``rescue``);
 #:   ``redo``: back to the first statement of the enclosing loop's body, without its condition (Ruby ``redo``).
 #: - ``return``/``throw``: jump to the function exit; ``break``/``continue``/``goto``: jump as usual.
+#: - ``defer``: a statement that registers its call (its first child) to run when the function returns or panics
+#:   (Go ``defer``): the statement evaluates the call's operands where it stands, the call is a CFG node of its own
+#:   on the way out (see :mod:`cpg.cfg`).
 ROLES = frozenset(
     {
         "block", "if", "elif", "else", "loop", "do", "switch", "case", "arm", "try", "catch", "finally",
         "scoped", "labeled", "return", "throw", "break", "continue", "goto", "yield", "fallthrough",
-        "variant", "begin", "retry", "redo",
+        "variant", "begin", "retry", "redo", "defer",
     }
 )  # fmt: skip
 
@@ -121,6 +124,12 @@ class LanguageSpec:
     #: callee texts whose call statement never returns (Go ``panic``, ``os.Exit``): it jumps to the exit like
     #: ``throw`` (through any ``finally``, and to the handlers of an enclosing ``try``)
     noreturn_calls: frozenset[bytes] = frozenset()
+    #: the ``noreturn_calls`` that end the program at once, running no deferred calls (Go ``os.Exit``)
+    exit_calls: frozenset[bytes] = frozenset()
+    #: where handlers catch only the exceptions they name (Ruby: a bare ``rescue`` takes ``StandardError``), the
+    #: exception types that catch everything (Ruby ``Exception``): unless a handler's ``exceptions`` name one, every
+    #: statement of a try body also goes straight to its ``finally``, then leaves; None: handlers catch everything
+    catch_all_types: frozenset[bytes] | None = None
     #: loop header clauses whose ``condition`` field is optional (Go ``for_clause``): a loop with such a clause
     #: and no condition, or with no header at all (Go ``for {}``), ends only by a jump (no edge past it)
     condition_clauses: frozenset[str] = frozenset()
@@ -155,12 +164,19 @@ class LanguageSpec:
     #: the grammar for code that starts with markup (``<``: PHP files with ``<?php`` tags and inline HTML), parsed
     #: as it is; other code (a bare PHP function) is parsed with ``language`` (and the wrapper)
     markup_language: Callable[[], Any] | None = None
+    #: node type -> its part in reference bindings (:mod:`cpg.aliases`, PHP): ``bind`` (``$y = &$x``: ``left``
+    #: becomes an alias of what ``right`` names), ``by_ref`` (``&$v`` as a foreach or destructuring target: an alias
+    #: of an element of the value iterated or destructured), ``element`` (an element access ``$xs[0]``: a reference
+    #: to it refers to its base variable), ``unbind`` (``unset($v)`` ends its operands' bindings)
+    references: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         bad_roles = (set(self.roles.values()) | set(self.keyword_roles.values())) - ROLES
         bad_positions = set(self.positions.values()) - POSITION_KINDS
         if bad_roles or bad_positions:
             raise ValueError(f"{self.name}: unknown roles {sorted(bad_roles)} / positions {sorted(bad_positions)}")
+        if set(self.references.values()) - {"bind", "by_ref", "element", "unbind"}:
+            raise ValueError(f"{self.name}: reference parts are 'bind', 'by_ref', 'element' or 'unbind'")
         if set(self.capture_modes.values()) - {"none", "reference"}:
             raise ValueError(f"{self.name}: capture modes are 'none' or 'reference'")
         prefix = self.wrapper[0] if self.wrapper is not None else b"\n"

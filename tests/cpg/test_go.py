@@ -114,3 +114,55 @@ def test_syntax_error_gives_a_partial_graph_and_a_warning() -> None:
 
 def test_registry() -> None:
     assert get_spec("golang").name == "go" and language_for_path("cmd/main.go") == "go"
+
+
+DEFERS = """func f(x int) (err error) {
+	defer a()
+	if x > 0 {
+		defer b(x)
+		return nil
+	}
+	defer func() {
+		if err != nil {
+			report(err)
+		}
+	}()
+	if x < 0 {
+		panic("negative")
+	}
+	if x == 7 {
+		os.Exit(1)
+	}
+	err = check(x)
+}"""
+
+
+def test_deferred_calls_run_on_every_way_out_latest_first() -> None:
+    cfg, ddg, _ = _flow(DEFERS)
+    closure = "func() { if err != nil { report(err) } }()"
+    # return, panic and falling off the end run the calls registered on the way, latest first, then leave
+    assert ("return nil", "b(x)") in cfg and ("b(x)", "a()") in cfg and ("a()", "") in cfg
+    assert ('panic("negative")', closure) in cfg and ("err = check(x)", closure) in cfg and (closure, "a()") in cfg
+    assert not any(dst == "" for src, dst in cfg if src in ("return nil", 'panic("negative")', "err = check(x)"))
+    assert ("os.Exit(1)", "") in cfg and not any(src == "os.Exit(1)" and dst for src, dst in cfg)  # runs none
+    assert ("b(x)", closure) not in cfg and (closure, "b(x)") not in cfg  # never registered together
+    assert ("defer b(x)", "return nil") in cfg and ("return nil", "a()") not in cfg  # b is certainly registered
+    # the arguments are read where the defer stands; a deferred literal reads the variables when it runs
+    assert (norm(DEFERS), "defer b(x)") in ddg
+    assert ("err = check(x)", closure) in ddg and not any(dst == "b(x)" for _, dst in ddg)
+
+
+def test_a_defer_registered_on_some_paths_may_be_skipped() -> None:
+    code = """func g(c bool) {
+	defer first()
+	if c {
+		defer second()
+	}
+	work()
+}"""
+    cfg, _, _ = _flow(code)
+    assert {("work()", "second()"), ("work()", "first()"), ("second()", "first()"), ("first()", "")} <= cfg
+    assert ("work()", "") not in cfg and ("second()", "") not in cfg  # first() is registered on every path
+    # a defer in a loop: registered once per iteration, or never; its call is one node, run once on the way out
+    cfg, _, _ = _flow("func h(fs []F) error {\n\tfor _, f := range fs {\n\t\tdefer f.Close()\n\t}\n\treturn nil\n}")
+    assert {("return nil", "f.Close()"), ("return nil", ""), ("f.Close()", "")} <= cfg

@@ -39,7 +39,7 @@ def test_gold_switch_fall_through_and_try_catch_finally() -> None:
         ("$flags = 1;", opened), ("$flags = 3;", opened), ("$flags = 1;", "cleanup($flags);"),
         ("$flags = 3;", "cleanup($flags);"),  # $flags = 2 falls through into $flags = 3
         (opened, check), (opened, "return $h;"), (catch, "report($e);"),
-        (opened, "return $h ?? false;"), ("$h = null;", "return $h ?? false;"),
+        ("$h = null;", "return $h ?? false;"),  # opened's $h leaves only by return $h; or the throw
     }
 
 
@@ -131,3 +131,44 @@ def test_syntax_error_gives_partial_graph_and_warning() -> None:
     assert any("syntax error" in warning for warning in graph.warnings)
     assert any(norm(node.text) == "return $y;" for node in graph.nodes)
     assert ("$y = $x;", "return $y;") in edge_texts(graph, EdgeType.DDG)
+
+
+def _ddg_named(code: str) -> set[tuple[str, str, str]]:
+    """DDG edges as (source text, target text, variable); the function node is ``ENTRY``."""
+    graph = extract(code, "php", max_text_chars=1000)
+    assert not graph.warnings, graph.warnings
+    texts = ["ENTRY" if norm(n.text) == code else norm(n.text) for n in graph.nodes]
+    return {(texts[e.src], texts[e.dst], e.label) for e in graph.edges_of(EdgeType.DDG)}
+
+
+def test_writes_through_a_foreach_or_destructuring_reference_may_define_the_array() -> None:
+    code = "function f($xs) { foreach ($xs as $k => &$v) { $v = $k; } [$a, &$b] = $xs; $b = 2; $a = 3; return $xs; }"
+    loop = "foreach ($xs as $k => &$v) { $v = $k; }"
+    ddg = _ddg_named(code)
+    assert ("$v = $k;", "return $xs;", "$xs") in ddg  # the write reaches later reads of the array ...
+    assert ("ENTRY", "return $xs;", "$xs") in ddg and ("ENTRY", loop, "$xs") in ddg  # ... without killing
+    assert ("$v = $k;", loop, "$xs") in ddg  # around the loop, into the header that reads $xs again
+    assert ("$b = 2;", "return $xs;", "$xs") in ddg and ("$a = 3;", "return $xs;", "$xs") not in ddg
+
+
+def test_writes_through_a_reference_assignment_may_define_the_variable() -> None:
+    code = "function f($x, $z) { $y = 1; $y = &$x; $y = 5; $x = 6; $w = &$z[0]; $w = 7; return [$x, $y, $z]; }"
+    result = "return [$x, $y, $z];"
+    ddg = _ddg_named(code)
+    assert ("$y = 5;", "$x = 6;", "$x") not in ddg  # $x = 6 reads nothing
+    assert ("$y = 5;", result, "$x") not in ddg  # killed by $x = 6 ...
+    assert ("$x = 6;", result, "$y") in ddg and ("$y = 5;", result, "$y") in ddg  # ... which may define $y
+    assert ("$w = 7;", result, "$z") in ddg and ("ENTRY", result, "$z") in ddg  # an element reference
+    assert ("$y = 1;", result, "$x") not in ddg  # written before $y became a reference
+    assert ("$y = &$x;", result, "$x") not in ddg  # binding a reference writes neither name
+
+
+def test_rebinding_or_unsetting_a_reference_ends_the_aliasing() -> None:
+    code = ("function f($xs, $ys, $a, $b) { foreach ($xs as &$v) { } foreach ($ys as $v) { } "
+            "$r = &$a; $r = &$b; $r = 1; foreach ($xs as &$u) { } unset($u); $u = 2; return [$xs, $a, $b]; }")
+    result = "return [$xs, $a, $b];"
+    ddg = _ddg_named(code)
+    # the classic PHP pitfall: a by-value foreach over the same $v writes the last element of $xs
+    assert ("foreach ($ys as $v) { }", result, "$xs") in ddg
+    assert ("$r = 1;", result, "$b") in ddg and ("$r = 1;", result, "$a") not in ddg  # $r = &$b rebinds
+    assert ("$u = 2;", result, "$xs") not in ddg  # unset($u) ends the reference

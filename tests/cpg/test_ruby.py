@@ -50,12 +50,14 @@ end
     assert ("{ |y| sum += y * k }", "sum += y * k") in cfg and ("->(m) { m * k + sum }", "m * k + sum") in cfg
     assert not any(dst == "next if x.nil?" and src != block for src, dst in cfg)  # the block is a unit of its own
     # the blocks read xs, k and sum where they are made; the inner block's ``sum +=`` may define sum at the
-    # statement that makes the outer block; tmp is the block's own variable
+    # statement that makes the outer block, and each block's next run reads the sum its last run left; tmp is the
+    # block's own variable
     assert ddg == {
         (method, each), ("sum = 0", each), (method, scale), ("sum = 0", scale), (each, scale),
         ("sum = 0", result), (each, result), (scale, result),
         *((block, user) for user in ("next if x.nil?", "break if x > k", inner, "tmp = x")),
         ("{ |y| sum += y * k }", "sum += y * k"), ("->(m) { m * k + sum }", "m * k + sum"),
+        ("sum += y * k", "sum += y * k"), (inner, inner),
     }
 
 
@@ -135,3 +137,72 @@ def test_syntax_error_gives_partial_graph_and_warning() -> None:
     assert any("syntax error" in warning for warning in graph.warnings)
     assert graph.num_nodes > 5 and any(norm(node.text) == "y = x" for node in graph.nodes)
     assert graph.edge_counts()["CFG"] > 0
+
+
+def test_a_raising_statement_defines_nothing_for_rescue_and_every_exception_runs_ensure() -> None:
+    code = """def f(s)
+  y = 1
+  begin
+    y = 2
+    x = risky(s)
+    z = other(x)
+  rescue ArgumentError
+    warn(x, y, z)
+  ensure
+    done(x)
+  end
+  after(x)
+end
+"""
+    cfg, ddg, _ = _flow(code)
+    rescue, ensure = "rescue ArgumentError warn(x, y, z)", "ensure done(x)"
+    # the exception edge leaves a statement before its assignment takes effect: y = 2 raising leaves y = 1 in place
+    assert {("y = 1", "warn(x, y, z)"), ("y = 2", "warn(x, y, z)"), ("x = risky(s)", "warn(x, y, z)")} <= ddg
+    assert ("z = other(x)", "warn(x, y, z)") not in ddg  # z is assigned only when other(x) returns
+    assert {("x = risky(s)", rescue), ("z = other(x)", rescue)} <= cfg
+    # a rescue takes only the exceptions it names: every statement of the body may also go straight to ensure,
+    # which then leaves the method (and goes on after the begin for the handled and normal paths)
+    assert {("y = 2", ensure), ("x = risky(s)", ensure), ("z = other(x)", ensure), ("warn(x, y, z)", ensure)} <= cfg
+    assert {("done(x)", ""), ("done(x)", "after(x)")} <= cfg
+    assert _labels_out_of(code, "x = risky(s)") == {("z = other(x)", "next"), (rescue, "exception"),
+                                                     (ensure, "exception")}
+    assert ("x = risky(s)", "after(x)") in ddg and ("x = risky(s)", "done(x)") in ddg
+
+
+def test_rescue_exception_catches_everything() -> None:
+    code = "def g\n  begin\n    a = risky\n  rescue Exception => e\n    a = e\n  ensure\n    done(a)\n  end\nend\n"
+    cfg, ddg, _ = _flow(code)
+    assert ("a = risky", "ensure done(a)") in cfg and _labels_out_of(code, "a = risky") == {
+        ("rescue Exception => e a = e", "exception"), ("ensure done(a)", "next")}
+    assert ("done(a)", "") in cfg and ("a = risky", "done(a)") in ddg and ("a = e", "done(a)") in ddg
+
+
+def _named_ddg(code: str) -> set[tuple[str, str, str]]:
+    """DDG edges as (source text, target text, variable)."""
+    graph = extract(code, "ruby", max_text_chars=1000)
+    nodes = graph.nodes
+    return {(norm(nodes[e.src].text), norm(nodes[e.dst].text), e.label) for e in graph.edges_of(EdgeType.DDG)}
+
+
+def test_block_writes_reach_the_next_iteration_and_block_parameters_shadow() -> None:
+    code = """def f(xs)
+  last = nil
+  x = 0
+  xs.each do |x|
+    puts last
+    last = x
+    x = x * 2
+  end
+  xs.each { |v| x += v }
+  [last, x]
+end
+"""
+    ddg = _named_ddg(code)
+    each, result = _text(code, "xs.each do |x|"), "[last, x]"
+    summing = "xs.each { |v| x += v }"
+    assert ("last = x", "puts last", "last") in ddg  # the method's variable, written by the previous iteration
+    assert ("x += v", "x += v", "x") in ddg  # ``x`` of the method: the next call reads what this one wrote
+    assert (each, result, "last") in ddg and (summing, result, "x") in ddg  # and so does the code after the call
+    # ``x`` in the do block is its parameter: writing it defines neither the method's x nor the next iteration's
+    assert (each, result, "x") not in ddg and (each, summing, "x") not in ddg and ("x = 0", summing, "x") in ddg
+    assert ("x = x * 2", "last = x", "x") not in ddg and ("x = x * 2", "x = x * 2", "x") not in ddg

@@ -1,45 +1,50 @@
 """Checks of the Docker image definition that need neither a Docker engine nor the network.
 
-The Dockerfiles are parsed with ``dockerfile-parse``; ``docker/fetch-joern.sh`` (the build step that downloads
-and verifies Joern) is run for real with ``curl`` and ``unzip`` replaced by local stand-ins, so its checksum
-gating is exercised offline.
+The Dockerfiles are parsed with ``dockerfile-parse``. The image installs Joern with the recipe CI uses
+(``cpg/joern_maven/pom.xml`` through ``cpg/joern_install.py``): the tests check that the ``joern`` stage runs
+exactly that recipe, that the README names the pom's Joern version, and (with Maven and ``java`` replaced by
+stand-ins) that the installer runs Maven with checksums enforced and writes launchers that need only bash and java.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import os
-import platform
 import re
 import shlex
 import shutil
-import stat
 import subprocess
 import sys
-import zipfile
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from dockerfile_parse import DockerfileParser
 from packaging.requirements import InvalidRequirement, Requirement
 
+from cpg import joern_install
 from tasks.commands import LIGHTNING_SUBCOMMANDS
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER_DIR = REPO / "docker"
 DOCKERFILES = sorted(DOCKER_DIR.glob("Dockerfile*"))
-FETCH_SCRIPT = DOCKER_DIR / "fetch-joern.sh"
 README = DOCKER_DIR / "README.md"
 DOCKERIGNORE = REPO / ".dockerignore"
+#: the Joern recipe CI and `transducer joern install` use; the image's joern stage copies exactly these files
+INSTALLER = "cpg/joern_install.py"
+POM = "cpg/joern_maven/pom.xml"
+POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
+#: each Joern frontend artifact of the pom -> the language the build's self-check runs it on
+FRONTEND_LANGUAGE = {"javasrc2cpg": "java", "c2cpg": "c", "pysrc2cpg": "python"}
 
 SUBCOMMANDS = frozenset({*LIGHTNING_SUBCOMMANDS, "cpg", "bench"})
 TORCH_PIN = "2.13.0"
 CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
-SHA256_RE = re.compile(r"[0-9a-f]{64}")
 VERSION_RE = re.compile(r"\d+\.\d+\.\d+")
+JDK_RE = re.compile(r"(?:openjdk-(\d+)|default)-jdk(?:-headless)?")
+JRE_RE = re.compile(r"(?:openjdk-(\d+)|default)-jre(?:-headless)?")
 IMAGE_RE = re.compile(r"transducer-tuning(:[\w.-]+)?")
 SHELL_OPERATOR_RE = re.compile(r"[;&|()<>]+")
 
@@ -196,16 +201,70 @@ def main_dockerfile() -> Dockerfile:
 
 
 def joern_stage(dockerfile: Dockerfile) -> tuple[Stage, list[str]]:
-    """The stage that runs fetch-joern.sh, and the arguments passed to it."""
+    """The stage that runs the Joern installer, and the command that runs it (interpreter, script, arguments)."""
     calls = []
     for stage in dockerfile.stages:
         for run in stage.values("RUN"):
             for argv in shell_commands(run):
-                script_at = next((i for i, word in enumerate(argv[:2]) if word.endswith("fetch-joern.sh")), None)
-                if script_at is not None:
-                    calls.append((stage, argv[script_at + 1 :]))
-    assert len(calls) == 1, f"{dockerfile.path.name}: expected exactly one RUN of fetch-joern.sh"
+                if any(PurePosixPath(word).name == Path(INSTALLER).name for word in argv[:2]):
+                    calls.append((stage, argv))
+    assert len(calls) == 1, f"{dockerfile.path.name}: expected exactly one RUN of {Path(INSTALLER).name}"
     return calls[0]
+
+
+def installer_home(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The ``--home`` that the installer's own command line parser reads from the Dockerfile's arguments."""
+    homes: list[Path] = []
+    with monkeypatch.context() as patch:
+        patch.setattr(joern_install, "install", lambda home, log=print: homes.append(home) or home)
+        joern_install.main(argv[2:])
+    assert len(homes) == 1
+    return homes[0]
+
+
+def apt_packages(stage: Stage) -> set[str]:
+    """The packages a stage installs with ``apt-get install``."""
+    packages = set()
+    for run in stage.values("RUN"):
+        for argv in shell_commands(run):
+            if argv[:2] == ["apt-get", "install"]:
+                packages.update(word for word in argv[2:] if not word.startswith("-"))
+    return packages
+
+
+def pom() -> ET.Element:
+    return ET.parse(REPO / POM).getroot()
+
+
+def pom_joern_version() -> str:
+    version = pom().findtext("m:properties/m:joern.version", namespaces=POM_NS)
+    assert version and VERSION_RE.fullmatch(version), f"{POM}: no X.Y.Z joern.version property"
+    return version
+
+
+def pom_frontends() -> set[str]:
+    """The Joern frontend artifacts the pom depends on (``javasrc2cpg_3`` -> ``javasrc2cpg``)."""
+    artifacts = {d.findtext("m:artifactId", namespaces=POM_NS) for d in pom().iterfind("m:dependencies/m:dependency",
+                                                                                          POM_NS)}
+    return {a.rsplit("_", 1)[0] for a in artifacts if a and a.rsplit("_", 1)[0].endswith("2cpg")}
+
+
+def fake_maven_install(home: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Run :func:`cpg.joern_install.install` into ``home`` with ``mvn``/``java`` stood in; returns the commands run."""
+    commands: list[list[str]] = []
+
+    def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess:
+        commands.append(list(command))
+        out = next(a.removeprefix("-DoutputDirectory=") for a in command if a.startswith("-DoutputDirectory="))
+        Path(out).mkdir(parents=True)
+        (Path(out) / "joern-cli_3-0.jar").write_bytes(b"jar")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(joern_install.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+        patch.setattr(joern_install.subprocess, "run", fake_run)
+        assert joern_install.install(home, log=lambda line: None) == home
+    return commands
 
 
 # ------------------------------------------------------------------------------------------ Dockerfile structure
@@ -235,33 +294,124 @@ def test_project_sources_copied_for_pip_install(main_dockerfile: Dockerfile) -> 
     assert {"pyproject.toml", "README.md", "transducer", "cpg", "tasks", "configs"} <= copied
 
 
-def test_joern_version_and_checksums_are_pinned(dockerfile: Dockerfile) -> None:
+def test_joern_stage_copies_exactly_the_recipe_in_its_repo_layout(dockerfile: Dockerfile) -> None:
+    stage, argv = joern_stage(dockerfile)
+    assert not stage.values("ADD")
+    copies = [copy_operands(value) for value in stage.values("COPY")]
+    assert all(not flags for flags, _, _ in copies), "the joern stage copies from another stage"
+    destinations = {}
+    for _, sources, destination in copies:
+        for source in sources:
+            target = PurePosixPath(destination)
+            destinations[source] = str(target / PurePosixPath(source).name if destination.endswith("/") else target)
+    assert set(destinations) == {INSTALLER, POM}, "the joern stage must copy the recipe and nothing else"
+    installer = PurePosixPath(destinations[INSTALLER])
+    # joern_install.RECIPE is Path(__file__).parent / "joern_maven" / "pom.xml"
+    assert joern_install.RECIPE == (REPO / INSTALLER).resolve().parent / "joern_maven" / "pom.xml" == REPO / POM
+    assert PurePosixPath(destinations[POM]) == installer.parent / "joern_maven" / "pom.xml"
+    assert argv[1] == str(installer), f"the joern stage runs {argv[1]}, not the copied {installer}"
+
+
+def test_joern_stage_runs_the_installer_as_ci_does(dockerfile: Dockerfile, monkeypatch: pytest.MonkeyPatch) -> None:
+    stage, argv = joern_stage(dockerfile)
+    assert argv[0] == "python3" and "python3" in apt_packages(stage)
+    assert argv[2] == "install", "the installer's command is `joern_install.py install --home DIR` (as in .ci/run)"
+    home = installer_home(argv, monkeypatch)
+    assert home.is_absolute()
+    ci = (REPO / ".ci" / "run").read_text()
+    assert re.search(r"python3 cpg/joern_install\.py install\b", ci), ".ci/run no longer installs Joern this way"
+
+
+def test_joern_stage_installs_a_jdk_and_maven_and_runtime_a_jre(dockerfile: Dockerfile) -> None:
     stage, _ = joern_stage(dockerfile)
-    assert VERSION_RE.fullmatch(stage.args.get("JOERN_VERSION", "")), "JOERN_VERSION is not a pinned X.Y.Z"
-    checksums = {name: value for name, value in stage.args.items() if name.startswith("JOERN_SHA256")}
-    assert set(checksums) == {"JOERN_SHA256_X86_64", "JOERN_SHA256_ARM64"}
-    for name, value in checksums.items():
-        assert SHA256_RE.fullmatch(value), f"{name} is not a 64-hex SHA-256: {value!r}"
+    build = apt_packages(stage)
+    runtime = apt_packages(dockerfile.stages[-1])
+    assert "maven" in build, "the recipe runs `mvn`"
+    jdks = [m for m in map(JDK_RE.fullmatch, build) if m]
+    assert len(jdks) == 1, f"the joern stage must install one JDK, got {sorted(build)}"
+    jres = [m for m in map(JRE_RE.fullmatch, runtime) if m]
+    assert len(jres) == 1, f"the runtime must install one JRE, got {sorted(runtime)}"
+    assert not any(JDK_RE.fullmatch(p) for p in runtime) and "maven" not in runtime, "build tools in the runtime"
+    assert jdks[0].group(1) == jres[0].group(1), "Joern is installed and run with different Java versions"
+    assert jres[0].group(1) is None or int(jres[0].group(1)) >= 11, "the recipe needs Java 11 or newer"
 
 
-def test_fetch_script_is_copied_and_run_with_the_pinned_args(dockerfile: Dockerfile) -> None:
-    stage, args = joern_stage(dockerfile)
-    copied = {src for value in stage.values("COPY") for src in copy_operands(value)[1]}
-    assert "docker/fetch-joern.sh" in copied
-    assert args[:3] == ["$JOERN_VERSION", "$JOERN_SHA256_X86_64", "$JOERN_SHA256_ARM64"]
-    assert len(args) == 4, "fetch-joern.sh takes VERSION SHA256_X86_64 SHA256_ARM64 DEST_DIR"
+def test_no_joern_pin_outside_the_pom(dockerfile: Dockerfile) -> None:
+    names = set(dockerfile.global_args) | {name for stage in dockerfile.stages for name in stage.args}
+    assert not {name for name in names if name.startswith("JOERN")}, "the Joern pin lives in the pom alone"
+    text = dockerfile.path.read_text()
+    assert pom_joern_version() not in text and "fetch-joern" not in text
 
 
-def test_runtime_gets_joern_home_on_path(main_dockerfile: Dockerfile) -> None:
-    _, args = joern_stage(main_dockerfile)
-    installed = f"{args[3].rstrip('/')}/joern-cli"
+def test_runtime_gets_joern_home_on_path(main_dockerfile: Dockerfile, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, argv = joern_stage(main_dockerfile)
+    installed = str(installer_home(argv, monkeypatch))
     runtime = main_dockerfile.stages[-1]
     copies = [copy_operands(v) for v in runtime.values("COPY")]
     joern_copies = [(srcs, dest) for flags, srcs, dest in copies if "--from=joern" in flags]
-    assert joern_copies == [([installed], installed)]
+    assert [(s, d.rstrip("/")) for s, d in joern_copies] == [([installed], installed)]
     envs = main_dockerfile.parser.envs
-    assert envs["JOERN_HOME"] == installed
+    assert envs["JOERN_HOME"] == installed  # cpg.joern.find_joern looks for joern-parse/joern-export here first
     assert installed in envs["PATH"].split(":")
+
+
+def test_installer_runs_maven_with_checksums_enforced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    commands = fake_maven_install(tmp_path / "joern-cli", monkeypatch)
+    assert len(commands) == 1
+    mvn = commands[0]
+    assert mvn[0] == "mvn"
+    assert "--strict-checksums" in mvn or "-C" in mvn, "Maven must fail on a checksum mismatch"
+    assert not {"--lax-checksums", "-c"} & set(mvn)
+    assert mvn[mvn.index("-f") + 1] == str(joern_install.RECIPE)
+    assert "dependency:copy-dependencies" in mvn
+
+
+def test_installed_launchers_need_only_bash_and_java(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "joern-cli"
+    fake_maven_install(home, monkeypatch)
+    assert (home / ".installation_root").is_file() and (home / "recipe.sha256").is_file()
+    assert {"joern-parse", "joern-export"} <= set(joern_install.LAUNCHERS)
+    for name in joern_install.LAUNCHERS:
+        launcher = home / name
+        assert os.access(launcher, os.X_OK), f"{name} is not executable"
+        lines = launcher.read_text().splitlines()
+        assert lines[0] == "#!/usr/bin/env bash"
+        assert [line.split()[:2] for line in lines if line.startswith("exec ")] == [["exec", "java"]]
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("running a launcher needs bash")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "java").write_text(f"#!{sys.executable}\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n")
+    (bin_dir / "java").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "JAVA_OPTS": "-Xmx8g -Dx=1"}
+    result = subprocess.run([str(home / "joern-parse"), "-J-Xmx3g", "src", "--language", "javasrc"], env=env,
+                            capture_output=True, text=True, timeout=60, check=True)
+    # the default heap, then $JAVA_OPTS, then -J options: the last -Xmx wins
+    assert json.loads(result.stdout) == ["-Xmx2g", "-Xmx8g", "-Dx=1", "-Xmx3g", "-cp", f"{home}/lib/*",
+                                         joern_install.LAUNCHERS["joern-parse"], "src", "--language", "javasrc"]
+
+
+def test_build_self_check_runs_every_shipped_joern_frontend(main_dockerfile: Dockerfile) -> None:
+    assert pom_frontends() == set(FRONTEND_LANGUAGE), f"{POM} changed its frontends: update FRONTEND_LANGUAGE"
+    check = main_dockerfile.stages[-1].values("RUN")[-1]
+    commands = shell_commands(check)
+    for expected in (["java", "-version"], ["joern-parse", "--help"], ["joern-export", "--help"],
+                     ["transducer", "--help"]):
+        assert expected in commands, f"the build's self-check no longer runs {shlex.join(expected)}"
+    checked = set()
+    for argv in commands:
+        if argv[:3] == ["transducer", "cpg", "-"] and argv[argv.index("--backend") + 1] == "joern":
+            checked.add(argv[argv.index("--language") + 1])
+    assert checked == set(FRONTEND_LANGUAGE.values()), "the self-check must run each frontend the image ships"
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
+def test_every_run_is_valid_shell(dockerfile: Dockerfile) -> None:
+    for stage in dockerfile.stages:
+        for run in stage.values("RUN"):
+            result = subprocess.run(["sh", "-n", "-c", run], capture_output=True, text=True, timeout=30, check=False)
+            assert result.returncode == 0, f"{run}\n{result.stderr}"
 
 
 def test_entrypoint_is_the_projects_console_script(dockerfile: Dockerfile) -> None:
@@ -341,7 +491,7 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
     for path in (".git", ".venv", "x/__pycache__", ".pytest_cache", ".cpg_cache", "outputs", "lightning_logs"):
         assert ignored(path, patterns), f"{path} is not excluded from the build context"
     for path in ("pyproject.toml", "README.md", "tasks/commands.py", "tasks/data/quickstart/train.jsonl",
-                 "models/code-t5-mini/model.safetensors", "models/code-t5-mini/tokenizer.json"):
+                 "models/code-t5-mini/model.safetensors", "models/code-t5-mini/tokenizer.json", INSTALLER, POM):
         assert not ignored(path, patterns), f"{path} is needed by the image but excluded"
 
 
@@ -379,127 +529,26 @@ def test_readme_build_commands_match_the_dockerfile(main_dockerfile: Dockerfile)
     assert built_variants == main_dockerfile.variants(), "docker/README.md must show how to build every variant"
 
 
-def test_readme_documents_the_pin_and_the_environment(main_dockerfile: Dockerfile) -> None:
-    stage, _ = joern_stage(main_dockerfile)
+def test_readme_documents_the_pin_and_the_environment() -> None:
     text = README.read_text()
-    for name in ("JOERN_VERSION", "JOERN_SHA256_X86_64", "JOERN_SHA256_ARM64"):
-        assert f"`{stage.args[name]}`" in text, f"docker/README.md does not show the pinned {name}"
-    assert f"releases/download/v{stage.args['JOERN_VERSION']}/joern-cli-linux-x86_64.zip" in text
-    for word in ("JOERN_HOME", "TRANSDUCER_CACHE_DIR", "--gpus all", "/data", "/cache", "/outputs", "sha256sum"):
-        assert word in text
+    for word in ("JOERN_HOME", "TRANSDUCER_CACHE_DIR", "--gpus all", "/data", "/cache", "/outputs", POM, INSTALLER,
+                 "--strict-checksums", "Bumping Joern"):
+        assert word in text, f"docker/README.md does not mention {word}"
+    assert "fetch-joern" not in text and "JOERN_SHA256" not in text
 
 
-# ------------------------------------------------------------------------------- fetch-joern.sh, run offline
-
-JOERN_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
-    platform.machine().lower()
-)
-needs_posix = pytest.mark.skipif(
-    JOERN_ARCH is None or not all(shutil.which(tool) for tool in ("sh", "sha256sum", "mktemp", "uname")),
-    reason="needs a POSIX shell with coreutils on x86_64 or arm64",
-)
-
-FAKE_CURL = """\
-import shutil, sys, os
-argv = sys.argv[1:]
-with open(os.environ["FAKE_LOG"], "a") as log:
-    log.write("curl " + argv[-1] + "\\n")
-shutil.copyfile(os.environ["FAKE_ARCHIVE"], argv[argv.index("-o") + 1])
-"""
-
-FAKE_UNZIP = """\
-import os, sys, zipfile
-argv = sys.argv[1:]
-archive, dest = [a for a in argv if not a.startswith("-")][0], argv[argv.index("-d") + 1]
-with open(os.environ["FAKE_LOG"], "a") as log:
-    log.write("unzip " + archive + "\\n")
-with zipfile.ZipFile(archive) as zf:
-    for info in zf.infolist():
-        path = zf.extract(info, dest)
-        if info.external_attr >> 16:
-            os.chmod(path, info.external_attr >> 16)
-"""
+def test_readme_names_the_poms_joern_version() -> None:
+    text = README.read_text()
+    named = set(re.findall(r"(?:Joern|version) (\d+\.\d+\.\d+)", text))
+    pinned = pom_joern_version()
+    assert named == {pinned}, f"docker/README.md names Joern {sorted(named)}; {POM} pins {pinned}"
 
 
-def _fake_joern_archive(path: Path, version: str) -> str:
-    """A tiny stand-in for a Joern release zip; returns its SHA-256."""
-    with zipfile.ZipFile(path, "w") as zf:
-        for name in ("joern-parse", "joern-export"):
-            info = zipfile.ZipInfo(f"joern-cli/{name}")
-            info.external_attr = (stat.S_IFREG | 0o755) << 16
-            zf.writestr(info, "#!/bin/sh\necho joern\n")
-        zf.writestr(zipfile.ZipInfo(f"joern-cli/lib/io.joern.joern-cli-{version}.jar"), "jar")
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _run_fetch(tmp_path: Path, archive: Path, *args: str) -> tuple[subprocess.CompletedProcess, list[str]]:
-    """Run fetch-joern.sh with ``curl`` serving ``archive``; returns the result and the curl/unzip calls made."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for name, source in (("curl", FAKE_CURL), ("unzip", FAKE_UNZIP)):
-        tool = bin_dir / name
-        tool.write_text(f"#!{sys.executable}\n{source}")
-        tool.chmod(0o755)
-    log = tmp_path / "calls.log"
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    env.update(FAKE_ARCHIVE=str(archive), FAKE_LOG=str(log))
-    result = subprocess.run(["sh", str(FETCH_SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60)
-    return result, log.read_text().splitlines() if log.exists() else []
-
-
-def _shas_for_this_arch(sha: str) -> tuple[str, str]:
-    other = "0" * 64
-    return (sha, other) if JOERN_ARCH == "x86_64" else (other, sha)
-
-
-@needs_posix
-def test_fetch_joern_installs_a_matching_archive(tmp_path: Path) -> None:
-    archive = tmp_path / "release.zip"
-    sha = _fake_joern_archive(archive, "4.0.1")
-    dest = tmp_path / "opt"
-    result, calls = _run_fetch(tmp_path, archive, "4.0.1", *_shas_for_this_arch(sha), str(dest))
-    assert result.returncode == 0, result.stderr
-    url = f"https://github.com/joernio/joern/releases/download/v4.0.1/joern-cli-linux-{JOERN_ARCH}.zip"
-    assert [call.split()[0] for call in calls] == ["curl", "unzip"]
-    assert calls[0] == f"curl {url}"
-    assert os.access(dest / "joern-cli" / "joern-parse", os.X_OK)
-    assert (dest / "joern-cli" / "lib" / "io.joern.joern-cli-4.0.1.jar").is_file()
-
-
-@needs_posix
-def test_fetch_joern_refuses_a_checksum_mismatch(tmp_path: Path) -> None:
-    archive = tmp_path / "release.zip"
-    _fake_joern_archive(archive, "4.0.1")
-    wrong = hashlib.sha256(b"something else").hexdigest()
-    dest = tmp_path / "opt"
-    result, calls = _run_fetch(tmp_path, archive, "4.0.1", *_shas_for_this_arch(wrong), str(dest))
-    assert result.returncode != 0
-    assert "checksum mismatch" in result.stderr
-    assert [c.split()[0] for c in calls] == ["curl"], "unpacked an archive that failed verification"
-    assert not (dest / "joern-cli").exists()
-
-
-@needs_posix
-@pytest.mark.parametrize(
-    ("sha", "message"),
-    [("", f"JOERN_SHA256_{(JOERN_ARCH or '').upper()} is empty"), ("abc123", "is not a SHA-256")],
-    ids=["empty", "malformed"],
-)
-def test_fetch_joern_fails_clearly_without_a_valid_checksum(tmp_path: Path, sha: str, message: str) -> None:
-    archive = tmp_path / "release.zip"
-    _fake_joern_archive(archive, "4.0.1")
-    result, calls = _run_fetch(tmp_path, archive, "4.0.1", *_shas_for_this_arch(sha), str(tmp_path / "opt"))
-    assert result.returncode != 0
-    assert message in result.stderr
-    assert calls == [], "downloaded although no valid checksum was pinned"
-
-
-@needs_posix
-def test_fetch_joern_rejects_an_archive_of_another_version(tmp_path: Path) -> None:
-    archive = tmp_path / "release.zip"
-    sha = _fake_joern_archive(archive, "4.0.2")
-    dest = tmp_path / "opt"
-    result, _ = _run_fetch(tmp_path, archive, "4.0.1", *_shas_for_this_arch(sha), str(dest))
-    assert result.returncode != 0
-    assert "is not Joern 4.0.1" in result.stderr
-    assert not (dest / "joern-cli").exists()
+def test_readme_lists_the_frontends_the_pom_includes_and_leaves_out() -> None:
+    text = README.read_text()
+    comment = " ".join(re.findall(r"<!--(.*?)-->", (REPO / POM).read_text(), flags=re.DOTALL))
+    assert "Left out:" in comment, f"{POM}'s comment no longer says which frontends it leaves out"
+    left_out = set(re.findall(r"\b(\w+2cpg)\b", comment.split("Left out:", 1)[1])) - pom_frontends()
+    assert left_out, f"{POM}'s comment no longer names the frontends it leaves out"
+    for frontend in pom_frontends() | left_out:
+        assert f"`{frontend}`" in text, f"docker/README.md does not say whether the image has {frontend}"
