@@ -34,6 +34,7 @@ from cpg.graph import CodePropertyGraph, Edge, EdgeType, Node
 from cpg.joern_install import DEFAULT_HOME
 from cpg.languages import LanguageSpec
 from cpg.syntax import parse
+from cpg.truncation import truncate
 
 INSTALL_HINT = (
     "Joern is not installed: no joern-parse/joern-export under $JOERN_HOME, on PATH, or in "
@@ -186,10 +187,6 @@ class JoernExport:
                     order.append(node)
                     queue.extend(dst for dst, edge_type, _ in out_edges.get(node, ()) if edge_type is EdgeType.AST)
         warnings = []
-        truncated = len(order) > max_nodes
-        if truncated:
-            order = order[:max_nodes]
-            warnings.append(f"truncated: the snippet has more than max_nodes={max_nodes} nodes; kept the first ones")
         if not order:
             warnings.append("Joern produced no method for this snippet (syntax errors or no code inside a method)")
         position = {node: k for k, node in enumerate(order)}
@@ -201,7 +198,7 @@ class JoernExport:
             if dst in position
         ]
         edges.sort(key=lambda edge: edge.type)
-        return CodePropertyGraph(language, "joern", nodes, edges, warnings, truncated)
+        return truncate(CodePropertyGraph(language, "joern", nodes, edges, warnings, False), max_nodes)
 
     def _node(self, node: str, line_offset: int, max_text_chars: int) -> Node:
         properties = self.properties[node]

@@ -104,6 +104,16 @@ def test_parse_graphml_fixture_maps_methods_back_to_snippets():
     small = export.snippet_graph(0, "java", line_offset=1, max_nodes=5, max_text_chars=3)
     assert small.truncated and small.num_nodes == 5 and any("truncated" in w for w in small.warnings)
     assert small.nodes[0].text == "int" and all(e.src < 5 and e.dst < 5 for e in small.edges)
+    # as with tree-sitter, truncation drops the nodes off the flow first: every CFG/DDG edge stays while it can
+    flow_nodes = {end for e in inc.edges if e.type in (EdgeType.CFG, EdgeType.DDG) for end in (e.src, e.dst)}
+    cut = export.snippet_graph(0, "java", line_offset=1, max_nodes=len(flow_nodes) + 1, max_text_chars=100)
+    assert cut.truncated and "every statement and flow edge kept" in cut.warnings[-1]
+
+    def flow(graph):
+        names = [n.text for n in graph.nodes]
+        return {(names[e.src], names[e.dst], e.type, e.label) for e in graph.edges if e.type in (EdgeType.CFG, EdgeType.DDG)}
+
+    assert flow(cut) == flow(inc)
     missing = export.snippet_graph(2, "java", line_offset=1, max_nodes=100, max_text_chars=100)
     assert missing.num_nodes == 0 and "no method" in missing.warnings[0]
 
