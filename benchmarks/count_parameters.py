@@ -29,7 +29,8 @@ REFERENCES = {
     "Transducer, paper release": (30_728, True),
 }
 
-PRESETS = {"Transducer default": TransducerConfig(), "Transducer small": TransducerConfig.small()}
+PRESETS = {"Transducer default": TransducerConfig(), "Transducer fusion": TransducerConfig(injection="fusion"),
+           "Transducer small": TransducerConfig.small()}
 
 
 def main(argv: list[str] | None = None) -> None:

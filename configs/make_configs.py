@@ -61,14 +61,16 @@ BACKBONE_OPTIONS: dict[str, dict[str, Any]] = {"qlora": {"quantization": "nf4"}}
 
 # method file name -> (model.method, learning rate)
 METHODS: dict[str, tuple[dict[str, Any], float]] = {
+    # the default: the graph as 8 soft tokens in front of the input (G-Retriever/GALLa style)
     "transducer": ({"class_path": "transducer.config.TransducerConfig"}, 3e-4),
-    # TransducerConfig.small(): at or below the paper's 30,728 trainable parameters
+    # the graph fused into every input token's embedding (a bounded per-token cross-attention update)
+    "transducer_fusion": ({"class_path": "transducer.config.TransducerConfig", "init_args": {"injection": "fusion"}},
+                          3e-4),
+    # TransducerConfig.small(): the paper's fusion design, at or below its 30,728 trainable parameters
     "transducer_small": ({"class_path": "transducer.config.TransducerConfig", "init_args": {
-        "bottleneck_dim": 8, "num_layers": 1, "gnn_heads": 1, "graph_dim": 8, "attention_dim": 8,
-        "attention_heads": 1}}, 3e-4),
+        "injection": "fusion", "bottleneck_dim": 8, "num_layers": 1, "gnn_heads": 1, "graph_dim": 8,
+        "attention_dim": 8, "attention_heads": 1}}, 3e-4),
     "transducer_no_graph": ({"class_path": "transducer.methods.TransducerNoGraphConfig"}, 3e-4),
-    # the graph as 8 soft tokens in front of the input (G-Retriever/GALLa style) instead of a per-token fusion
-    "transducer_soft_tokens": ({"class_path": "transducer.methods.TransducerSoftTokensConfig"}, 3e-4),
     # the graph as 8 key/value prefix positions in every decoder self-attention layer (Pass-Tuning style)
     "transducer_prefix": ({"class_path": "transducer.methods.TransducerPrefixConfig"}, 3e-4),
     "lora": ({"class_path": "transducer.methods.LoraMethodConfig", "init_args": {"r": 8, "lora_alpha": 32}}, 3e-4),

@@ -18,9 +18,14 @@ from torch_geometric.data import Batch
 
 
 def rolled_graphs(graph: Batch) -> Batch:
-    """The same graphs with each sample given the next sample's graph (the last gets the first's)."""
+    """The same graphs with each sample given the next sample's graph (the last gets the first's); a
+    ``token_node_mask`` (B, L, N_max) of token-node alignment travels with its graph."""
     graphs = graph.to_data_list()
-    return Batch.from_data_list(graphs[1:] + graphs[:1])
+    rolled = Batch.from_data_list(graphs[1:] + graphs[:1])
+    mask = getattr(graph, "token_node_mask", None)
+    if mask is not None:
+        rolled.token_node_mask = mask.roll(-1, dims=0)
+    return rolled
 
 
 @torch.no_grad()

@@ -15,7 +15,8 @@ from transducer.vectorizer import ENCODER_POOLINGS
 #: where the graph enters the frozen model (see ``TransducerConfig.injection``)
 INJECTIONS = ("fusion", "soft_tokens", "prefix")
 #: the paper's size (:meth:`TransducerConfig.small`, the ``transducer_small`` preset)
-SMALL = {"bottleneck_dim": 8, "num_layers": 1, "gnn_heads": 1, "graph_dim": 8, "attention_dim": 8, "attention_heads": 1}
+SMALL = {"injection": "fusion", "bottleneck_dim": 8, "num_layers": 1, "gnn_heads": 1, "graph_dim": 8, "attention_dim": 8,
+         "attention_heads": 1}
 
 if TYPE_CHECKING:
     from transducer.model import TransducerModel
@@ -26,8 +27,10 @@ BACKBONE_NODE_ENCODER = "backbone"
 
 @dataclass
 class TransducerConfig(MethodConfig):
-    """Transducer hyperparameters. The defaults suit CodeT5+ 220M (about 315k trainable parameters, a third of
-    LoRA r=8 on q,v); :meth:`small` is a preset at the paper's size. The hidden size is read from the backbone.
+    """Transducer hyperparameters. The defaults suit CodeT5+ 220M; :meth:`small` is a preset at the paper's size.
+    The hidden size is read from the backbone. The default injection, ``soft_tokens``, is the design with the
+    lowest dev loss of the four the quality comparison tried (``fusion``, ``soft_tokens``, ``prefix``, ``fusion``
+    with token-node alignment; BENCHMARKS.md §7 v2), the rule fixed before their results.
 
     Node vectorizer:
         node_encoder: ``"backbone"`` (mean of the frozen backbone's input embeddings of the node's tokens) or a
@@ -95,7 +98,7 @@ class TransducerConfig(MethodConfig):
     pooling: str = "mean"
     graph_dim: int = 128
     graph_mode: str = "gnn"
-    injection: str = "fusion"
+    injection: str = "soft_tokens"
     num_soft_tokens: int = 8
     num_prefix_tokens: int = 8
     prefix_rank: int = 8
@@ -166,8 +169,8 @@ class TransducerConfig(MethodConfig):
 
     @classmethod
     def small(cls, **overrides: Any) -> TransducerConfig:
-        """The paper-sized preset: 8-dim bottleneck, one single-head GATv2 layer, 8-dim graph features and
-        single-head 8-dim attention (about 20.5k trainable parameters on CodeT5+ 220M, under the paper's 30,728)."""
+        """The paper-sized preset (the paper's fusion design): 8-dim bottleneck, one single-head GATv2 layer, 8-dim
+        graph features and single-head 8-dim attention (about 20.5k trainable parameters on CodeT5+ 220M, under the paper's 30,728)."""
         return cls(**{**SMALL, **overrides})
 
     @classmethod

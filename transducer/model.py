@@ -102,7 +102,8 @@ class Transducer(nn.Module):
             self.prefix = GraphPrefix(kv_layout, config.graph_dim, config.num_prefix_tokens, config.attention_dim,
                                       config.attention_heads, config.prefix_rank, config.dropout)
         elif config.injection == "soft_tokens":
-            scale = float(token_embedding.weight.detach().float().norm(dim=1).mean())
+            weight = token_embedding.weight
+            scale = 1.0 if weight.is_meta else float(weight.detach().float().norm(dim=1).mean())  # meta: shapes only
             self.soft_tokens = GraphSoftTokens(hidden_size, config.graph_dim, config.num_soft_tokens,
                                                config.attention_dim, config.attention_heads, config.dropout, scale,
                                                config.soft_token_bound)

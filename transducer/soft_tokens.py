@@ -37,8 +37,9 @@ class GraphSoftTokens(GraphQueries):
             raise ValueError(f"norm_bound must be positive (or None for no bound), got {norm_bound!r}")
         self.max_norm = None if norm_bound is None else norm_bound * embedding_scale
         self.output = nn.Linear(attention_dim, hidden_size)
-        with torch.no_grad():
-            self.output.weight.mul_(embedding_scale / max(float(self.output.weight.norm(dim=1).mean()), 1e-6))
+        if not self.output.weight.is_meta:  # the meta device has shapes only (parameter counts)
+            with torch.no_grad():
+                self.output.weight.mul_(embedding_scale / max(float(self.output.weight.norm(dim=1).mean()), 1e-6))
 
     def forward(self, graph: GraphFeatures) -> torch.Tensor:
         """(B, K, H) soft tokens, one set per graph (each of norm below ``norm_bound * embedding_scale``)."""

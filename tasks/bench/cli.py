@@ -39,7 +39,7 @@ def _method_spec(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from transducer.methods import METHODS
+    from transducer.methods import METHODS, PRESETS
 
     parser = argparse.ArgumentParser(
         prog="transducer bench",
@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         "memory, step time, generation time) on one backbone and one synthetic batch.",
     )
     parser.add_argument("--methods", nargs="+", default=list(METHODS), type=_method_spec, metavar="METHOD",
-                        help=f"methods to measure (default: all): {', '.join(METHODS)}; memory levers as suffixes, "
+                        help=f"methods to measure (default: all): {', '.join(METHODS)}; or presets: "
+                        f"{', '.join(PRESETS)}; memory levers as suffixes, "
                         f"e.g. transducer+bf16+checkpointing ({', '.join(LEVER_SUFFIXES)})")
     backbone = parser.add_mutually_exclusive_group()
     backbone.add_argument("--backbone-config", type=_json_argument, default=None,

@@ -85,11 +85,11 @@ LEVER_SUFFIXES = {"bf16": {"frozen_dtype": "bfloat16"}, "checkpointing": {"gradi
 
 def parse_method_spec(spec: str) -> tuple[str, dict[str, Any]]:
     """``"transducer+bf16+checkpointing"`` -> ``("transducer", {frozen_dtype: bfloat16, gradient_checkpointing: True})``."""
-    from transducer.methods import METHODS
+    from transducer.methods import method_names
 
     method, *suffixes = spec.split("+")
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r} in {spec!r}; available: {', '.join(METHODS)}")
+    if method not in method_names():
+        raise ValueError(f"unknown method {method!r} in {spec!r}; available: {', '.join(method_names())}")
     unknown = [s for s in suffixes if s not in LEVER_SUFFIXES]
     if unknown:
         raise ValueError(f"unknown memory lever {unknown[0]!r} in {spec!r}; available: {', '.join(LEVER_SUFFIXES)}")

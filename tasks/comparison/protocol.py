@@ -35,7 +35,7 @@ LEARNING_RATE_GRIDS: dict[str, tuple[float, ...]] = {
     "prefix_tuning": (1e-3, 3e-3, 1e-2),
     "lora_transducer": (3e-4, 1e-3, 3e-3),
     "lora_transducer_no_graph": (3e-4, 1e-3, 3e-3),
-    "transducer_soft_tokens": (3e-4, 1e-3, 3e-3),
+    "transducer_fusion": (3e-4, 1e-3, 3e-3),
     "transducer_prefix": (3e-4, 1e-3, 3e-3),
     "transducer_unbounded": (3e-4, 1e-3, 3e-3),
     "transducer_aligned": (3e-4, 1e-3, 3e-3),
@@ -55,7 +55,7 @@ DEFAULT_METHODS = tuple(LEARNING_RATE_GRIDS)[: tuple(LEARNING_RATE_GRIDS).index(
 #: graph methods -> their graph-free twins (the same method with the graph replaced by nothing)
 GRAPH_TWINS = {
     "transducer": "transducer_no_graph",
-    "transducer_soft_tokens": "transducer_no_graph",
+    "transducer_fusion": "transducer_no_graph",
     "transducer_unbounded": "transducer_no_graph",
     "lora_transducer": "lora_transducer_no_graph",
     "transducer_prefix": "transducer_no_graph",
@@ -64,12 +64,12 @@ GRAPH_TWINS = {
     "transducer_minilm": "transducer_no_graph",
 }
 #: the transducer designs the default is chosen from, by dev loss at each one's chosen rate
-TRANSDUCER_DESIGNS = ("transducer", "transducer_soft_tokens", "transducer_prefix", "transducer_aligned",
+TRANSDUCER_DESIGNS = ("transducer", "transducer_fusion", "transducer_prefix", "transducer_aligned",
                       "transducer_unbounded")
 #: the input-side baselines the transducer is to match or beat at equal or fewer parameters
 INPUT_SIDE_BASELINES = ("prefix_tuning", "prompt_tuning", "ia3", "linear_adapter")
 #: the report's row order
-REPORT_ORDER = (COPY_BASELINE, RETRIEVAL_BASELINE, "no_finetune", "icl", "transducer", "transducer_no_graph", "transducer_soft_tokens",
+REPORT_ORDER = (COPY_BASELINE, RETRIEVAL_BASELINE, "no_finetune", "icl", "transducer", "transducer_no_graph", "transducer_fusion",
                 "transducer_unbounded", "transducer_prefix", "transducer_aligned", "transducer_small", "transducer_minilm",
                 "lora_transducer", "lora_transducer_no_graph", "prompt_tuning", "prefix_tuning", "ia3",
                 "linear_adapter", "lora", "frozen_decoder", "layer_freezing", "full_finetune")

@@ -202,6 +202,15 @@ def examples(rows: dict[str, Row], references: list[dict[str, Any]], seed: int) 
     return "\n".join(blocks)
 
 
+def _same_design(method: str, other: str) -> bool:
+    """Whether ``other`` (a graph-free twin, or ``method`` itself with shuffled graphs) injects the graph the way
+    ``method`` does, so that their difference is the graph's alone."""
+    from transducer.methods import method_config
+
+    other = other.removesuffix(" (shuffled graphs)")
+    return getattr(method_config(method), "injection", None) == getattr(method_config(other), "injection", None)
+
+
 def _extractor_versions(rows: dict[str, Row]) -> dict[str, list[str]]:
     """CPG extractor version -> the graph-reading rows whose seeds ran with it (a row may appear under several)."""
     versions: dict[str, list[str]] = {}
@@ -262,9 +271,14 @@ def verdict(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any], g
 
     lines = []
     for name, test in graph_tests.items():
-        outcome = ("the graph helps" if test["difference"] > 0 else "the graph hurts") if test["p_holm"] < ALPHA \
-            else "no significant difference"
         comparison, metric = name.rsplit(" (", 1)
+        if test["p_holm"] >= ALPHA:
+            outcome = "no significant difference"
+        elif _same_design(*comparison.split(" − ")):
+            outcome = "the graph helps" if test["difference"] > 0 else "the graph hurts"
+        else:  # a soft-token or prefix design against the graph-free fusion: two designs, not a graph ablation
+            outcome = (f"{'better' if test['difference'] > 0 else 'worse'} than the graph-free fusion, another "
+                       "design (its shuffled-graph row is what tests the graph)")
         lines.append(f"- **{comparison}**: {said(test, metric.rstrip(')'))} — {outcome}.")
     if REFERENCE in rows:
         ours = rows[REFERENCE].results[0]["trainable_parameters"]

@@ -94,3 +94,11 @@ def test_synthetic_cpg_is_a_tree_plus_statement_edges() -> None:
     assert all(0 <= e.src < 60 and 0 <= e.dst < 60 for e in graph.edges)
     with pytest.raises(ValueError, match="at least one node"):
         synthetic_cpg(0, random.Random(0))
+
+
+def test_a_preset_is_measured_by_its_name_with_levers() -> None:
+    from tasks.bench.measure import parse_method_spec
+
+    assert parse_method_spec("transducer_fusion+checkpointing") == ("transducer_fusion", {"gradient_checkpointing": True})
+    with pytest.raises(ValueError, match="unknown method 'transducer_nonsense'"):
+        parse_method_spec("transducer_nonsense")

@@ -57,3 +57,12 @@ def test_a_diverged_rate_is_never_chosen_and_ties_go_to_the_smaller_rate() -> No
               {"learning_rate": 3e-4, "dev_loss": 2.5}]
     assert best_point(points)["learning_rate"] == 3e-4
     assert best_point([]) is None
+
+
+def test_a_graph_twin_of_another_design_is_not_called_a_graph_ablation() -> None:
+    from tasks.comparison.report import _same_design
+
+    assert _same_design("transducer_fusion", "transducer_no_graph")  # the fusion with zero graph features
+    assert _same_design("transducer", "transducer (shuffled graphs)")
+    assert not _same_design("transducer", "transducer_no_graph")  # soft tokens vs the graph-free fusion
+    assert not _same_design("transducer_prefix", "transducer_no_graph")

@@ -28,8 +28,11 @@ def test_a_signal_during_fit_checkpoints_and_exits_non_zero(tmp_path: Path, sign
                                        "init_args": {"marker": str(marker), "after_steps": 2}}]
     config.write_text(yaml.safe_dump(values))
     environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    # a shell's background job starts with SIGINT ignored, and Python then leaves it ignored: restore the default so
+    # the run gets its KeyboardInterrupt however the suite was started
     process = subprocess.Popen([sys.executable, "-m", "tasks.commands", "fit", "--config", str(config)], cwd=REPO_ROOT,
-                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -261,15 +261,23 @@ def test_soft_tokens_mode_prepends_graph_tokens_that_carry_the_graph(tiny_backbo
     assert generated.shape == ((2, 3) if model.is_seq2seq else (2, 2))
 
 
-def test_soft_tokens_stay_within_their_bound(tiny_backbone):
-    model = _build(*tiny_backbone, injection="soft_tokens", num_soft_tokens=3, soft_token_bound=2.0)
+@pytest.mark.parametrize("overrides", [{"num_soft_tokens": 3, "soft_token_bound": 0.5}, {}], ids=["explicit", "default"])
+def test_soft_tokens_stay_within_their_bound(tiny_backbone, overrides):
+    """Whatever the weights and the graph, each soft token's norm stays within its bound; the default config (soft
+    tokens since transducer v2's design choice) is bounded too."""
+    torch.manual_seed(0)
+    model = TransducerConfig(dropout=0.0, **overrides).build(*tiny_backbone)
+    config = model.config
+    assert config.injection == "soft_tokens" and config.soft_token_bound is not None
     _randomize(model)
     with torch.no_grad():
         model.transducer.soft_tokens.output.weight.mul_(1e4)  # training gone wild
     batch = _training_batch(model)
     embeds = model.fuse(batch["input_ids"], batch["attention_mask"].bool(), _graphs(model, (0, 1)))
     mean_norm = model.backbone.get_input_embeddings().weight.norm(dim=1).mean()
-    assert embeds[:, :3].norm(dim=-1).max() <= 2.0 * mean_norm * (1 + 1e-5)
+    soft = embeds[:, :config.num_soft_tokens].norm(dim=-1)
+    assert soft.max() <= config.soft_token_bound * mean_norm * (1 + 1e-5)
+    assert soft.max() >= 0.5 * config.soft_token_bound * mean_norm  # the blown-up weights reach the bound
 
 
 def test_graph_on_top_of_lora_trains_both_and_round_trips(tiny_backbone, tmp_path):

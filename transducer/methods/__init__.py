@@ -28,11 +28,7 @@ from transducer.methods.lora import LoraMethodConfig, QLoraMethodConfig
 from transducer.methods.no_finetune import NoFinetuneConfig
 from transducer.methods.prefix_tuning import PrefixTuningMethodConfig
 from transducer.methods.prompt_tuning import PromptTuningMethodConfig
-from transducer.methods.transducer_variants import (
-    TransducerNoGraphConfig,
-    TransducerPrefixConfig,
-    TransducerSoftTokensConfig,
-)
+from transducer.methods.transducer_variants import TransducerNoGraphConfig, TransducerPrefixConfig
 
 BASELINES: tuple[type[MethodConfig], ...] = (
     NoFinetuneConfig,
@@ -49,7 +45,7 @@ BASELINES: tuple[type[MethodConfig], ...] = (
 )
 
 TRANSDUCERS: tuple[type[MethodConfig], ...] = (
-    TransducerConfig, TransducerNoGraphConfig, TransducerSoftTokensConfig, TransducerPrefixConfig,
+    TransducerConfig, TransducerNoGraphConfig, TransducerPrefixConfig,
 )
 #: method name -> config class
 METHODS: dict[str, type[MethodConfig]] = {config.method_name: config for config in (*BASELINES, *TRANSDUCERS)}
@@ -57,17 +53,21 @@ METHODS: dict[str, type[MethodConfig]] = {config.method_name: config for config 
 
 #: preset name -> (registered method, its fixed options); a preset's adapter saves as its method with those options.
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
-    # the paper's size (TransducerConfig.small)
+    # the fusion design (the default until soft tokens had the lower dev loss; BENCHMARKS.md §7 v2): a per-token
+    # cross-attention update of the input embeddings, bounded
+    "transducer_fusion": ("transducer", {"injection": "fusion"}),
+    # the paper's size (TransducerConfig.small: the fusion design)
     "transducer_small": ("transducer", dict(TRANSDUCER_SMALL)),
-    "transducer_minilm": ("transducer", {"node_encoder": "sentence-transformers/all-MiniLM-L6-v2"}),
+    "transducer_minilm": ("transducer", {"injection": "fusion", "node_encoder": "sentence-transformers/all-MiniLM-L6-v2"}),
     # the edges of the graph extractor's version 2: no CFG labels, no CALL/ARGUMENT edges (an ablation)
-    "transducer_v2_edges": ("transducer", {"edge_types": ("AST", "CFG", "DDG", "CDG"), "cfg_labels": False}),
-    # each token fused with the nodes whose source span contains it, not with every node
-    "transducer_aligned": ("transducer", {"token_node_alignment": True}),
+    "transducer_v2_edges": ("transducer", {"injection": "fusion", "edge_types": ("AST", "CFG", "DDG", "CDG"),
+                                           "cfg_labels": False}),
+    # the fusion with each token fused with the nodes whose source span contains it, not with every node
+    "transducer_aligned": ("transducer", {"injection": "fusion", "token_node_alignment": True}),
     # the fusion before v2, its update unbounded (an ablation of the bound)
-    "transducer_unbounded": ("transducer", {"update_bound": None}),
-    # the graph on top of LoRA (r = 8 in the backbone's default LoRA layers), and its graph-free twin
-    "lora_transducer": ("transducer", {"backbone_lora_r": 8}),
+    "transducer_unbounded": ("transducer", {"injection": "fusion", "update_bound": None}),
+    # the fusion on top of LoRA (r = 8 in the backbone's default LoRA layers), and its graph-free twin
+    "lora_transducer": ("transducer", {"injection": "fusion", "backbone_lora_r": 8}),
     "lora_transducer_no_graph": ("transducer_no_graph", {"backbone_lora_r": 8}),
 }
 
@@ -135,7 +135,6 @@ __all__ = [
     "TransducerConfig",
     "TransducerNoGraphConfig",
     "TransducerPrefixConfig",
-    "TransducerSoftTokensConfig",
     "build_method",
     "load_adapted_model",
     "method_config",

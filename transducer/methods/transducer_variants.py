@@ -1,4 +1,5 @@
-"""The Transducer's variants in the method registry: its no-graph ablation and its other injection modes.
+"""The Transducer's variants in the method registry: its no-graph ablation and its prefix injection mode (the
+fusion mode is the preset ``transducer_fusion``, :data:`transducer.methods.PRESETS`).
 
 ``TransducerConfig``/``TransducerModel`` live in :mod:`transducer.config`/:mod:`transducer.model`; this module
 adds what the registry needs on top of them.
@@ -14,12 +15,14 @@ from transducer.config import TransducerConfig
 
 @dataclass
 class TransducerNoGraphConfig(TransducerConfig):
-    """Ablation "Transducer without graph": the same fusion layer trained on zero graph features
-    (``graph_mode="zero"``), isolating what the code property graph contributes."""
+    """Ablation "Transducer without graph": the fusion layer trained on zero graph features (``graph_mode="zero"``),
+    isolating what the code property graph contributes (the soft-token and prefix modes need a graph, so this is
+    the graph-free twin of every injection mode)."""
 
     method_name: ClassVar[str] = "transducer_no_graph"
 
     graph_mode: str = "zero"
+    injection: str = "fusion"
 
     def __post_init__(self) -> None:
         if self.graph_mode != "zero":
@@ -27,22 +30,6 @@ class TransducerNoGraphConfig(TransducerConfig):
                 f"transducer_no_graph ignores the graph (graph_mode='zero'); got graph_mode={self.graph_mode!r}: "
                 "use method 'transducer' for the other graph modes"
             )
-        super().__post_init__()
-
-
-@dataclass
-class TransducerSoftTokensConfig(TransducerConfig):
-    """The transducer with the graph as ``num_soft_tokens`` soft tokens in front of the input (G-Retriever/GALLa
-    style) instead of a per-token fusion of the input embeddings."""
-
-    method_name: ClassVar[str] = "transducer_soft_tokens"
-
-    injection: str = "soft_tokens"
-
-    def __post_init__(self) -> None:
-        if self.injection != "soft_tokens":
-            raise ValueError(f"transducer_soft_tokens injects soft tokens; got injection={self.injection!r}: use method "
-                             "'transducer' for the fusion mode")
         super().__post_init__()
 
 
@@ -58,5 +45,5 @@ class TransducerPrefixConfig(TransducerConfig):
     def __post_init__(self) -> None:
         if self.injection != "prefix":
             raise ValueError(f"transducer_prefix injects key/value prefixes; got injection={self.injection!r}: use "
-                             "method 'transducer' for the fusion mode")
+                             "method 'transducer' for the soft-token and fusion modes")
         super().__post_init__()
