@@ -123,7 +123,8 @@ def test_token_node_alignment_trains_and_generates_through_the_harness(tmp_path:
     backbone = {**TINY_T5, "vocab_size": 8192}
     config = make_config(
         tmp_path, "code_translation", method={"class_path": "transducer.config.TransducerConfig",
-                                              "init_args": {"token_node_alignment": True, "graph_dim": 8}},
+                                              "init_args": {"injection": "fusion", "token_node_alignment": True,
+                                                            "graph_dim": 8}},
         backbone=backbone, data={"predict": None},
     )
     text = config.read_text().replace("tokenizer: byte", "tokenizer: models/code-t5-mini")

@@ -52,9 +52,9 @@ TRAINABLE: dict[str, Callable[[str, str], bool]] = {
     "prefix_tuning": lambda family, name: ".prompt_encoder." in name,
     "linear_adapter": lambda family, name: name == "linear.weight",
     "layer_freezing": lambda family, name: re.match(_TOP_BLOCK[family], name) is not None,
-    "transducer": lambda family, name: name.startswith("transducer."),
+    # the default injection, soft tokens: the GVE and the soft-token reader, no fusion
+    "transducer": lambda family, name: name.startswith("transducer.") and ".fusion." not in name,
     "transducer_no_graph": lambda family, name: name.startswith("transducer.fusion."),
-    "transducer_soft_tokens": lambda family, name: name.startswith("transducer.") and ".fusion." not in name,
     "transducer_prefix": lambda family, name: name.startswith(("transducer.gve.", "transducer.prefix.")),
     "frozen_decoder": lambda family, name: re.match(
         r"model\.(encoder\.(block\.\d+\.|final_layer_norm\.)|decoder\.block\.\d+\.layer\.1\.)", name) is not None,
