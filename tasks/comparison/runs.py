@@ -141,7 +141,7 @@ def final_run(task: ComparisonTask, method: str, learning_rate: float, seed: int
     started = time.perf_counter()
     scores = make_trainer(run_dir, precision).test(module, datamodule=data, ckpt_path=best_path or None, verbose=False)[0]
     timings["generate_s"] = round(time.perf_counter() - started, 1)
-    predictions = [{"id": r["id"], "prediction": r["prediction"]} for r in read_jsonl(run_dir / "predictions_test.jsonl")]
+    predictions = generated_predictions(run_dir)
     best = min(evaluations, key=lambda p: p["dev_loss"]) if evaluations else None
     result: dict[str, Any] = {
         "method": method, "method_config": method_record(method), "seed": seed, "learning_rate": learning_rate,
@@ -170,8 +170,7 @@ def external_run(task: ComparisonTask, module: Any, paths: dict[str, Path], prot
     external_dir = run_dir / "external"
     started = time.perf_counter()
     scores = make_trainer(external_dir, precision).test(module, datamodule=data, verbose=False)[0]
-    predictions = [{"id": r["id"], "prediction": r["prediction"]}
-                   for r in read_jsonl(external_dir / "predictions_test.jsonl")]
+    predictions = generated_predictions(external_dir)
     metrics = {**score_predictions(task, predictions, paths["external"]), "loss": float(scores["test_loss"])}
     return {"metrics": metrics, "generate_s": round(time.perf_counter() - started, 1)}, predictions
 
@@ -199,11 +198,15 @@ def shuffled_graph_run(task: ComparisonTask, module: Any, data: Any, run_dir: Pa
     scores = make_trainer(shuffled_dir, precision).test(module, datamodule=data, verbose=False)[0]
     for sample, graph in zip(samples, true_graphs):
         sample.graph = graph
-    predictions = [{"id": r["id"], "prediction": r["prediction"]}
-                   for r in read_jsonl(shuffled_dir / "predictions_test.jsonl")]
+    predictions = generated_predictions(shuffled_dir)
     ablation["metrics"] = {**score_predictions(task, predictions, scored_path), "loss": float(scores["test_loss"])}
     ablation["generate_s"] = round(time.perf_counter() - started, 1)
     return ablation, predictions
+
+
+def generated_predictions(run_dir: Path) -> list[dict[str, str]]:
+    """``id`` and ``prediction`` of what a test run under ``run_dir`` generated (its ``predictions_test.jsonl``)."""
+    return [{"id": r["id"], "prediction": r["prediction"]} for r in read_jsonl(run_dir / "predictions_test.jsonl")]
 
 
 def score_predictions(task: ComparisonTask, predictions: list[dict[str, Any]], scored_path: Path) -> dict[str, float]:
