@@ -47,6 +47,8 @@ from tasks.comparison.task_setups import TASKS  # noqa: E402
 
 #: protocol.json entries that explain a setting rather than make one (a run may continue where they read otherwise)
 EXPLANATIONS = frozenset({"precision_reason", "selection_rule", "checkpoint_rule"})
+#: protocol.json's record of every precision the folder's sittings trained in (precision -> the reason it was chosen)
+PRECISIONS = "precisions"
 TRANSLATION = "code_translation"
 
 
@@ -85,6 +87,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=1, help="methods trained at once (each with cores/jobs threads)")
     parser.add_argument("--report", action="store_true", help="only render the report from finished runs")
     parser.add_argument("--no-benchmarks-md", action="store_true", help="do not update BENCHMARKS.md")
+    parser.add_argument("--allow-precision-change", action="store_true",
+                        help="continue a results folder on a machine whose precision (chosen by hardware) differs "
+                             "from its earlier sittings'; every result records its precision and the report lists "
+                             "the rows trained in each")
     parser.add_argument("--limit", type=int, help="read only the first N pairs of each split (smoke tests)")
     parser.add_argument("--external-data", type=Path,
                         help="the folder of the task's external set (summarization: TL-CodeSum validation; default "
@@ -165,13 +171,24 @@ def main(argv: list[str] | None = None) -> None:
     settings = json.loads(json.dumps(settings))  # as protocol.json holds it (tuples become lists)
     args.results.mkdir(parents=True, exist_ok=True)
     saved = args.results / "protocol.json"
+    precisions = {precision.precision: precision.reason}
     if saved.exists():
         before = {"task": TRANSLATION, **json.loads(saved.read_text())}  # written before tasks were recorded
-        changed = sorted(k for k in (set(before) | set(settings)) - EXPLANATIONS if before.get(k) != settings.get(k))
-        if changed:
+        precisions = {**before.get(PRECISIONS, {before["precision"]: before["precision_reason"]}), **precisions}
+        changed = sorted(k for k in (set(before) | set(settings)) - EXPLANATIONS - {PRECISIONS}
+                         if before.get(k) != settings.get(k))
+        if changed == ["precision"] and args.allow_precision_change:
+            print(f"continuing {args.results} in {precision.precision} (its earlier sittings: {before['precision']})",
+                  flush=True)
+        elif changed:
+            hint = (" or pass --allow-precision-change to continue it on this machine" if changed == ["precision"]
+                    else "")
             raise SystemExit(f"{args.results} holds results of another protocol, backbone, data or machine setting "
-                             f"(differs in {', '.join(changed)}); use another --results folder")
-        settings = {**settings, **{k: before[k] for k in EXPLANATIONS if k in before}}  # the first sitting's words
+                             f"(differs in {', '.join(changed)}); use another --results folder{hint}")
+        # the first sitting's precision and words stay the folder's; PRECISIONS lists every sitting's
+        settings = {**settings, **{k: before[k] for k in (*EXPLANATIONS, "precision") if k in before}}
+    if len(precisions) > 1:
+        settings[PRECISIONS] = precisions
     write_json(saved, settings)
     print(precision.describe(), flush=True)
     baselines = [COPY_BASELINE] if task.copy_baseline else []
@@ -182,7 +199,8 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         run_methods(task, args.methods, paths, protocol, args.backbone, args.results, args.work_dir,
                     precision.precision, args.jobs)
-        log_invocation(args.results / "runs.json", args.methods, args.jobs, time.perf_counter() - started)
+        log_invocation(args.results / "runs.json", args.methods, args.jobs, time.perf_counter() - started,
+                       precision.precision)
     changed = " ".join(f"--{f.name.replace('_', '-')} {_flag_value(getattr(protocol, f.name))}"
                        for f in dataclasses.fields(Protocol) if f.init and getattr(protocol, f.name) != f.default)
     if task.name == TRANSLATION:

@@ -46,6 +46,18 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
     return frozenset()
 
 
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's model name from ``cpuinfo`` (``"unknown CPU"`` where the file does not say, e.g. on macOS)."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return "unknown CPU"
+    for line in text.splitlines():
+        if line.startswith("model name") and ":" in line:
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
 def native_bf16(device: str, flags: Iterable[str] | None = None) -> tuple[bool, str]:
     """Whether ``device`` (``"cpu"`` or ``"cuda"``) computes in bf16 natively, and the evidence in words.
 

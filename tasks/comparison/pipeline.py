@@ -176,9 +176,12 @@ def _run_logged(method: str, task: ComparisonTask, paths: dict[str, Path], proto
     return f"[{method}] done in {(time.perf_counter() - started) / 60:.1f} min"
 
 
-def log_invocation(path: Path, methods: list[str], jobs: int, wall_s: float) -> None:
-    """Append one invocation's wall time to ``path`` (the report sums them: the comparison's cost over sittings)."""
+def log_invocation(path: Path, methods: list[str], jobs: int, wall_s: float, precision: str) -> None:
+    """Append one invocation's wall time, machine and precision to ``path`` (the report sums the times: the
+    comparison's cost over sittings)."""
+    from transducer.precision import cpu_model
+
     runs = json.loads(path.read_text()) if path.exists() else []
     runs.append({"finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "methods": methods, "jobs": jobs,
-                 "cores": os.cpu_count(), "wall_s": round(wall_s, 1)})
+                 "cores": os.cpu_count(), "cpu": cpu_model(), "precision": precision, "wall_s": round(wall_s, 1)})
     write_json(path, runs)

@@ -211,14 +211,26 @@ def _same_design(method: str, other: str) -> bool:
     return getattr(method_config(method), "injection", None) == getattr(method_config(other), "injection", None)
 
 
-def _extractor_versions(rows: dict[str, Row]) -> dict[str, list[str]]:
-    """CPG extractor version -> the graph-reading rows whose seeds ran with it (a row may appear under several)."""
-    versions: dict[str, list[str]] = {}
+def _rows_by(rows: dict[str, Row], key: str, graph_rows_only: bool = False) -> dict[str, list[str]]:
+    """Value of the seeds' ``key`` (extractor version, precision) -> the rows whose seeds ran with it, each with
+    the seeds where the row ran with several (``graph_rows_only``: the rows that read graphs)."""
+    grouped: dict[str, list[str]] = {}
     for method, row in rows.items():
-        for version in dict.fromkeys(r["extractor_version"] for r in row.results
-                                     if "extractor_version" in r and "graph_ablation" in r):
-            versions.setdefault(version, []).append(method)
-    return versions
+        seeds: dict[str, list[str]] = {}
+        for result in row.results:
+            if key in result and (not graph_rows_only or "graph_ablation" in result):
+                seeds.setdefault(str(result[key]), []).append(str(result["seed"]))
+        for value, these in seeds.items():
+            grouped.setdefault(value, []).append(method if len(seeds) == 1 else f"{method} (seeds {', '.join(these)})")
+    return grouped
+
+
+def _precision_words(settings: dict[str, Any]) -> str:
+    """The protocol's precision sentence: the one precision and its reason, or every sitting's."""
+    precisions = settings.get("precisions", {settings["precision"]: settings["precision_reason"]})
+    if len(precisions) == 1:
+        return f"Precision {settings['precision']} ({settings['precision_reason']})."
+    return "Precision by sitting: " + "; ".join(f"{p} ({reason})" for p, reason in precisions.items()) + "."
 
 
 def _best_evaluation(row: Row) -> str:
@@ -325,7 +337,7 @@ def render_report(task: ComparisonTask, results: Path, scored_path: Path, protoc
         f"{protocol.max_new_tokens_per_source_token:g}× the batch's longest source). Learning rate: the lowest dev "
         f"loss after {settings['selection_steps']} steps ({protocol.selection_fraction:.0%} of a final run, same "
         f"schedule shape), seed {protocol.seeds[0]}; the grid grows while its best is at an edge. Seeds "
-        f"{', '.join(map(str, protocol.seeds))}. Precision {settings['precision']} ({settings['precision_reason']}).",
+        f"{', '.join(map(str, protocol.seeds))}. " + _precision_words(settings),
         "",
         main_table(task, rows, tests),
         "",
@@ -353,11 +365,16 @@ def render_report(task: ComparisonTask, results: Path, scored_path: Path, protoc
     lines = verdict(task, rows, tests, graph_tests, selections)
     if lines:
         text += ["", "**Verdict so far** (rules fixed before the results: Holm p < 0.05):", "", *lines]
-    versions = _extractor_versions(rows)
+    versions = _rows_by(rows, "extractor_version", graph_rows_only=True)
     if len(versions) > 1:
         text += ["", "Rows ran with different CPG extractor versions (`cpg.cache.EXTRACTOR_VERSION`; graphs of the "
                  "same code can differ between them): " + "; ".join(
                      f"version {v}: {', '.join(methods)}" for v, methods in sorted(versions.items())) + "."]
+    precisions = _rows_by(rows, "precision")
+    if len(precisions) > 1:
+        text += ["", "Rows run in different precisions (the sittings ran on different machines; "
+                 "`protocol.json` gives each precision's reason): " + "; ".join(
+                     f"{p}: {', '.join(methods)}" for p, methods in sorted(precisions.items())) + "."]
     if rows:
         text += ["", f"**Examples** ({min(NUM_EXAMPLES, len(references))} {task.scored_split} pairs drawn with the data seed; the first "
                  f"seed's prediction of each row shown):", "", examples(rows, references, protocol.data_seed)]
@@ -366,6 +383,7 @@ def render_report(task: ComparisonTask, results: Path, scored_path: Path, protoc
         runs = json.loads(runs_path.read_text())
         text += ["", f"Wall time: {sum(r['wall_s'] for r in runs) / 3600:.2f} h over {len(runs)} invocation(s) ("
                  + "; ".join(f"{r['wall_s'] / 60:.0f} min with --jobs {r['jobs']} on {r['cores']} cores"
+                             + (f" of an {r['cpu']} in {r['precision']}" if "cpu" in r else "")
                              for r in runs) + ")."]
     if missing:
         text += ["", f"Not finished yet: {', '.join(missing)} (rerun the command to continue)."]

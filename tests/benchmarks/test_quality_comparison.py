@@ -170,6 +170,34 @@ def test_the_comparison_precision_follows_the_cpu(setup: dict[str, Path], monkey
     assert protocol["precision"] == expected and protocol["precision_reason"].startswith("auto: this CPU has")
 
 
+def test_a_folder_continues_on_a_machine_with_another_precision_only_when_asked(
+        setup: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A results folder started in bf16 is refused on an fp32-only CPU unless --allow-precision-change; then
+    protocol.json keeps the first precision, records both, and the report names the rows run in each."""
+    import transducer.precision as precision
+
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    root = setup["root"]
+    results = root / "two-machines"
+    monkeypatch.setattr(precision, "cpu_flags", lambda *_: frozenset({"avx2", "amx_bf16"}))
+    main([*_args(root, "--methods", "no_finetune"), "--results", str(results)])
+    monkeypatch.setattr(precision, "cpu_flags", lambda *_: frozenset({"avx2"}))
+    with pytest.raises(SystemExit, match="differs in precision.*--allow-precision-change"):
+        main([*_args(root, "--methods", "no_finetune"), "--results", str(results)])
+    (results / "no_finetune" / "seed0" / "result.json").unlink()  # rerun the row here
+    main([*_args(root, "--methods", "no_finetune"), "--results", str(results), "--allow-precision-change"])
+
+    protocol = json.loads((results / "protocol.json").read_text())
+    assert protocol["precision"] == "bf16-mixed"
+    assert set(protocol["precisions"]) == {"bf16-mixed", "32-true"}
+    result = json.loads((results / "no_finetune" / "seed0" / "result.json").read_text())
+    assert result["precision"] == "32-true"
+    report = (results / "report.md").read_text()
+    assert "Precision by sitting: bf16-mixed (auto: this CPU has amx_bf16); 32-true (auto: this CPU has no" in report
+    runs = json.loads((results / "runs.json").read_text())
+    assert [r["precision"] for r in runs] == ["bf16-mixed", "32-true"] and all(r["cpu"] for r in runs)
+
+
 def _tl_codesum(root: Path) -> Path:
     """Three TL-CodeSum-format pairs (``<id>\\t<tokens>``), the first a training source tokenised with spaces."""
     folder = root / "tl-codesum"
