@@ -70,9 +70,12 @@ METHODS: dict[str, tuple[dict[str, Any], float]] = {
     "transducer_small": ({"class_path": "transducer.config.TransducerConfig", "init_args": {
         "injection": "fusion", "bottleneck_dim": 8, "num_layers": 1, "gnn_heads": 1, "graph_dim": 8,
         "attention_dim": 8, "attention_heads": 1}}, 3e-4),
-    "transducer_no_graph": ({"class_path": "transducer.methods.TransducerNoGraphConfig"}, 3e-4),
+    # the ablation: the fusion trained on zero graph features (what the graph contributes)
+    "transducer_no_graph": ({"class_path": "transducer.config.TransducerConfig", "init_args": {
+        "graph_mode": "zero", "injection": "fusion"}}, 3e-4),
     # the graph as 8 key/value prefix positions in every decoder self-attention layer (Pass-Tuning style)
-    "transducer_prefix": ({"class_path": "transducer.methods.TransducerPrefixConfig"}, 3e-4),
+    "transducer_prefix": ({"class_path": "transducer.config.TransducerConfig", "init_args": {"injection": "prefix"}},
+                          3e-4),
     "lora": ({"class_path": "transducer.methods.LoraMethodConfig", "init_args": {"r": 8, "lora_alpha": 32}}, 3e-4),
     # LoRA on the backbone quantized to 4-bit NF4 (bitsandbytes, CUDA); on CPU set model.backbone.quantization: int8
     "qlora": ({"class_path": "transducer.methods.QLoraMethodConfig", "init_args": {"r": 8, "lora_alpha": 32}}, 3e-4),

@@ -12,9 +12,10 @@ Batch conventions (built by the data collator):
 
 from __future__ import annotations
 
+import importlib
 import json
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -54,6 +55,15 @@ class MethodConfig(ABC):
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> MethodConfig:
+        """Inverse of :meth:`to_dict` (e.g. the ``config`` entry of ``adapter_config.json``); names unknown fields."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown {cls.__name__} fields {unknown}; known fields: {sorted(known)}")
+        return cls(**values)
 
 
 class AdaptedModel(nn.Module, ABC):
@@ -109,7 +119,27 @@ class AdaptedModel(nn.Module, ABC):
     @abstractmethod
     def load_adapter_state_dict(self, state_dict: dict[str, torch.Tensor]) -> None:
         """Load the trained weights :meth:`save_pretrained` wrote (refusing other names or shapes): the mirror of
-        saving, used by ``load_adapted_model``."""
+        saving, used by :meth:`from_pretrained`."""
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, backbone: nn.Module, tokenizer: Any,
+                        check_weights: bool = True) -> AdaptedModel:
+        """Rebuild the method :meth:`save_pretrained` wrote to ``directory`` on ``backbone`` and load its weights.
+
+        Called on a subclass (``TransducerModel.from_pretrained``), refuses an adapter that builds another model.
+        Raises :class:`BackboneMismatchError` when the adapter was saved for a backbone with another architecture or
+        (unless ``check_weights`` is off) other weights.
+        """
+        meta, state_dict = read_adapter(directory, backbone, check_weights)
+        model = config_from_adapter(meta).build(backbone, tokenizer)
+        if not isinstance(model, cls):
+            raise ValueError(f"{directory} holds a {meta['method']!r} adapter, which builds a "
+                             f"{type(model).__name__}, not a {cls.__name__}")
+        try:
+            model.load_adapter_state_dict(state_dict)
+        except ValueError as error:
+            raise ValueError(f"{directory}: {error}") from None
+        return model
 
     def trainable_parameters(self) -> tuple[int, int]:
         """``(trainable, total)`` parameter counts."""
@@ -169,7 +199,8 @@ def save_adapter(directory: str | Path, config: MethodConfig, backbone: nn.Modul
     backbone's name and fingerprint) to ``directory``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    meta = {"method": config.method_name, "config": config.to_dict(), **backbone_record(backbone)}
+    meta = {"method": config.method_name, "config_class": f"{type(config).__module__}.{type(config).__qualname__}",
+            "config": config.to_dict(), **backbone_record(backbone)}
     (directory / ADAPTER_CONFIG_NAME).write_text(json.dumps(meta, indent=2, default=str) + "\n")
     tensors = {name: tensor.detach().contiguous().cpu() for name, tensor in state_dict.items()}
     save_file(tensors, str(directory / ADAPTER_WEIGHTS_NAME))
@@ -190,3 +221,32 @@ def read_adapter(
     meta = json.loads(config_path.read_text())
     check_backbone(meta, backbone, f"adapter in {directory}", check_weights)
     return meta, load_file(str(directory / ADAPTER_WEIGHTS_NAME))
+
+
+def config_from_adapter(meta: dict[str, Any]) -> MethodConfig:
+    """The method config an ``adapter_config.json`` (``meta``) records: its ``config_class`` (a dotted path, so
+    methods defined outside transducer-tuning load too) built from its ``config``. Adapters saved before the class
+    was recorded name only the method: the loaded config class of that name builds it."""
+    if "config_class" in meta:
+        module, _, name = meta["config_class"].rpartition(".")
+        config_class = getattr(importlib.import_module(module), name)
+    else:
+        config_class = _loaded_config_class(meta["method"])
+    if not (isinstance(config_class, type) and issubclass(config_class, MethodConfig)):
+        raise ValueError(f"adapter config class {meta.get('config_class')!r} is not a MethodConfig")
+    return config_class.from_dict(meta["config"])
+
+
+def _loaded_config_class(method: str) -> type[MethodConfig]:
+    """The imported :class:`MethodConfig` subclass whose ``method_name`` is ``method``."""
+    pending, seen = list(MethodConfig.__subclasses__()), set()
+    while pending:
+        candidate = pending.pop()
+        if candidate in seen:
+            continue
+        seen.add(candidate)
+        if getattr(candidate, "method_name", None) == method:
+            return candidate
+        pending.extend(candidate.__subclasses__())
+    raise ValueError(f"the adapter names method {method!r} but no config class of that name is imported (adapters "
+                     "saved before `config_class` was recorded): `import transducer.methods` first")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from cpg.graph import EdgeType
 from transducer.adaptation import MethodConfig
 from transducer.fusion import KEY_SOURCES
 from transducer.gve import EDGE_TYPED_GNNS, GNN_TYPES, GRAPH_MODES, POOLINGS
-from transducer.vectorizer import ENCODER_POOLINGS
+from transducer.model import TransducerModel
+from transducer.vectorizer import BACKBONE_NODE_ENCODER, ENCODER_POOLINGS
 
 #: where the graph enters the frozen model (see ``TransducerConfig.injection``)
 INJECTIONS = ("fusion", "soft_tokens", "prefix")
@@ -18,11 +18,7 @@ INJECTIONS = ("fusion", "soft_tokens", "prefix")
 SMALL = {"injection": "fusion", "bottleneck_dim": 8, "num_layers": 1, "gnn_heads": 1, "graph_dim": 8, "attention_dim": 8,
          "attention_heads": 1}
 
-if TYPE_CHECKING:
-    from transducer.model import TransducerModel
-
 NODE_KINDS = ("fixed", "learned", "none")
-BACKBONE_NODE_ENCODER = "backbone"
 
 
 @dataclass
@@ -173,15 +169,6 @@ class TransducerConfig(MethodConfig):
         graph features and single-head 8-dim attention (about 20.5k trainable parameters on CodeT5+ 220M, under the paper's 30,728)."""
         return cls(**{**SMALL, **overrides})
 
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> TransducerConfig:
-        """Inverse of :meth:`to_dict` (e.g. the ``config`` entry of ``adapter_config.json``)."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown TransducerConfig fields {unknown}; known fields: {sorted(known)}")
-        return cls(**values)
-
     @property
     def edge_type_ids(self) -> tuple[int, ...]:
         """``edge_types`` as :class:`~cpg.graph.EdgeType` integer values."""
@@ -189,6 +176,4 @@ class TransducerConfig(MethodConfig):
 
     def build(self, backbone: Any, tokenizer: Any) -> TransducerModel:
         """Freeze ``backbone`` and attach a freshly initialized Transducer to it."""
-        from transducer.model import TransducerModel
-
         return TransducerModel(backbone, tokenizer, self)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -17,7 +17,6 @@ from transformers import Cache
 
 from cpg.graph import CodePropertyGraph
 from transducer.backbone import freeze, is_seq2seq, remember_loaded_weights, uses_conv1d
-from transducer.config import BACKBONE_NODE_ENCODER, TransducerConfig
 from transducer.fusion import AttentionFusion
 from transducer.graph_inputs import encode_graph, encode_graphs, encoding_key
 from transducer.graph_prefix import (
@@ -30,9 +29,12 @@ from transducer.graph_prefix import (
     refuse_gradient_checkpointing,
 )
 from transducer.gve import GraphFeatures, GraphVectorizationEngine
-from transducer.adaptation import AdaptedModel, check_adapter_keys, read_adapter, save_adapter
+from transducer.adaptation import AdaptedModel, check_adapter_keys, save_adapter
 from transducer.soft_tokens import GraphSoftTokens
-from transducer.vectorizer import NodeVectorizer, resolve_encoder
+from transducer.vectorizer import BACKBONE_NODE_ENCODER, NodeVectorizer, resolve_encoder
+
+if TYPE_CHECKING:  # the config builds this model (TransducerConfig.build), so the model reads it without importing it
+    from transducer.config import TransducerConfig
 
 GraphInput = Batch | Data | Sequence[Data] | None
 #: name prefix of the backbone's trained weights (LoRA, ``backbone_lora_r``) in the adapter's state dict
@@ -344,20 +346,6 @@ class TransducerModel(AdaptedModel):
         backbone = {k[len(BACKBONE_PREFIX):]: v for k, v in state.items() if k.startswith(BACKBONE_PREFIX)}
         self.transducer.load_state_dict({k: v for k, v in state.items() if not k.startswith(BACKBONE_PREFIX)}, strict=False)
         self.backbone.load_state_dict(backbone, strict=False)
-
-    @classmethod
-    def from_pretrained(cls, directory: str | Path, backbone: nn.Module, tokenizer: Any, check_weights: bool = True) -> TransducerModel:
-        """Rebuild a saved Transducer on ``backbone``; raises ``BackboneMismatchError`` if the backbone's
-        architecture, or (unless ``check_weights`` is off) its weights, differ from the ones it was trained on."""
-        meta, state = read_adapter(directory, backbone, check_weights)
-        if meta["method"] != TransducerConfig.method_name:
-            raise ValueError(f"{directory} holds a {meta['method']!r} adapter, not a {TransducerConfig.method_name!r} one")
-        model = TransducerConfig.from_dict(meta["config"]).build(backbone, tokenizer)
-        try:
-            model.load_adapter_state_dict(state)
-        except ValueError as error:
-            raise ValueError(f"{directory}: {error}") from None
-        return model
 
     def print_trainable_parameters(self) -> None:
         """Per-component trainable parameter counts, then the totals."""

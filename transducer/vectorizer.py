@@ -20,6 +20,8 @@ from torch_geometric.data import Batch, Data
 from transducer.backbone import freeze
 
 ENCODER_POOLINGS = ("mean", "first")
+#: ``TransducerConfig.node_encoder`` value meaning "embed node texts with the frozen backbone's own encoder"
+BACKBONE_NODE_ENCODER = "backbone"
 
 #: the all-MiniLM-L6-v2 sentence encoder (the paper embeds node labels with a sentence encoder too)
 MINILM_ENCODER = "sentence-transformers/all-MiniLM-L6-v2"

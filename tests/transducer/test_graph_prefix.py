@@ -18,17 +18,17 @@ from transducer.gve import GraphFeatures
 from transducer.memory import MemoryLevers, apply_memory_levers
 from transducer.methods import load_adapted_model
 from transducer.adaptation import ADAPTER_CONFIG_NAME
-from transducer.methods.transducer_variants import TransducerPrefixConfig
 from transducer.model import Transducer, TransducerModel
 
 #: small sizes: P = 3 prefix positions, rank 4
 SMALL = dict(bottleneck_dim=8, num_layers=1, gnn_heads=1, graph_dim=8, attention_dim=8, attention_heads=1,
              num_prefix_tokens=3, prefix_rank=4, dropout=0.0)
+PREFIX = dict(injection="prefix")  # the preset transducer_prefix
 
 
 def _build(backbone, tokenizer, **overrides) -> TransducerModel:
     torch.manual_seed(0)
-    return TransducerPrefixConfig(**{**SMALL, **overrides}).build(backbone, tokenizer)
+    return TransducerConfig(**{**SMALL, **PREFIX, **overrides}).build(backbone, tokenizer)
 
 
 def _graphs(model: TransducerModel, variants=(0, 1)) -> Batch:
@@ -76,7 +76,7 @@ def test_graph_prefix_shapes_parameters_and_node_mask():
 
 def test_parameter_budget_on_codet5p_220m():
     # CodeT5+ 220M: d_model 768, 12 decoder layers of 12 heads x 64; defaults: P = 8, rank 8, attention width 128
-    transducer = Transducer(TransducerPrefixConfig(), nn.Embedding(32100, 768), KVLayout(12, 12, 64))
+    transducer = Transducer(TransducerConfig(**PREFIX), nn.Embedding(32100, 768), KVLayout(12, 12, 64))
     counts = transducer.parameter_breakdown()
     assert counts["prefix.up"] == (8 + 1) * 12 * 2 * 12 * 64 == 165_888
     assert sum(counts.values()) < 884_736  # LoRA r=8 on q, v
@@ -194,12 +194,12 @@ def test_save_load_round_trip(tiny_backbone, tmp_path):
     _randomize(model)
     model.eval().save_pretrained(tmp_path)
     saved = json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())
-    assert saved["method"] == "transducer_prefix"
+    assert saved["method"] == "transducer"  # a preset saves as its method with its options
     assert (saved["config"]["injection"], saved["config"]["num_prefix_tokens"], saved["config"]["prefix_rank"]) == ("prefix", 3, 4)
 
     fresh = make_backbone(TINY_T5 if model.is_seq2seq else TINY_GPT2)  # the untrained backbone, built anew
     reloaded = load_adapted_model(tmp_path, *fresh).eval()
-    assert isinstance(reloaded.config, TransducerPrefixConfig)
+    assert reloaded.config == model.config
     batch, graphs = training_batch(_family(model)), _graphs(model)
     with torch.no_grad():
         torch.testing.assert_close(reloaded(**batch, graph=graphs).logits, model(**batch, graph=graphs).logits,
@@ -224,13 +224,11 @@ def test_bf16_autocast_gets_prefixes_in_the_compute_dtype(tiny_backbone):
 def test_refusals(tiny_backbone):
     with pytest.raises(ValueError, match="injection 'prefix' needs a graph; graph_mode 'zero' has none"):
         TransducerConfig(injection="prefix", graph_mode="zero")
-    with pytest.raises(ValueError, match="transducer_prefix injects key/value prefixes; got injection='fusion'"):
-        TransducerPrefixConfig(injection="fusion")
     for name in ("num_prefix_tokens", "prefix_rank"):
         with pytest.raises(ValueError, match=f"TransducerConfig.{name} must be a positive integer, got 0"):
-            TransducerPrefixConfig(**{name: 0})
+            TransducerConfig(**PREFIX, **{name: 0})
     with pytest.raises(ValueError, match="needs the backbone's kv_layout"):
-        Transducer(TransducerPrefixConfig(), nn.Embedding(10, 8))
+        Transducer(TransducerConfig(**PREFIX), nn.Embedding(10, 8))
 
     model = _build(*tiny_backbone)
     batch = training_batch(_family(model))

@@ -15,7 +15,7 @@ from typing import Any
 
 from torch import nn
 
-from transducer.adaptation import AdaptedModel, BackboneMismatchError, MethodConfig, read_adapter
+from transducer.adaptation import AdaptedModel, BackboneMismatchError, MethodConfig
 from transducer.config import SMALL as TRANSDUCER_SMALL
 from transducer.config import TransducerConfig
 from transducer.methods.frozen_decoder import FrozenDecoderConfig
@@ -28,7 +28,6 @@ from transducer.methods.lora import LoraMethodConfig, QLoraMethodConfig
 from transducer.methods.no_finetune import NoFinetuneConfig
 from transducer.methods.prefix_tuning import PrefixTuningMethodConfig
 from transducer.methods.prompt_tuning import PromptTuningMethodConfig
-from transducer.methods.transducer_variants import TransducerNoGraphConfig, TransducerPrefixConfig
 
 BASELINES: tuple[type[MethodConfig], ...] = (
     NoFinetuneConfig,
@@ -44,11 +43,8 @@ BASELINES: tuple[type[MethodConfig], ...] = (
     FrozenDecoderConfig,
 )
 
-TRANSDUCERS: tuple[type[MethodConfig], ...] = (
-    TransducerConfig, TransducerNoGraphConfig, TransducerPrefixConfig,
-)
-#: method name -> config class
-METHODS: dict[str, type[MethodConfig]] = {config.method_name: config for config in (*BASELINES, *TRANSDUCERS)}
+#: method name -> config class (the transducer's variants are presets of ``transducer``)
+METHODS: dict[str, type[MethodConfig]] = {config.method_name: config for config in (*BASELINES, TransducerConfig)}
 
 
 #: preset name -> (registered method, its fixed options); a preset's adapter saves as its method with those options.
@@ -56,6 +52,12 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     # the fusion design (the default until soft tokens had the lower dev loss; BENCHMARKS.md §7 v2): a per-token
     # cross-attention update of the input embeddings, bounded
     "transducer_fusion": ("transducer", {"injection": "fusion"}),
+    # the ablation "transducer without graph": the fusion trained on zero graph features, isolating what the code
+    # property graph contributes (soft tokens and prefixes need a graph, so this is every injection's graph-free twin)
+    "transducer_no_graph": ("transducer", {"graph_mode": "zero", "injection": "fusion"}),
+    # the graph as key/value prefixes in every decoder self-attention layer (Pass-Tuning style,
+    # transducer.graph_prefix) instead of soft tokens in front of the input
+    "transducer_prefix": ("transducer", {"injection": "prefix"}),
     # the paper's size (TransducerConfig.small: the fusion design)
     "transducer_small": ("transducer", dict(TRANSDUCER_SMALL)),
     "transducer_minilm": ("transducer", {"injection": "fusion", "node_encoder": "sentence-transformers/all-MiniLM-L6-v2"}),
@@ -68,7 +70,7 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "transducer_unbounded": ("transducer", {"injection": "fusion", "update_bound": None}),
     # the fusion on top of LoRA (r = 8 in the backbone's default LoRA layers), and its graph-free twin
     "lora_transducer": ("transducer", {"injection": "fusion", "backbone_lora_r": 8}),
-    "lora_transducer_no_graph": ("transducer_no_graph", {"backbone_lora_r": 8}),
+    "lora_transducer_no_graph": ("transducer", {"graph_mode": "zero", "injection": "fusion", "backbone_lora_r": 8}),
 }
 
 
@@ -109,10 +111,7 @@ def load_adapted_model(directory: str | Path, backbone: nn.Module, tokenizer: An
     Raises :class:`BackboneMismatchError` when the adapter was saved for a backbone with another architecture or
     (unless ``check_weights`` is off) other weights.
     """
-    meta, state_dict = read_adapter(directory, backbone, check_weights)
-    model = method_config(meta["method"], **meta["config"]).build(backbone, tokenizer)
-    model.load_adapter_state_dict(state_dict)
-    return model
+    return AdaptedModel.from_pretrained(directory, backbone, tokenizer, check_weights)
 
 
 __all__ = [
@@ -133,8 +132,6 @@ __all__ = [
     "PrefixTuningMethodConfig",
     "PromptTuningMethodConfig",
     "TransducerConfig",
-    "TransducerNoGraphConfig",
-    "TransducerPrefixConfig",
     "build_method",
     "load_adapted_model",
     "method_config",

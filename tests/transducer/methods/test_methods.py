@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 import torch
@@ -16,6 +18,7 @@ from transducer.methods import (
     PRESETS,
     BackboneMismatchError,
     LayerFreezingConfig,
+    LinearAdapterConfig,
     build_method,
     load_adapted_model,
     method_config,
@@ -62,7 +65,8 @@ TRAINABLE: dict[str, Callable[[str, str], bool]] = {
 
 UNTRAINED_METHODS = ("no_finetune", "icl")  # icl only changes the prompts (tests/tasks/test_icl.py)
 #: qlora is LoRA on a quantized backbone: tests/transducer/test_quantization.py
-GENERIC_METHODS = [name for name in METHODS if name != "qlora"]
+#: and the transducer's variants, presets of ``transducer`` with their own trainable sets
+GENERIC_METHODS = [*(name for name in METHODS if name != "qlora"), "transducer_no_graph", "transducer_prefix"]
 TRAINED_METHODS = [name for name in GENERIC_METHODS if name not in UNTRAINED_METHODS]
 #: methods that need an encoder-decoder backbone
 SEQ2SEQ_ONLY = {"frozen_decoder"}
@@ -132,7 +136,8 @@ def test_untrained_methods_train_nothing_and_save_no_weights(fresh, family: str,
     assert model.trainable_parameters()[0] == 0
     assert torch.isfinite(model(**training_batch(family)).loss)
     model.save_pretrained(tmp_path)
-    assert json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())["method"] == method
+    saved = json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())
+    assert saved["method"] == PRESETS.get(method, (method,))[0]  # a preset saves as its method
     reloaded = load_adapted_model(tmp_path, *fresh(family))
     assert reloaded.trainable_parameters()[0] == 0
 
@@ -157,7 +162,8 @@ def test_save_load_round_trip_reproduces_outputs(fresh, method: str, family: str
         expected = model(**batch).logits
     model.save_pretrained(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME])
-    assert json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())["method"] == method
+    saved = json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())
+    assert saved["method"] == PRESETS.get(method, (method,))[0]  # a preset saves as its method
 
     backbone, tokenizer = fresh(family)  # the untrained backbone
     reloaded = load_adapted_model(tmp_path, backbone, tokenizer).eval()
@@ -322,3 +328,44 @@ def test_register_preset_refuses_taken_names_and_bad_options() -> None:
     with pytest.raises(TypeError, match="no_such_option"):
         register_preset("lora_bad", "lora", no_such_option=1)
     assert "lora_bad" not in PRESETS
+
+
+@dataclass
+class ScaledIdentityConfig(LinearAdapterConfig):
+    """A method defined outside transducer-tuning (here, in a test module), registered nowhere."""
+
+    method_name: ClassVar[str] = "test_scaled_identity"
+
+
+def test_an_adapter_of_a_method_defined_elsewhere_loads_by_its_recorded_config_class(fresh, tmp_path) -> None:
+    backbone, tokenizer = fresh("t5")
+    model = ScaledIdentityConfig().build(backbone, tokenizer)
+    train_steps(model)
+    model.save_pretrained(tmp_path)
+    meta = json.loads((tmp_path / ADAPTER_CONFIG_NAME).read_text())
+    assert meta["config_class"] == f"{__name__}.ScaledIdentityConfig"
+    reloaded = load_adapted_model(tmp_path, fresh("t5")[0], tokenizer).eval()
+    assert type(reloaded.config) is ScaledIdentityConfig
+    batch = training_batch("t5")
+    with torch.no_grad():
+        torch.testing.assert_close(reloaded(**batch).logits, model.eval()(**batch).logits, rtol=0, atol=0)
+
+
+def test_an_adapter_saved_without_its_config_class_loads_by_method_name(fresh, tmp_path) -> None:
+    """Adapters written before ``config_class`` was recorded name only their method."""
+    backbone, tokenizer = fresh("t5")
+    method_config("lora").build(backbone, tokenizer).save_pretrained(tmp_path)
+    path = tmp_path / ADAPTER_CONFIG_NAME
+    meta = json.loads(path.read_text())
+    del meta["config_class"]
+    path.write_text(json.dumps(meta))
+    assert type(load_adapted_model(tmp_path, fresh("t5")[0], tokenizer).config) is METHODS["lora"]
+
+
+def test_a_model_class_refuses_an_adapter_that_builds_another_model(fresh, tmp_path) -> None:
+    from transducer.model import TransducerModel
+
+    backbone, tokenizer = fresh("t5")
+    method_config("lora").build(backbone, tokenizer).save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match="holds a 'lora' adapter, which builds a PeftAdaptedModel, not a TransducerModel"):
+        TransducerModel.from_pretrained(tmp_path, fresh("t5")[0], tokenizer)
