@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 from cpg.graph import EdgeType
 from transducer.adaptation import MethodConfig
-from transducer.fusion import KEY_SOURCES
-from transducer.gve import EDGE_TYPED_GNNS, GNN_TYPES, GRAPH_MODES, POOLINGS
+from transducer.fusion import check_fusion_options, check_positive_bound
+from transducer.gve import check_gve_options
 from transducer.model import TransducerModel
 from transducer.vectorizer import BACKBONE_NODE_ENCODER, ENCODER_POOLINGS
 
@@ -109,15 +109,7 @@ class TransducerConfig(MethodConfig):
 
     def __post_init__(self) -> None:
         self.edge_types = tuple(self.edge_types)
-        choices = {
-            "node_pooling": ENCODER_POOLINGS,
-            "node_kind": NODE_KINDS,
-            "gnn_type": GNN_TYPES,
-            "pooling": tuple(POOLINGS),
-            "graph_mode": GRAPH_MODES,
-            "fusion_key_source": KEY_SOURCES,
-            "injection": INJECTIONS,
-        }
+        choices = {"node_pooling": ENCODER_POOLINGS, "node_kind": NODE_KINDS, "injection": INJECTIONS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TransducerConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
@@ -126,12 +118,16 @@ class TransducerConfig(MethodConfig):
                      "num_prefix_tokens", "prefix_rank"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"TransducerConfig.{name} must be a positive integer, got {getattr(self, name)!r}")
+        field = {name: f"TransducerConfig.{name}" for name in ("gnn_type", "use_edge_types", "pooling", "graph_mode",
+                                                                "update_bound")}
+        check_gve_options(self.gnn_type, self.use_edge_types, self.gnn_heads, self.bottleneck_dim, self.pooling,
+                          self.graph_mode, names={**field, "heads": "TransducerConfig.gnn_heads"})
+        check_fusion_options(self.attention_dim, self.attention_heads, self.fusion_key_source, self.update_bound,
+                             names={**field, "key_source": "TransducerConfig.fusion_key_source",
+                                    "num_heads": "TransducerConfig.attention_heads"})
+        check_positive_bound(self.soft_token_bound, "TransducerConfig.soft_token_bound")
         if not isinstance(self.num_layers, int) or self.num_layers < 0:
             raise ValueError(f"TransducerConfig.num_layers must be an integer >= 0, got {self.num_layers!r}")
-        for name in ("update_bound", "soft_token_bound"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, (int, float)) and value > 0):
-                raise ValueError(f"TransducerConfig.{name} must be positive (or null for no bound), got {value!r}")
         if not isinstance(self.backbone_lora_r, int) or self.backbone_lora_r < 0:
             raise ValueError(f"TransducerConfig.backbone_lora_r must be an integer >= 0, got {self.backbone_lora_r!r}")
         if not 0.0 <= self.dropout < 1.0:
@@ -142,15 +138,6 @@ class TransducerConfig(MethodConfig):
                 f"TransducerConfig.edge_types must be a non-empty subset of {tuple(EdgeType.__members__)}, "
                 f"got {self.edge_types!r}"
             )
-        if self.use_edge_types and self.gnn_type not in EDGE_TYPED_GNNS:
-            raise ValueError(
-                f"TransducerConfig.use_edge_types=True needs gnn_type in {EDGE_TYPED_GNNS}, got {self.gnn_type!r}; "
-                "set use_edge_types=False"
-            )
-        if self.gnn_type == "gatv2" and self.bottleneck_dim % self.gnn_heads:
-            raise ValueError(
-                f"TransducerConfig.gnn_heads ({self.gnn_heads}) must divide bottleneck_dim ({self.bottleneck_dim})"
-            )
         if self.injection in ("soft_tokens", "prefix") and self.graph_mode == "zero":
             raise ValueError(f"TransducerConfig.injection {self.injection!r} needs a graph; graph_mode 'zero' has none")
         if self.token_node_alignment and (self.injection != "fusion" or self.fusion_key_source != "nodes"
@@ -158,10 +145,6 @@ class TransducerConfig(MethodConfig):
             raise ValueError("TransducerConfig.token_node_alignment needs injection 'fusion', fusion_key_source "
                              f"'nodes' and a graph; got injection={self.injection!r}, fusion_key_source="
                              f"{self.fusion_key_source!r}, graph_mode={self.graph_mode!r}")
-        if self.attention_dim % self.attention_heads:
-            raise ValueError(
-                f"TransducerConfig.attention_heads ({self.attention_heads}) must divide attention_dim ({self.attention_dim})"
-            )
 
     @classmethod
     def small(cls, **overrides: Any) -> TransducerConfig:

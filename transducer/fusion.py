@@ -12,6 +12,8 @@ it was pretrained on. Unbounded (the transducer before v2), trained updates reac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -40,6 +42,24 @@ def soft_norm_cap(vectors: torch.Tensor, cap: torch.Tensor) -> torch.Tensor:
     return vectors * (cap * torch.tanh(norm / cap) / norm)
 
 
+def check_positive_bound(bound: float | None, name: str = "update_bound") -> None:
+    """Refuse a norm bound that is neither positive nor ``None`` (no bound)."""
+    if bound is not None and not (isinstance(bound, (int, float)) and bound > 0):
+        raise ValueError(f"{name} must be positive (or None, null in YAML, for no bound), got {bound!r}")
+
+
+def check_fusion_options(attention_dim: int, num_heads: int, key_source: str, update_bound: float | None,
+                         names: Mapping[str, str] | None = None) -> None:
+    """Refuse an :class:`AttentionFusion` setting that cannot build, naming it (``names``: how the caller calls
+    each argument, as for :func:`transducer.gve.check_gve_options`)."""
+    name = (names or {}).get
+    check_positive_bound(update_bound, name("update_bound", "update_bound"))
+    if key_source not in KEY_SOURCES:
+        raise ValueError(f"{name('key_source', 'key_source')} must be one of {KEY_SOURCES}, got {key_source!r}")
+    if attention_dim % num_heads:
+        raise ValueError(f"{name('num_heads', 'num_heads')} ({num_heads}) must divide attention_dim ({attention_dim})")
+
+
 class AttentionFusion(nn.Module):
     """Low-rank multi-head cross-attention from tokens (queries) to graph features (keys and values).
 
@@ -66,12 +86,7 @@ class AttentionFusion(nn.Module):
         update_bound: float | None = 0.25,
     ) -> None:
         super().__init__()
-        if update_bound is not None and not update_bound > 0:
-            raise ValueError(f"update_bound must be positive (or None for no bound), got {update_bound!r}")
-        if key_source not in KEY_SOURCES:
-            raise ValueError(f"key_source must be one of {KEY_SOURCES}, got {key_source!r}")
-        if attention_dim % num_heads:
-            raise ValueError(f"num_heads ({num_heads}) must divide attention_dim ({attention_dim})")
+        check_fusion_options(attention_dim, num_heads, key_source, update_bound)
         self.num_heads = num_heads
         self.key_source = key_source
         self.update_bound = update_bound

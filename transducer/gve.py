@@ -8,6 +8,7 @@ RMSNorm -> down-projection (node_dim -> bottleneck) [+ learned kind embedding] -
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
@@ -47,6 +48,25 @@ class GraphFeatures:
     nodes: torch.Tensor  #: (B, N_max, out_dim) per-node features, zero at padding nodes
     node_mask: torch.Tensor  #: (B, N_max) bool, True at real nodes
     pooled: torch.Tensor  #: (B, out_dim) per-graph vector
+
+
+def check_gve_options(gnn_type: str, use_edge_types: bool, heads: int, bottleneck_dim: int, pooling: str,
+                      graph_mode: str, names: Mapping[str, str] | None = None) -> None:
+    """Refuse a :class:`GraphVectorizationEngine` setting that cannot build, naming it. The one place these rules
+    live: ``TransducerConfig`` runs them when it is created, with ``names`` mapping each argument to its field
+    (``{"heads": "TransducerConfig.gnn_heads", ...}``) so the error names what the user wrote."""
+    name = (names or {}).get
+    if gnn_type not in GNN_TYPES:
+        raise ValueError(f"{name('gnn_type', 'gnn_type')} must be one of {GNN_TYPES}, got {gnn_type!r}")
+    if use_edge_types and gnn_type not in EDGE_TYPED_GNNS:
+        raise ValueError(f"{name('use_edge_types', 'use_edge_types')}=True needs gnn_type in {EDGE_TYPED_GNNS}, got "
+                         f"{gnn_type!r}; set use_edge_types=False")
+    if gnn_type == "gatv2" and bottleneck_dim % heads:
+        raise ValueError(f"{name('heads', 'heads')} ({heads}) must divide bottleneck_dim ({bottleneck_dim}) for gatv2")
+    if pooling not in POOLINGS:
+        raise ValueError(f"{name('pooling', 'pooling')} must be one of {tuple(POOLINGS)}, got {pooling!r}")
+    if graph_mode not in GRAPH_MODES:
+        raise ValueError(f"{name('graph_mode', 'graph_mode')} must be one of {GRAPH_MODES}, got {graph_mode!r}")
 
 
 class GraphVectorizationEngine(nn.Module):
@@ -89,16 +109,7 @@ class GraphVectorizationEngine(nn.Module):
         kind_vocab_size: int = 0,
     ) -> None:
         super().__init__()
-        if gnn_type not in GNN_TYPES:
-            raise ValueError(f"gnn_type must be one of {GNN_TYPES}, got {gnn_type!r}")
-        if use_edge_types and gnn_type not in EDGE_TYPED_GNNS:
-            raise ValueError(f"use_edge_types=True needs gnn_type in {EDGE_TYPED_GNNS}, got {gnn_type!r}")
-        if gnn_type == "gatv2" and bottleneck_dim % heads:
-            raise ValueError(f"heads ({heads}) must divide bottleneck_dim ({bottleneck_dim}) for gatv2")
-        if pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {tuple(POOLINGS)}, got {pooling!r}")
-        if graph_mode not in GRAPH_MODES:
-            raise ValueError(f"graph_mode must be one of {GRAPH_MODES}, got {graph_mode!r}")
+        check_gve_options(gnn_type, use_edge_types, heads, bottleneck_dim, pooling, graph_mode)
         self.out_dim = out_dim
         self.graph_mode = graph_mode
         self.gnn_type = gnn_type
