@@ -323,10 +323,12 @@ def write_logs(state: dict, work_dir: Path) -> None:
                 writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
                 writer.writeheader()
                 writer.writerows(rows)
-    plot_loss_curve(state, work_dir / "loss_curve.png")
+    plot_pretraining_loss(state, work_dir / "loss_curve.png")
 
 
-def plot_loss_curve(state: dict, path: Path) -> None:
+def plot_pretraining_loss(state: dict, path: Path) -> None:
+    """Plot both objectives' training loss (smoothed) and held-out loss against tokens seen (a fine-tuning run's
+    curve, from Lightning's ``metrics.csv``, is :func:`tasks.callbacks.plot_loss_curve`)."""
     import matplotlib
 
     matplotlib.use("Agg")
