@@ -203,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
                        precision.precision)
     changed = " ".join(f"--{f.name.replace('_', '-')} {_flag_value(getattr(protocol, f.name))}"
                        for f in dataclasses.fields(Protocol) if f.init and getattr(protocol, f.name) != f.default)
+    if PRECISIONS in settings:  # the folder already spans machines: the next sitting may run on either kind
+        changed = f"{changed} --allow-precision-change".strip()
     if task.name == TRANSLATION:
         command = f"nohup python benchmarks/quality_comparison.py --jobs 2 {changed}".rstrip()
         command += " > outputs/quality_v2.log 2>&1 &"

@@ -196,6 +196,7 @@ def test_a_folder_continues_on_a_machine_with_another_precision_only_when_asked(
     assert "Precision by sitting: bf16-mixed (auto: this CPU has amx_bf16); 32-true (auto: this CPU has no" in report
     runs = json.loads((results / "runs.json").read_text())
     assert [r["precision"] for r in runs] == ["bf16-mixed", "32-true"] and all(r["cpu"] for r in runs)
+    assert "--allow-precision-change" in report.splitlines()[-1]  # the command to continue says so
 
 
 def _tl_codesum(root: Path) -> Path:
