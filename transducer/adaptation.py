@@ -134,7 +134,8 @@ class AdaptedModel(nn.Module, ABC):
         model = config_from_adapter(meta).build(backbone, tokenizer)
         if not isinstance(model, cls):
             raise ValueError(f"{directory} holds a {meta['method']!r} adapter, which builds a "
-                             f"{type(model).__name__}, not a {cls.__name__}")
+                             f"{type(model).__name__}, not a {cls.__name__}: load it with AdaptedModel.from_pretrained "
+                             "onto a freshly loaded backbone (this one is now wrapped by that method)")
         try:
             model.load_adapter_state_dict(state_dict)
         except ValueError as error:
