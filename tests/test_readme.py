@@ -59,6 +59,7 @@ def _check_what_the_block_shows(code: str, namespace: dict) -> None:
     if "AutoModelForSeq2SeqLM.from_pretrained" in code:  # the shipped backbone loads offline like a hub model
         model, tokenizer = namespace["model"], namespace["tokenizer"]
         assert model.config.model_type == "t5" and sum(p.numel() for p in model.parameters()) > 9_000_000
+        assert next(model.parameters()).dtype.is_floating_point and next(model.parameters()).itemsize == 4  # fp32
         assert tokenizer.decode(tokenizer("int x = 1;")["input_ids"], skip_special_tokens=True) == "int x = 1;"
     elif "trainer.test(model, data)" in code:  # the library use trains, tests and reports the task's metrics
         metrics = namespace["trainer"].callback_metrics
