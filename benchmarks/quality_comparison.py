@@ -40,6 +40,7 @@ from tasks.comparison.protocol import (  # noqa: E402
     COPY_BASELINE,
     DEFAULT_METHODS,
     LEARNING_RATE_GRIDS,
+    PRECISIONS,
     RETRIEVAL_BASELINE,
     Protocol,
 )
@@ -47,8 +48,6 @@ from tasks.comparison.task_setups import TASKS  # noqa: E402
 
 #: protocol.json entries that explain a setting rather than make one (a run may continue where they read otherwise)
 EXPLANATIONS = frozenset({"precision_reason", "selection_rule", "checkpoint_rule"})
-#: protocol.json's record of every precision the folder's sittings trained in (precision -> the reason it was chosen)
-PRECISIONS = "precisions"
 TRANSLATION = "code_translation"
 
 

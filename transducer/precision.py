@@ -34,28 +34,26 @@ class PrecisionChoice:
         return f"precision: {self.precision} ({self.reason})"
 
 
-def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
-    """The CPU's feature flags from ``cpuinfo`` (empty where the file does not exist, e.g. on macOS)."""
+def _cpuinfo_field(name: str, cpuinfo: Path) -> str | None:
+    """The value of the first ``name`` line of ``cpuinfo`` (``None`` where the file or the line does not exist)."""
     try:
         text = cpuinfo.read_text(errors="replace")
     except OSError:
-        return frozenset()
+        return None
     for line in text.splitlines():
-        if line.startswith("flags") and ":" in line:
-            return frozenset(line.split(":", 1)[1].split())
-    return frozenset()
+        if line.startswith(name) and ":" in line:
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
+    """The CPU's feature flags from ``cpuinfo`` (empty where the file does not exist, e.g. on macOS)."""
+    return frozenset((_cpuinfo_field("flags", cpuinfo) or "").split())
 
 
 def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
     """The CPU's model name from ``cpuinfo`` (``"unknown CPU"`` where the file does not say, e.g. on macOS)."""
-    try:
-        text = cpuinfo.read_text(errors="replace")
-    except OSError:
-        return "unknown CPU"
-    for line in text.splitlines():
-        if line.startswith("model name") and ":" in line:
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
+    return _cpuinfo_field("model name", cpuinfo) or "unknown CPU"
 
 
 def native_bf16(device: str, flags: Iterable[str] | None = None) -> tuple[bool, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from transducer.fusion import GraphQueries, soft_norm_cap
+from transducer.fusion import GraphQueries, check_positive_bound, soft_norm_cap
 from transducer.gve import GraphFeatures
 
 
@@ -33,8 +33,7 @@ class GraphSoftTokens(GraphQueries):
                  num_heads: int = 4, dropout: float = 0.1, embedding_scale: float = 1.0,
                  norm_bound: float | None = 2.0) -> None:
         super().__init__(graph_dim, num_tokens, attention_dim, num_heads, dropout)
-        if norm_bound is not None and not norm_bound > 0:
-            raise ValueError(f"norm_bound must be positive (or None for no bound), got {norm_bound!r}")
+        check_positive_bound(norm_bound, "norm_bound")
         self.max_norm = None if norm_bound is None else norm_bound * embedding_scale
         self.output = nn.Linear(attention_dim, hidden_size)
         if not self.output.weight.is_meta:  # the meta device has shapes only (parameter counts)

@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 REFERENCE = "transducer"
 COPY_BASELINE = "copy_source"
 RETRIEVAL_BASELINE = "retrieval_bm25"
+#: protocol.json's record of every precision a folder's sittings ran in (precision -> the reason it was chosen),
+#: present once a folder spans machines (``--allow-precision-change``)
+PRECISIONS = "precisions"
 
 #: method or preset -> learning rates its grid starts from (empty: nothing trains), in run order: the questions the
 #: comparison answers first come first (the transducer, its graph-free twin, the baselines it must beat)

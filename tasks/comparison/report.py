@@ -16,6 +16,7 @@ from tasks.comparison.data import read_jsonl
 from tasks.comparison.protocol import (
     GRAPH_TWINS,
     INPUT_SIDE_BASELINES,
+    PRECISIONS,
     REFERENCE,
     RETRIEVAL_BASELINE,
     REPORT_ORDER,
@@ -227,7 +228,7 @@ def _rows_by(rows: dict[str, Row], key: str, graph_rows_only: bool = False) -> d
 
 def _precision_words(settings: dict[str, Any]) -> str:
     """The protocol's precision sentence: the one precision and its reason, or every sitting's."""
-    precisions = settings.get("precisions", {settings["precision"]: settings["precision_reason"]})
+    precisions = settings.get(PRECISIONS, {settings["precision"]: settings["precision_reason"]})
     if len(precisions) == 1:
         return f"Precision {settings['precision']} ({settings['precision_reason']})."
     return "Precision by sitting: " + "; ".join(f"{p} ({reason})" for p, reason in precisions.items()) + "."
