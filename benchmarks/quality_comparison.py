@@ -135,6 +135,13 @@ def _flag_value(value: object) -> str:
     return " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
+def _with_reason(precisions: dict[str, str], precision: str, reason: str) -> dict[str, str]:
+    """``precisions`` with ``reason`` added to ``precision``'s reasons (machines differ: a second CPU with native
+    bf16 may have other flags than the first)."""
+    reasons = [r for r in precisions.get(precision, "").split("; ") if r]
+    return {**precisions, precision: "; ".join(reasons if reason in reasons else [*reasons, reason])}
+
+
 def main(argv: list[str] | None = None) -> None:
     if os.environ.get("PYTHONHASHSEED") != "0" and argv is None:  # CodeBLEU's data-flow match depends on it
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
@@ -173,7 +180,8 @@ def main(argv: list[str] | None = None) -> None:
     precisions = {precision.precision: precision.reason}
     if saved.exists():
         before = {"task": TRANSLATION, **json.loads(saved.read_text())}  # written before tasks were recorded
-        precisions = {**before.get(PRECISIONS, {before["precision"]: before["precision_reason"]}), **precisions}
+        precisions = _with_reason(before.get(PRECISIONS, {before["precision"]: before["precision_reason"]}),
+                                  precision.precision, precision.reason)
         changed = sorted(k for k in (set(before) | set(settings)) - EXPLANATIONS - {PRECISIONS}
                          if before.get(k) != settings.get(k))
         if changed == ["precision"] and args.allow_precision_change:

@@ -69,7 +69,8 @@ Byte-level BPE (Hugging Face `tokenizers`), whitespace and newlines preserved, T
 
 ```python
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-model = AutoModelForSeq2SeqLM.from_pretrained("{folder.as_posix()}")
+# the weights are stored in bf16; fp32 keeps CPUs without native bf16 fast
+model = AutoModelForSeq2SeqLM.from_pretrained("{folder.as_posix()}", dtype="float32")
 tokenizer = AutoTokenizer.from_pretrained("{folder.as_posix()}")
 ```
 """

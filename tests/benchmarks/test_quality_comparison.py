@@ -173,7 +173,8 @@ def test_the_comparison_precision_follows_the_cpu(setup: dict[str, Path], monkey
 def test_a_folder_continues_on_a_machine_with_another_precision_only_when_asked(
         setup: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """A results folder started in bf16 is refused on an fp32-only CPU unless --allow-precision-change; then
-    protocol.json keeps the first precision, records both, and the report names the rows run in each."""
+    protocol.json keeps the first precision, records both (each with every machine's reason), and the report
+    names the rows run in each."""
     import transducer.precision as precision
 
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
@@ -197,6 +198,11 @@ def test_a_folder_continues_on_a_machine_with_another_precision_only_when_asked(
     runs = json.loads((results / "runs.json").read_text())
     assert [r["precision"] for r in runs] == ["bf16-mixed", "32-true"] and all(r["cpu"] for r in runs)
     assert "--allow-precision-change" in report.splitlines()[-1]  # the command to continue says so
+
+    monkeypatch.setattr(precision, "cpu_flags", lambda *_: frozenset({"avx2", "avx512_bf16"}))  # a third machine
+    main([*_args(root, "--methods", "no_finetune"), "--results", str(results), "--allow-precision-change"])
+    reasons = json.loads((results / "protocol.json").read_text())["precisions"]["bf16-mixed"]
+    assert reasons == "auto: this CPU has amx_bf16; auto: this CPU has avx512_bf16"  # both bf16 machines' words
 
 
 def _tl_codesum(root: Path) -> Path:
