@@ -222,7 +222,7 @@ def _rows_by(rows: dict[str, Row], key: str, graph_rows_only: bool = False) -> d
             if key in result and (not graph_rows_only or "graph_ablation" in result):
                 seeds.setdefault(str(result[key]), []).append(str(result["seed"]))
         for value, these in seeds.items():
-            grouped.setdefault(value, []).append(method if len(seeds) == 1 else f"{method} (seeds {', '.join(these)})")
+            grouped.setdefault(value, []).append(method if len(seeds) == 1 else f"{method} (seed{'s' * (len(these) > 1)} {', '.join(these)})")
     return grouped
 
 
@@ -365,7 +365,8 @@ def render_report(task: ComparisonTask, results: Path, scored_path: Path, protoc
         text += ["", "**Learning-rate selection** (dev loss after the selection run):", "", selection_table(selections)]
     lines = verdict(task, rows, tests, graph_tests, selections)
     if lines:
-        text += ["", "**Verdict so far** (rules fixed before the results: Holm p < 0.05):", "", *lines]
+        heading = "Verdict so far" if missing else "Verdict"
+        text += ["", f"**{heading}** (rules fixed before the results: Holm p < 0.05):", "", *lines]
     versions = _rows_by(rows, "extractor_version", graph_rows_only=True)
     if len(versions) > 1:
         text += ["", "Rows ran with different CPG extractor versions (`cpg.cache.EXTRACTOR_VERSION`; graphs of the "

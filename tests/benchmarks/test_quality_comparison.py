@@ -79,6 +79,7 @@ def test_comparison_results_report_and_resume(setup: dict[str, Path]) -> None:
         p_holm = float(rows[method].strip("|").split("|")[-4])
         assert 0.0 < p_holm <= 1.0
     assert "transducer_no_graph" in next(line for line in report.splitlines() if line.startswith("Not finished"))
+    assert "**Verdict so far** (rules" in report
     runs = json.loads((results / "runs.json").read_text())  # each invocation's wall time, summed in the report
     assert [r["methods"] for r in runs] == [["no_finetune", "transducer"]] and runs[0]["wall_s"] > 0
 
@@ -242,14 +243,14 @@ def _built_data(root: Path, task: str) -> Path:
 def test_the_comparison_runs_on_the_built_tasks(setup: dict[str, Path], tmp_path: Path, task: str, official: str,
                                                 label: str) -> None:
     """Dev pairs come from the validation split (train keeps all its pairs), the test split is scored with the task's
-    official score, and the retrieval baseline is a row."""
+    official score, the retrieval baseline is a row, and a report with every row asked for states its verdict."""
     data = _built_data(tmp_path, task)
     results = tmp_path / "results"
     external = ["--external-data", str(_tl_codesum(tmp_path))] if task == "code_summarization" else []
     main(["--task", task, "--data", str(data), "--backbone", str(setup["root"] / "backbone"), "--results",
           str(results), "--work-dir", str(tmp_path / "work"), "--dev-size", "2", "--batch-size", "8",
           "--max-new-tokens", "6", "--grid-extensions", "0", "--seeds", "0", "--no-benchmarks-md",
-          "--methods", "transducer_no_graph", *external])
+          "--methods", "transducer_no_graph", "transducer", *external])
     protocol = json.loads((results / "protocol.json").read_text())
     assert protocol["task"] == task and protocol["train_pairs"] == 12 and protocol["dev_pairs"] == 2
     run = json.loads((results / "transducer_no_graph" / "seed0" / "result.json").read_text())
@@ -262,6 +263,7 @@ def test_the_comparison_runs_on_the_built_tasks(setup: dict[str, Path], tmp_path
     assert "scored on the 4 test pairs" in report and "| retrieval_bm25 |" in report
     assert "**Examples** (4 test pairs" in report and report.count("   - reference: ") == 4  # all 4 there are
     assert report.count("   - retrieval_bm25: ") == 4 and report.count("   - transducer_no_graph: ") == 4
+    assert "**Verdict** (rules" in report and "Not finished" not in report  # every row asked for is there
     if task == "code_summarization":  # the external set: every pair of it, scored from the same best checkpoint
         assert protocol["external"]["set"] == "tl_codesum_validation" and protocol["external"]["pairs"] == 3
         assert set(run["external"]["metrics"]) == set(run["metrics"]) and run["external"]["generate_s"] >= 0
