@@ -151,6 +151,8 @@ def collect(parsed: ParsedSource, spec: LanguageSpec) -> SyntaxTable:
     stack = [-1]
     while True:
         node = cursor.node
+        if node.is_missing and lo <= node.start_byte <= hi:  # a token the parser inserted to recover
+            num_errors += 1
         if node.is_named:
             start = node.start_byte
             end = node.end_byte

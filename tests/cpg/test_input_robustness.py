@@ -77,3 +77,13 @@ def test_python_nesting_beyond_the_grammar_limit_is_a_warned_partial_graph() -> 
     assert cpg.extract(nested(62), "python").warnings == []  # the deepest nesting tree-sitter-python 0.21 parses
     deep = cpg.extract(nested(63), "python")
     assert "syntax errors" in deep.warnings[0] and deep.num_nodes > 0
+
+
+@pytest.mark.parametrize("code, recovered", [
+    ("int f() { return 1 }", 1),  # a ';' the parser inserted
+    ('void t() { "<AssertPlaceHolder>" ; } "<FocalMethod>" int f() { return 1; }', 2),  # an ATLAS source
+])
+def test_the_syntax_warning_counts_the_tokens_the_parser_inserted(code: str, recovered: int) -> None:
+    warnings = cpg.extract(code, "java").warnings
+    assert warnings == [f"syntax errors: the parser recovered ({recovered} ERROR node(s) or missing tokens); "
+                        "the graph is partial"]
