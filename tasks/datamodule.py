@@ -296,7 +296,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
         """Where this split's encoded graphs are cached (``None``: the encoder gave no key, so no caching)."""
         if self.graph_encoding_key is None:
             return None
-        pairs = ((self._language(e, split), e.source) for e in examples)
+        pairs = ((self._language(e, split), self.task.graph_code(e.source)) for e in examples)
         extraction = {"backend": self.cpg_backend, "max_nodes": self.cpg_max_nodes}
         key = encoded_graphs_cache.split_key(pairs, extraction, self.graph_encoding_key)
         return Path(self.cpg_cache_dir) / "encoded" / f"{key}.pt"
@@ -347,7 +347,7 @@ class CodeTaskDataModule(pl.LightningDataModule):
         graphs: list[Any] = [None] * len(examples)
         for language, indices in by_language.items():
             result = cpg.extract_many(
-                [examples[i].source for i in indices],
+                [self.task.graph_code(examples[i].source) for i in indices],
                 language,
                 self.cpg_backend,
                 cache_dir=self.cpg_cache_dir,

@@ -25,6 +25,9 @@ class Task:
             decoder-only backbone).
         source_is_code: ``False`` for natural-language sources (code generation): no graph can be extracted, so
             methods that use graphs run graph-free (every sample gets the empty graph, and the run says so).
+        graph_blanks: markers in the source that are not code (ATLAS's ``"<FocalMethod>"`` between the test and the
+            focal method): blanked to as many spaces before CPG extraction, so the graph parses and its byte spans
+            still match the source's tokens.
     """
 
     name: str
@@ -33,11 +36,21 @@ class Task:
     metrics: tuple[str, ...] = ("bleu", "sacrebleu", "exact_match")
     source_prefix: str = ""
     source_is_code: bool = True
+    graph_blanks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.metrics = tuple(self.metrics)
+        self.graph_blanks = tuple(self.graph_blanks)
         if not self.metrics:
             raise ValueError(f"task {self.name!r}: `metrics` is empty; give at least one (e.g. ['bleu'])")
+        if not all(self.graph_blanks):
+            raise ValueError(f"task {self.name!r}: `graph_blanks` holds an empty marker; give the text to blank")
+
+    def graph_code(self, source: str) -> str:
+        """``source`` as the CPG extractor reads it: every ``graph_blanks`` marker replaced by as many spaces."""
+        for marker in self.graph_blanks:
+            source = source.replace(marker, " " * len(marker))
+        return source
 
     @property
     def main_metric(self) -> str:
@@ -54,6 +67,7 @@ BUILTIN_TASKS: dict[str, Task] = {
             source_language="java",
             target_language="java",
             metrics=("exact_match", "bleu", "sacrebleu", "codebleu"),
+            graph_blanks=('"<FocalMethod>"',),
         ),
         Task(
             "code_translation",

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from tasks.datamodule import CodeTaskDataModule
+from tasks.task import BUILTIN_TASKS, Task
 from transducer.backbone import load_backbone
 from transducer.config import TransducerConfig
 from tests.tasks.harness_utils import TINY_T5
@@ -204,3 +205,30 @@ def test_the_data_module_asks_the_lightning_module_what_its_method_needs(tmp_pat
     assert asked == [data] and [s.target for s in data.samples["train"]] == ["one"]
     icl = method_config("icl", k=2)
     assert icl.demonstrations is icl and method_config("lora").demonstrations is None
+
+
+def test_an_atlas_source_parses_once_its_focal_method_marker_is_blanked(tmp_path: Path, transducer_model) -> None:
+    """ATLAS puts ``"<FocalMethod>"`` between the test and the focal method, which no Java parser accepts: the
+    assert task blanks it for the extractor (same byte length, so token-node spans hold), the sample keeps it."""
+    model, tokenizer = transducer_model
+    source = ('void testAdd ( ) { Calc c = new Calc ( ) ; "<AssertPlaceHolder>" ; } "<FocalMethod>" '
+              "int add ( int a , int b ) { return a + b ; }")
+    data = tmp_path / "train.jsonl"
+    data.write_text(json.dumps({"id": "0", "source": source, "target": "assertEquals ( 3 , c . add ( 1 , 2 ) )"}) + "\n")
+    flagged = {}
+    for task in ("assert_generation", "code_summarization"):  # the same source, with and without the blank
+        module = CodeTaskDataModule(train=str(data), task=task, cpg_cache_dir=str(tmp_path / "cache"),
+                                    extraction_workers=1)
+        module.connect(tokenizer, True, model.encode_graphs)
+        counts: list[dict[str, object]] = []
+        module._extract_graphs(module._examples("train"), "train", counts)
+        flagged[task] = counts[0]["flagged"]
+        assert module._load_split("train")[0].source == source
+    assert flagged == {"assert_generation": 0, "code_summarization": 1}
+    blanked = BUILTIN_TASKS["assert_generation"].graph_code(source)
+    assert '"<FocalMethod>"' not in blanked and len(blanked) == len(source)
+
+
+def test_an_empty_graph_blank_is_refused() -> None:
+    with pytest.raises(ValueError, match="graph_blanks"):
+        Task("asserts", source_language="java", graph_blanks=("",))
