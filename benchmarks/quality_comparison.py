@@ -84,6 +84,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help=f"methods to run, in order (default: {' '.join(DEFAULT_METHODS)}; also available: "
                              f"{' '.join(m for m in LEARNING_RATE_GRIDS if m not in DEFAULT_METHODS)})")
     parser.add_argument("--jobs", type=int, default=1, help="methods trained at once (each with cores/jobs threads)")
+    parser.add_argument("--one-seed-first", action="store_true",
+                        help="every method's grid and first seed before any method's other seeds: a complete "
+                             "one-seed table first (default: each method's grid and seeds, then the next method)")
     parser.add_argument("--report", action="store_true", help="only render the report from finished runs")
     parser.add_argument("--no-benchmarks-md", action="store_true", help="do not update BENCHMARKS.md")
     parser.add_argument("--allow-precision-change", action="store_true",
@@ -205,13 +208,15 @@ def main(argv: list[str] | None = None) -> None:
             copy_baseline(task, args.results, paths["scored"])
         started = time.perf_counter()
         run_methods(task, args.methods, paths, protocol, args.backbone, args.results, args.work_dir,
-                    precision.precision, args.jobs)
+                    precision.precision, args.jobs, args.one_seed_first)
         log_invocation(args.results / "runs.json", args.methods, args.jobs, time.perf_counter() - started,
                        precision.precision)
     changed = " ".join(f"--{f.name.replace('_', '-')} {_flag_value(getattr(protocol, f.name))}"
                        for f in dataclasses.fields(Protocol) if f.init and getattr(protocol, f.name) != f.default)
     if PRECISIONS in settings:  # the folder already spans machines: the next sitting may run on either kind
         changed = f"{changed} --allow-precision-change".strip()
+    if args.one_seed_first:
+        changed = f"{changed} --one-seed-first".strip()
     if task.name == TRANSLATION:
         command = f"nohup python benchmarks/quality_comparison.py --jobs 2 {changed}".rstrip()
         command += " > outputs/quality_v2.log 2>&1 &"

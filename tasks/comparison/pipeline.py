@@ -46,8 +46,10 @@ def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
 
 
 def run_method(task: ComparisonTask, method: str, paths: dict[str, Path], protocol: Protocol, backbone: str,
-               results: Path, work_dir: Path, precision: str, log: Callable[[str], None] = print) -> None:
-    """The grid, then every seed, of ``method``; what is already in ``results`` is kept."""
+               results: Path, work_dir: Path, precision: str, log: Callable[[str], None] = print,
+               max_seeds: int | None = None) -> None:
+    """The grid, then every seed (or the first ``max_seeds``), of ``method``; what is already in ``results`` is
+    kept."""
     folder = results / method
     train_size = len(read_jsonl(paths["train"]))
     record = method_record(method)
@@ -71,7 +73,7 @@ def run_method(task: ComparisonTask, method: str, paths: dict[str, Path], protoc
     if grid:
         write_json(folder / "selection.json", {"rule": "lowest dev loss; ties: the smaller rate",
                                                "grid": grid, "learning_rate": rate})
-    for seed in seeds_for(method, protocol):
+    for seed in seeds_for(method, protocol)[:max_seeds]:
         seed_dir = folder / f"seed{seed}"
         result_path = seed_dir / "result.json"
         if current(result_path) and json.loads(result_path.read_text())["learning_rate"] == rate:
@@ -130,10 +132,18 @@ def retrieval_baseline(task: ComparisonTask, results: Path, paths: dict[str, Pat
 
 
 def run_methods(task: ComparisonTask, methods: list[str], paths: dict[str, Path], protocol: Protocol, backbone: str,
-                results: Path, work_dir: Path, precision: str, jobs: int = 1) -> None:
+                results: Path, work_dir: Path, precision: str, jobs: int = 1, one_seed_first: bool = False) -> None:
     """Run ``methods`` in order, ``jobs`` at a time (each job a process with ``cores // jobs`` torch threads); a
-    method that fails is logged with its traceback and the others go on."""
-    arguments = (task, paths, protocol, backbone, results, work_dir, precision)
+    method that fails is logged with its traceback and the others go on. ``one_seed_first``: every method's grid and
+    first seed before any method's other seeds, so that a complete one-seed table comes first."""
+    if one_seed_first:
+        _run_round(task, methods, paths, protocol, backbone, results, work_dir, precision, jobs, max_seeds=1)
+    _run_round(task, methods, paths, protocol, backbone, results, work_dir, precision, jobs, max_seeds=None)
+
+
+def _run_round(task: ComparisonTask, methods: list[str], paths: dict[str, Path], protocol: Protocol, backbone: str,
+               results: Path, work_dir: Path, precision: str, jobs: int, max_seeds: int | None) -> None:
+    arguments = (task, paths, protocol, backbone, results, work_dir, precision, max_seeds)
     if jobs <= 1:
         for method in methods:
             print(_run_logged(method, *arguments), flush=True)
@@ -166,11 +176,11 @@ def _set_threads(threads: int) -> None:
 
 
 def _run_logged(method: str, task: ComparisonTask, paths: dict[str, Path], protocol: Protocol, backbone: str,
-                results: Path, work_dir: Path, precision: str) -> str:
+                results: Path, work_dir: Path, precision: str, max_seeds: int | None) -> str:
     started = time.perf_counter()
     try:
         run_method(task, method, paths, protocol, backbone, results, work_dir, precision,
-                   log=lambda line: print(line, flush=True))
+                   log=lambda line: print(line, flush=True), max_seeds=max_seeds)
     except Exception:  # one broken method must not stop the others
         return f"[{method}] failed; the report lists it as not run:\n{traceback.format_exc()}"
     return f"[{method}] done in {(time.perf_counter() - started) / 60:.1f} min"

@@ -116,6 +116,19 @@ def test_parallel_jobs_give_the_sequential_results(setup: dict[str, Path]) -> No
     assert trained["torch_threads"] == max(1, (os.cpu_count() or 1) // 2)
 
 
+def test_one_seed_first_finishes_every_method_s_first_seed_before_any_second_seed(setup: dict[str, Path]) -> None:
+    root = setup["root"]
+    results = root / "one_seed_first"
+    main([*_args(root, "--methods", "transducer_no_graph", "no_finetune", "--one-seed-first"),
+          "--results", str(results)])  # fmt: skip
+
+    def finished(method: str, seed: int) -> int:
+        return (results / method / f"seed{seed}" / "result.json").stat().st_mtime_ns
+
+    assert finished("transducer_no_graph", 0) < finished("no_finetune", 0) < finished("transducer_no_graph", 1)
+    assert "--one-seed-first" in (results / "report.md").read_text()  # the command that continues it keeps the order
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
 def test_a_worker_that_handles_sigterm_still_ends_with_its_parent(tmp_path: Path) -> None:
     parent_script = tmp_path / "parent.py"
