@@ -30,6 +30,10 @@ QUIET_WARNINGS = (
     # the model summary's parameter counts are exact; only its size-in-MB estimate assumes 32-bit weights under
     # bf16-mixed, which is what this warning says
     (r"Precision .* is not supported by the model summary", UserWarning),
+    # peft reads transformers' `is_gradient_checkpointing` (renamed) whenever it wraps a model (LoRA, IA3, ...)
+    (r"`is_gradient_checkpointing` is deprecated", FutureWarning),
+    # peft's prefix tuning hands its prefix to the model as `past_key_values` (renamed `cache` in transformers)
+    (r"`past_key_values` is deprecated", FutureWarning),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 import pytest
 
@@ -23,3 +24,13 @@ def test_the_lightning_tip_is_dropped_and_the_loggers_other_messages_stay(caplog
         assert [r.getMessage() for r in caplog.records] == ["GPU available: False, used: False"]
     finally:
         logger.filters[:] = before
+
+
+def test_peft_s_deprecation_messages_are_dropped_and_other_future_warnings_stay() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        quiet_third_party_noise()
+        warnings.warn("`is_gradient_checkpointing` is deprecated and will be removed in v6.", FutureWarning)
+        warnings.warn("`past_key_values` is deprecated and will be removed in v6.", FutureWarning)
+        warnings.warn("`something_else` is deprecated", FutureWarning)
+    assert [str(w.message) for w in caught] == ["`something_else` is deprecated"]
