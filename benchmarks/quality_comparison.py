@@ -4,10 +4,12 @@ CodeXGLUE Java→C# (the default), or the summarization and assert-generation se
 writes (:mod:`tasks.comparison.task_setups`).
 
     nohup python benchmarks/quality_comparison.py --jobs 2 > outputs/quality_v2.log 2>&1 &
-    nohup python benchmarks/quality_comparison.py --task assert_generation --jobs 2 --max-source-length 512 \
-        --max-target-length 128 --max-new-tokens 128 --methods transducer transducer_no_graph lora prefix_tuning \
-        full_finetune no_finetune > outputs/assert_generation_v2.log 2>&1 &
+    nohup python benchmarks/quality_comparison.py --task assert_generation --jobs 2 --one-seed-first \
+        --max-source-length 512 --max-target-length 128 --max-new-tokens 128 --methods no_finetune transducer \
+        transducer_no_graph lora prefix_tuning full_finetune > outputs/assert_generation_v2.log 2>&1 &
 
+``--one-seed-first`` runs every method's grid and first seed before any method's other seeds, so a sitting that
+ends early leaves a complete one-seed table rather than some methods with three seeds and others with none.
 Resumable: every finished grid point and seed is a file under ``--results`` (committed), so rerunning the same
 command continues where the last one stopped. ``--report`` only renders ``report.md`` and the v2 section of
 ``BENCHMARKS.md`` from what is finished. The script runs with ``PYTHONHASHSEED=0`` (it restarts itself with it):

@@ -134,29 +134,32 @@ def retrieval_baseline(task: ComparisonTask, results: Path, paths: dict[str, Pat
 def run_methods(task: ComparisonTask, methods: list[str], paths: dict[str, Path], protocol: Protocol, backbone: str,
                 results: Path, work_dir: Path, precision: str, jobs: int = 1, one_seed_first: bool = False) -> None:
     """Run ``methods`` in order, ``jobs`` at a time (each job a process with ``cores // jobs`` torch threads); a
-    method that fails is logged with its traceback and the others go on. ``one_seed_first``: every method's grid and
-    first seed before any method's other seeds, so that a complete one-seed table comes first."""
-    if one_seed_first:
-        _run_round(task, methods, paths, protocol, backbone, results, work_dir, precision, jobs, max_seeds=1)
-    _run_round(task, methods, paths, protocol, backbone, results, work_dir, precision, jobs, max_seeds=None)
-
-
-def _run_round(task: ComparisonTask, methods: list[str], paths: dict[str, Path], protocol: Protocol, backbone: str,
-               results: Path, work_dir: Path, precision: str, jobs: int, max_seeds: int | None) -> None:
-    arguments = (task, paths, protocol, backbone, results, work_dir, precision, max_seeds)
+    method that fails is logged with its traceback and the others go on. ``one_seed_first``: each method's grid and
+    first seed, then (queued behind every method's first seed, as soon as its own is done) its other seeds, so that
+    a complete one-seed table comes first and no job waits for another."""
+    arguments = (task, paths, protocol, backbone, results, work_dir, precision)
+    first_round = 1 if one_seed_first else None
     if jobs <= 1:
-        for method in methods:
-            print(_run_logged(method, *arguments), flush=True)
+        for max_seeds in dict.fromkeys((first_round, None)):
+            for method in methods:
+                print(_run_logged(method, *arguments, max_seeds), flush=True)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")  # no fork after torch's thread pools started
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_threads, initargs=(threads,)) as pool:
-        futures = [pool.submit(_run_logged, method, *arguments) for method in methods]  # started in this order
-        for future in as_completed(futures):
-            print(future.result(), flush=True)
+        pending: dict[Future[str], tuple[str, int | None]] = {
+            pool.submit(_run_logged, method, *arguments, first_round): (method, first_round)
+            for method in methods}  # started in this order
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                method, max_seeds = pending.pop(future)
+                print(future.result(), flush=True)
+                if max_seeds is not None:  # its other seeds, behind every method's first
+                    pending[pool.submit(_run_logged, method, *arguments, None)] = (method, None)
 
 
 def _set_threads(threads: int) -> None:
