@@ -271,6 +271,12 @@ def selection_table(selections: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _at_floor(test: dict[str, Any]) -> bool:
+    """Whether a bootstrap test saw no difference at all (e.g. two rows with no exact match each): its p of 1 says
+    nothing about whether the rows are alike."""
+    return test["difference"] == test["ci_low"] == test["ci_high"] == 0
+
+
 def verdict(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, Any],
             selections: dict[str, dict[str, Any]]) -> list[str]:
     """Sentences that follow from the numbers by fixed rules: a difference counts when its Holm-corrected p is
@@ -282,10 +288,15 @@ def verdict(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any], g
         return (f"{test['difference']:+.2f} {metric} [{test['ci_low']:+.2f}, {test['ci_high']:+.2f}], "
                 f"p (Holm) {test['p_holm']:.4f}")
 
+    def floor(metric: str) -> str:
+        return f"every resample gives a {metric} difference of 0 (no example tells them apart): the test says nothing"
+
     lines = []
     for name, test in graph_tests.items():
         comparison, metric = name.rsplit(" (", 1)
-        if test["p_holm"] >= ALPHA:
+        if _at_floor(test):
+            outcome = floor(metric.rstrip(")"))
+        elif test["p_holm"] >= ALPHA:
             outcome = "no significant difference"
         elif _same_design(*comparison.split(" − ")):
             outcome = "the graph helps" if test["difference"] > 0 else "the graph hurts"
@@ -299,7 +310,9 @@ def verdict(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any], g
             if baseline in tests:
                 test, theirs = tests[baseline], rows[baseline].results[0]["trainable_parameters"]
                 size = "fewer" if ours < theirs else "equal" if ours == theirs else "more"
-                if test["p_holm"] >= ALPHA:
+                if _at_floor(test):
+                    outcome = f"cannot be told from it on {label}: {floor(label)}; see the other columns"
+                elif test["p_holm"] >= ALPHA:
                     outcome = "matches it (no significant difference)"
                 else:
                     outcome = "beats it" if test["difference"] > 0 else "loses to it"

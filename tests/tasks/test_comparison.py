@@ -66,3 +66,15 @@ def test_a_graph_twin_of_another_design_is_not_called_a_graph_ablation() -> None
     assert _same_design("transducer", "transducer (shuffled graphs)")
     assert not _same_design("transducer", "transducer_no_graph")  # soft tokens vs the graph-free fusion
     assert not _same_design("transducer_prefix", "transducer_no_graph")
+
+
+def test_a_test_with_no_difference_in_any_resample_says_nothing_rather_than_no_difference() -> None:
+    from tasks.comparison.report import verdict
+    from tasks.comparison.task_setups import TASKS
+
+    tests = {"transducer − transducer_no_graph (EM)": {"difference": 0.0, "ci_low": 0.0, "ci_high": 0.0, "p_holm": 1.0},
+             "transducer − transducer_no_graph (chrF)": {"difference": -0.3, "ci_low": -0.9, "ci_high": 0.4,
+                                                         "p_holm": 1.0}}
+    em, chrf = verdict(TASKS["assert_generation"], {}, {}, tests, {})
+    assert "the test says nothing" in em and "no significant difference" not in em
+    assert chrf.endswith("no significant difference.")
