@@ -138,9 +138,9 @@ def run_methods(task: ComparisonTask, methods: list[str], paths: dict[str, Path]
     first seed, then (queued behind every method's first seed, as soon as its own is done) its other seeds, so that
     a complete one-seed table comes first and no job waits for another."""
     arguments = (task, paths, protocol, backbone, results, work_dir, precision)
-    first_round = 1 if one_seed_first else None
+    rounds: tuple[int | None, ...] = (1, None) if one_seed_first else (None,)  # seeds per method (None: all), in turn
     if jobs <= 1:
-        for max_seeds in dict.fromkeys((first_round, None)):
+        for max_seeds in rounds:
             for method in methods:
                 print(_run_logged(method, *arguments, max_seeds), flush=True)
         return
@@ -151,7 +151,7 @@ def run_methods(task: ComparisonTask, methods: list[str], paths: dict[str, Path]
     context = multiprocessing.get_context("spawn")  # no fork after torch's thread pools started
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_threads, initargs=(threads,)) as pool:
         pending: dict[Future[str], tuple[str, int | None]] = {
-            pool.submit(_run_logged, method, *arguments, first_round): (method, first_round)
+            pool.submit(_run_logged, method, *arguments, rounds[0]): (method, rounds[0])
             for method in methods}  # started in this order
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -289,7 +289,7 @@ def verdict(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any], g
                 f"p (Holm) {test['p_holm']:.4f}")
 
     def floor(metric: str) -> str:
-        return f"every resample gives a {metric} difference of 0 (no example tells them apart): the test says nothing"
+        return f"{metric} differs in no resample (no example tells them apart), so the test says nothing"
 
     lines = []
     for name, test in graph_tests.items():
