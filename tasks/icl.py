@@ -1,6 +1,6 @@
 """Few-shot prompts for in-context learning (the ``icl`` method): demonstrations from the train split, chosen at
-random or by BM25 similarity of their source to the query's (``rank_bm25``), in a template, within the source
-token budget.
+random or by BM25 similarity of their source to the query's (:class:`tasks.retrieval.BM25Index`), in a template,
+within the source token budget.
 
 The query always fits: demonstrations (most similar first) are added only while the whole prompt stays within
 ``max_tokens``, so a long query gets fewer shots, and the number of shots is reported. A demonstration whose
@@ -11,30 +11,16 @@ splits, and showing the answer is not in-context learning.
 from __future__ import annotations
 
 import random
-import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tasks.data import Example
+from tasks.retrieval import BM25Index
 
 #: candidates looked at per wanted demonstration before settling for fewer shots
 CANDIDATES_PER_SHOT = 20
-
-_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+|[^\sA-Za-z0-9_]")
-
-
-def bm25_tokens(text: str) -> list[str]:
-    """Identifiers (also split at camelCase and snake_case boundaries), numbers and symbols, lower-cased."""
-    tokens = []
-    for word in _WORDS.findall(text):
-        tokens.append(word.lower())
-        parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", word)
-        if len(parts) > 1:
-            tokens.extend(part.lower() for part in parts)
-    return tokens
-
 
 def _normalised(text: str) -> str:
     return " ".join(text.split())
@@ -73,19 +59,14 @@ class DemonstrationPrompter:
             raise ValueError(f"icl k must be >= 0, got {self.k}")
         if not self.pool:
             raise ValueError("icl needs demonstrations: configure data.train (its examples are the pool)")
-        self._index = None
-        if self.selection == "bm25":
-            from rank_bm25 import BM25Okapi
+        self._index = BM25Index([e.source for e in self.pool]) if self.selection == "bm25" else None
 
-            self._index = BM25Okapi([bm25_tokens(e.source) for e in self.pool])
-
-    def _candidates(self, query: Example) -> list[int]:
+    def _candidates(self, query: Example, limit: int) -> list[int]:
         if self._index is not None:
-            scores = self._index.get_scores(bm25_tokens(query.source))
-            return sorted(range(len(self.pool)), key=lambda i: (-scores[i], i))
+            return self._index.ranked(query.source, limit)
         order = list(range(len(self.pool)))
         random.Random(self.seed * 1_000_003 + zlib.crc32(query.id.encode())).shuffle(order)
-        return order
+        return order[:limit]
 
     def prompt(self, query: Example) -> str:
         """The k-shot prompt for ``query`` (most relevant demonstration closest to the query)."""
@@ -93,7 +74,7 @@ class DemonstrationPrompter:
         budget = self.max_tokens - 1 - self._count(ending)
         chosen: list[str] = []
         key = _normalised(query.source)
-        for index in self._candidates(query)[: CANDIDATES_PER_SHOT * max(self.k, 1)]:
+        for index in self._candidates(query, CANDIDATES_PER_SHOT * max(self.k, 1)):
             if len(chosen) == self.k:
                 break
             example = self.pool[index]

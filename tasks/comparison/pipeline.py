@@ -114,17 +114,17 @@ def copy_baseline(task: ComparisonTask, results: Path, scored_path: Path) -> Non
 def retrieval_baseline(task: ComparisonTask, results: Path, paths: dict[str, Path]) -> None:
     """The retrieval baseline (as the assert-generation literature reports it): each scored pair (and external
     pair) gets the target of the training pair whose source is most similar by BM25
-    (:func:`tasks.retrieval.nearest_by_bm25`)."""
-    from tasks.retrieval import nearest_by_bm25
+    (:class:`tasks.retrieval.BM25Index`)."""
+    from tasks.retrieval import BM25Index
 
     if (results / RETRIEVAL_BASELINE / "seed0" / "result.json").exists():
         return
     train = read_jsonl(paths["train"])
-    train_sources = [r["source"] for r in train]
+    index = BM25Index([r["source"] for r in train])
 
     def retrieve(split: str) -> list[dict[str, str]]:
         queries = read_jsonl(paths[split])
-        nearest = nearest_by_bm25(train_sources, [r["source"] for r in queries])
+        nearest = index.nearest([r["source"] for r in queries])
         return [{"id": r["id"], "prediction": train[i]["target"]} for r, i in zip(queries, nearest)]
 
     external = (retrieve("external"), paths["external"]) if "external" in paths else None

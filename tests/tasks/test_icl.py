@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tasks.data import Example
-from tasks.icl import DemonstrationPrompter, bm25_tokens
+from tasks.icl import DemonstrationPrompter
+from tasks.retrieval import bm25_tokens
 from tests.tasks.harness_utils import make_config, read_jsonl, run_cli
 from transducer.backbone import load_tokenizer
 
