@@ -12,6 +12,7 @@ from typing import Any
 from tasks.comparison.protocol import Protocol
 from tasks.comparison.task_setups import ComparisonTask
 
+
 def prepare_splits(task: ComparisonTask, data_dir: Path, work_dir: Path, protocol: Protocol,
                    limit: int | None = None, external_dir: Path | None = None) -> dict[str, Path]:
     """``train``, ``dev`` (``protocol.dev_size`` pairs of ``task.dev_source`` chosen with ``protocol.data_seed``;

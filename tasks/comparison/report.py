@@ -24,7 +24,7 @@ from tasks.comparison.protocol import (
     Protocol,
     seeds_for,
 )
-from tasks.comparison.task_setups import ComparisonTask, mean_of_first
+from tasks.comparison.task_setups import ComparisonTask, OfficialScore, mean_of_first
 
 #: significance level of the verdict's statements (after Holm's correction)
 ALPHA = 0.05
@@ -75,11 +75,11 @@ def _by_id(records: list[dict[str, Any]]) -> dict[str, str]:
     return {r["id"]: r["prediction"] for r in records}
 
 
-def official_statistics_of(task: ComparisonTask, predictions: list[dict[str, str]],
-                           references: list[dict[str, Any]]) -> np.ndarray:
-    """(S, N, K) statistics of the task's official score for S seeds' predictions on the N references."""
+def statistics_of(score: OfficialScore, predictions: list[dict[str, str]],
+                  references: list[dict[str, Any]]) -> np.ndarray:
+    """(S, N, K) statistics of ``score`` for S seeds' predictions on the N references."""
     targets = [r["target"] for r in references]
-    return np.stack([task.official.statistics([seed[r["id"]] for r in references], targets) for seed in predictions])
+    return np.stack([score.statistics([seed[r["id"]] for r in references], targets) for seed in predictions])
 
 
 def chrf_statistics_of(predictions: list[dict[str, str]], references: list[dict[str, Any]]) -> np.ndarray:
@@ -98,17 +98,21 @@ def compare(a: np.ndarray, b: np.ndarray, score: Any) -> Any:
     return bootstrap_over_seeds(a, b, score, num_resamples=NUM_RESAMPLES, seed=0)
 
 
-def significance(task: ComparisonTask, rows: dict[str, Row],
-                 references: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Transducer − method for every other row (the task's official score), and the graph questions (graph method
-    − its graph-free twin, graph method − itself with shuffled graphs) on the official score and on mean sentence
-    chrF; each family Holm-corrected."""
+def significance(task: ComparisonTask, rows: dict[str, Row], references: list[dict[str, Any]]
+                 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:  # fmt: skip
+    """Transducer − method for every other row on each of the task's tested scores (``{score label: {method:
+    test}}``, Holm over all of them), and the graph questions (graph method − its graph-free twin, graph method −
+    itself with shuffled graphs) on the official score and on mean sentence chrF, Holm over those."""
     from tasks.significance import holm_bonferroni
 
     official, label = task.official.score, task.official.label
-    stats = {m: official_statistics_of(task, row.predictions, references) for m, row in rows.items()}
-    main = {m: compare(stats[REFERENCE], stats[m], official) for m in rows if m != REFERENCE} \
-        if REFERENCE in rows else {}
+    stats = {m: statistics_of(task.official, row.predictions, references) for m, row in rows.items()}
+    main: dict[tuple[str, str], Any] = {}
+    if REFERENCE in rows:
+        for score in task.tested_scores:
+            of = stats if score is task.official else {
+                m: statistics_of(score, row.predictions, references) for m, row in rows.items()}
+            main.update({(score.label, m): compare(of[REFERENCE], of[m], score.score) for m in rows if m != REFERENCE})
     chrf: dict[str, np.ndarray] = {}  # computed on first use: a twin serves several graph methods
 
     def chrf_of(method: str) -> np.ndarray:
@@ -126,14 +130,17 @@ def significance(task: ComparisonTask, rows: dict[str, Row],
         if rows[method].shuffled is not None:
             shuffled = rows[method].shuffled
             others.append((f"{method} − {method} (shuffled graphs)",
-                           official_statistics_of(task, shuffled, references), chrf_statistics_of(shuffled, references)))
+                           statistics_of(task.official, shuffled, references), chrf_statistics_of(shuffled, references)))
         for name, official_theirs, chrf_theirs in others:
             graph[f"{name} ({label})"] = compare(stats[method], official_theirs, official)
             graph[f"{name} (chrF)"] = compare(chrf_of(method), chrf_theirs, mean_of_first)
-    return _with_holm(main, holm_bonferroni), _with_holm(graph, holm_bonferroni)
+    by_score: dict[str, dict[str, Any]] = {score.label: {} for score in task.tested_scores}
+    for (score_label, method), test in _with_holm(main, holm_bonferroni).items():
+        by_score[score_label][method] = test
+    return by_score, _with_holm(graph, holm_bonferroni)
 
 
-def _with_holm(tests: dict[str, Any], holm: Any) -> dict[str, Any]:
+def _with_holm(tests: dict[Any, Any], holm: Any) -> dict[Any, Any]:
     adjusted = holm({name: t.p_value for name, t in tests.items()}) if tests else {}
     return {name: {"difference": t.mean_difference, "ci_low": t.ci_low, "ci_high": t.ci_high, "p": t.p_value,
                    "p_holm": adjusted[name]} for name, t in tests.items()}
@@ -145,11 +152,13 @@ def _test_cells(test: dict[str, Any] | None) -> list[str]:
     return [f"{test['difference']:+.2f} [{test['ci_low']:+.2f}, {test['ci_high']:+.2f}]", f"{test['p_holm']:.4f}"]
 
 
-def main_table(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any]) -> str:
+def main_table(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, dict[str, Any]]) -> str:
     label = task.official.label
     header = ["method", "trainable params", "lr (dev loss)", "seeds", f"{label} per seed",
-              *(name for _, name, _ in task.report_columns), f"{REFERENCE} − method ({label}) [95% CI]", "p (Holm)",
-              "best dev-loss eval", "train min/seed", "generate min/seed"]
+              *(name for _, name, _ in task.report_columns)]
+    for score in task.tested_scores:
+        header += [f"{REFERENCE} − method ({score.label}) [95% CI]", "p (Holm)"]
+    header += ["best dev-loss eval", "train min/seed", "generate min/seed"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for method, row in rows.items():
         first = row.results[0]
@@ -157,7 +166,8 @@ def main_table(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any]
                  f"{first['learning_rate']:g}" if first.get("steps") else "—", str(len(row.results)),
                  " / ".join(f"{v:.2f}" for v in row.values(task.official.metric))]
         cells += [row.cell(metric, digits) for metric, _, digits in task.report_columns]
-        cells += _test_cells(tests.get(method))
+        for score in task.tested_scores:
+            cells += _test_cells(tests.get(score.label, {}).get(method))
         cells += [_best_evaluation(row), _minutes(row, "train_s"), _minutes(row, "generate_s")]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -277,14 +287,12 @@ def _at_floor(test: dict[str, Any]) -> bool:
     return test["difference"] == test["ci_low"] == test["ci_high"] == 0
 
 
-def verdict(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any], graph_tests: dict[str, Any],
-            selections: dict[str, dict[str, Any]]) -> list[str]:
+def verdict(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, dict[str, Any]],
+            graph_tests: dict[str, Any], selections: dict[str, dict[str, Any]]) -> list[str]:
     """Sentences that follow from the numbers by fixed rules: a difference counts when its Holm-corrected p is
     below :data:`ALPHA`; "equal or fewer parameters" compares trainable parameter counts."""
 
-    label = task.official.label
-
-    def said(test: dict[str, Any], metric: str = label) -> str:
+    def said(test: dict[str, Any], metric: str) -> str:
         return (f"{test['difference']:+.2f} {metric} [{test['ci_low']:+.2f}, {test['ci_high']:+.2f}], "
                 f"p (Holm) {test['p_holm']:.4f}")
 
@@ -306,22 +314,26 @@ def verdict(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, Any], g
         lines.append(f"- **{comparison}**: {said(test, metric.rstrip(')'))} — {outcome}.")
     if REFERENCE in rows:
         ours = rows[REFERENCE].results[0]["trainable_parameters"]
+        elsewhere = "see the other columns" if len(task.tested_scores) == 1 else "see the next line"
         for baseline in INPUT_SIDE_BASELINES:
-            if baseline in tests:
-                test, theirs = tests[baseline], rows[baseline].results[0]["trainable_parameters"]
+            for score in task.tested_scores:
+                test = tests.get(score.label, {}).get(baseline)
+                if test is None:
+                    continue
+                theirs = rows[baseline].results[0]["trainable_parameters"]
                 size = "fewer" if ours < theirs else "equal" if ours == theirs else "more"
                 if _at_floor(test):
-                    outcome = f"cannot be told from it on {label}: {floor(label)}; see the other columns"
+                    outcome = f"cannot be told from it on {score.label}: {floor(score.label)}; {elsewhere}"
                 elif test["p_holm"] >= ALPHA:
                     outcome = "matches it (no significant difference)"
                 else:
                     outcome = "beats it" if test["difference"] > 0 else "loses to it"
                 lines.append(f"- **{REFERENCE} vs {baseline}** ({ours:,} vs {theirs:,} trainable parameters: "
-                             f"{size}): {said(test)} — the transducer {outcome}.")
-        losses = [m for m, t in tests.items() if t["p_holm"] < ALPHA and t["difference"] < 0]
+                             f"{size}): {said(test, score.label)} — the transducer {outcome}.")
+        losses = [f"{m} ({t['difference']:+.2f} {score_label})" for score_label, of in tests.items()
+                  for m, t in of.items() if t["p_holm"] < ALPHA and t["difference"] < 0]
         if losses:
-            lines.append(f"- **Where the transducer loses** (significantly): " + ", ".join(
-                f"{m} ({tests[m]['difference']:+.2f} {label})" for m in losses) + ".")
+            lines.append("- **Where the transducer loses** (significantly): " + ", ".join(losses) + ".")
     designs = {m: selections[m] for m in TRANSDUCER_DESIGNS if m in selections}
     if designs:
         dev = {m: min(p["dev_loss"] for p in s["grid"]) for m, s in designs.items()}
@@ -340,6 +352,7 @@ def render_report(task: ComparisonTask, results: Path, scored_path: Path, protoc
     missing = [m for m in expected if m not in rows or len(rows[m].results) < len(seeds_for(m, protocol))]
     dev_from = "carved from train" if task.dev_source == "train" else f"drawn from the {task.dev_source} split"
     label = task.official.label
+    tested = " and of ".join(score.label for score in task.tested_scores)
     text = [
         f"Protocol v{protocol.version} (`protocol.json`): backbone `{settings['backbone']}`, {task.title}; "
         f"trained on {settings['train_pairs']:,} train pairs, learning rate and checkpoints chosen on "
@@ -359,7 +372,7 @@ def render_report(task: ComparisonTask, results: Path, scored_path: Path, protoc
         f"{task.scored_split} pairs; len ratio: prediction tokens / reference tokens; repeat %: predictions with a "
         "token 4-gram repeated ≥ 3 times beyond the reference. Mean ± sd over seeds. retrieval_bm25: the target of "
         "the training pair whose source is most similar by BM25. The test against the transducer is a bootstrap "
-        f"over examples (paired) and seeds ({NUM_RESAMPLES:,} resamples of {label}), Holm-corrected over the table. "
+        f"over examples (paired) and seeds ({NUM_RESAMPLES:,} resamples of {tested}), Holm-corrected over the table. "
         "Best dev-loss eval: which evaluation held the best checkpoint (n/n: still improving).",
     ]
     if "external" in settings:

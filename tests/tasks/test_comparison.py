@@ -78,3 +78,39 @@ def test_a_test_with_no_difference_in_any_resample_says_nothing_rather_than_no_d
     em, chrf = verdict(TASKS["assert_generation"], {}, {}, tests, {})
     assert "the test says nothing" in em and "no significant difference" not in em
     assert chrf.endswith("no significant difference.")
+
+
+def _assert_rows() -> tuple[dict, list[dict]]:
+    from tasks.comparison.report import Row
+
+    references = [{"id": str(i), "target": f"assertEquals ( {i} , list . size ( ) )"} for i in range(30)]
+    close = {r["id"]: f"assertEquals ( {int(r['id']) + 1} , list . size ( ) )" for r in references}  # never exact
+    junk = {r["id"]: "( ( ( ( ( (" for r in references}
+    return ({"transducer": Row("transducer", [{"trainable_parameters": 119_616, "metrics": {}}], [junk], None),
+             "prefix_tuning": Row("prefix_tuning", [{"trainable_parameters": 20_480, "metrics": {}}], [close], None)}, references)
+
+
+def test_assert_generation_also_tests_bleu_4_where_no_row_reaches_an_exact_match() -> None:
+    from tasks.comparison.report import main_table, significance, verdict
+    from tasks.comparison.task_setups import TASKS
+
+    task = TASKS["assert_generation"]
+    rows, references = _assert_rows()
+    tests, _ = significance(task, rows, references)
+    assert set(tests) == {"EM", "BLEU-4"} and tests["EM"]["prefix_tuning"]["difference"] == 0
+    bleu = tests["BLEU-4"]["prefix_tuning"]
+    assert bleu["difference"] < -50 and bleu["ci_high"] < 0 and bleu["p_holm"] < 0.05  # Holm over both scores
+    header = main_table(task, rows, tests).splitlines()[0]
+    assert "transducer − method (EM) [95% CI]" in header and "transducer − method (BLEU-4) [95% CI]" in header
+    em, bleu_line, losses = verdict(task, rows, tests, {}, {})
+    assert "cannot be told from it on EM" in em and em.endswith("see the next line.")
+    assert "BLEU-4" in bleu_line and bleu_line.endswith("the transducer loses to it.")
+    assert losses.startswith("- **Where the transducer loses**") and "BLEU-4" in losses
+
+
+def test_a_task_without_a_second_score_tests_its_official_one_only() -> None:
+    from tasks.comparison.report import significance
+    from tasks.comparison.task_setups import TASKS
+
+    rows, references = _assert_rows()
+    assert set(significance(TASKS["code_summarization"], rows, references)[0]) == {"BLEU-4"}
