@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import numpy as np
 
-K = TypeVar("K")  # a test's name
+Name = TypeVar("Name")  # what names a test in a family
 
 # Resampled rows drawn per chunk are capped so that rows x instances stays near this many numbers.
 _CHUNK_ELEMENTS = 1 << 22
@@ -177,11 +177,11 @@ def _bootstrap_result(
     )
 
 
-def holm_bonferroni(p_values: Mapping[K, float]) -> dict[K, float]:
+def holm_bonferroni(p_values: Mapping[Name, float]) -> dict[Name, float]:
     """Holm–Bonferroni adjusted p-values of a family of tests (Holm, 1979): the k-th smallest of m p-values is
     multiplied by ``m - k + 1``, made monotone, and capped at 1. Reject where the adjusted p is below alpha."""
     ordered = sorted(p_values.items(), key=lambda item: item[1])
-    adjusted: dict[K, float] = {}
+    adjusted: dict[Name, float] = {}
     running = 0.0
     for rank, (name, p) in enumerate(ordered):
         running = max(running, min(1.0, (len(ordered) - rank) * p))

@@ -106,13 +106,11 @@ def significance(task: ComparisonTask, rows: dict[str, Row], references: list[di
     from tasks.significance import holm_bonferroni
 
     official, label = task.official.score, task.official.label
-    stats = {m: statistics_of(task.official, row.predictions, references) for m, row in rows.items()}
-    main: dict[tuple[str, str], Any] = {}
-    if REFERENCE in rows:
-        for score in task.tested_scores:
-            of = stats if score is task.official else {
-                m: statistics_of(score, row.predictions, references) for m, row in rows.items()}
-            main.update({(score.label, m): compare(of[REFERENCE], of[m], score.score) for m in rows if m != REFERENCE})
+    of_score = {score.label: {m: statistics_of(score, row.predictions, references) for m, row in rows.items()}
+                for score in (task.tested_scores if REFERENCE in rows else (task.official,))}
+    stats = of_score[label]
+    main = {(score.label, m): compare(of_score[score.label][REFERENCE], of_score[score.label][m], score.score)
+            for score in task.tested_scores for m in rows if m != REFERENCE} if REFERENCE in rows else {}
     chrf: dict[str, np.ndarray] = {}  # computed on first use: a twin serves several graph methods
 
     def chrf_of(method: str) -> np.ndarray:
@@ -315,13 +313,13 @@ def verdict(task: ComparisonTask, rows: dict[str, Row], tests: dict[str, dict[st
     if REFERENCE in rows:
         ours = rows[REFERENCE].results[0]["trainable_parameters"]
         elsewhere = "see the other columns" if len(task.tested_scores) == 1 else "see the next line"
-        for baseline in INPUT_SIDE_BASELINES:
+        for baseline in (b for b in INPUT_SIDE_BASELINES if b in rows):
+            theirs = rows[baseline].results[0]["trainable_parameters"]
+            size = "fewer" if ours < theirs else "equal" if ours == theirs else "more"
             for score in task.tested_scores:
                 test = tests.get(score.label, {}).get(baseline)
                 if test is None:
                     continue
-                theirs = rows[baseline].results[0]["trainable_parameters"]
-                size = "fewer" if ours < theirs else "equal" if ours == theirs else "more"
                 if _at_floor(test):
                     outcome = f"cannot be told from it on {score.label}: {floor(score.label)}; {elsewhere}"
                 elif test["p_holm"] >= ALPHA:
