@@ -10,6 +10,8 @@ writes (:mod:`tasks.comparison.task_setups`).
 
 ``--one-seed-first`` runs every method's grid and first seed before any method's other seeds, so a sitting that
 ends early leaves a complete one-seed table rather than some methods with three seeds and others with none.
+``--start-nothing-after 2h20m`` starts no grid point or seed once that much time has passed (those running
+finish), for sittings with a time limit: the invocation ends at a result boundary and is logged in ``runs.json``.
 Resumable: every finished grid point and seed is a file under ``--results`` (committed), so rerunning the same
 command continues where the last one stopped. ``--report`` only renders ``report.md`` and the v2 section of
 ``BENCHMARKS.md`` from what is finished. The script runs with ``PYTHONHASHSEED=0`` (it restarts itself with it):
@@ -33,6 +35,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from tasks.comparison.pipeline import (  # noqa: E402
     copy_baseline,
+    StartBy,
     log_invocation,
     retrieval_baseline,
     run_methods,
@@ -89,6 +92,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--one-seed-first", action="store_true",
                         help="every method's grid and first seed before any method's other seeds: a complete "
                              "one-seed table first (default: each method's grid and seeds, then the next method)")
+    parser.add_argument("--start-nothing-after", type=_duration, metavar="DURATION",
+                        help="start no grid point or seed once this much time has passed since the start, e.g. "
+                             "2h20m, 90m, 45s (those running finish; the rest waits for the next invocation)")
     parser.add_argument("--report", action="store_true", help="only render the report from finished runs")
     parser.add_argument("--no-benchmarks-md", action="store_true", help="do not update BENCHMARKS.md")
     parser.add_argument("--allow-precision-change", action="store_true",
@@ -135,6 +141,16 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _duration(text: str) -> float:
+    """``2h20m``, ``90m``, ``45s``, ``1.5h`` -> seconds."""
+    match = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?", text.strip())
+    if not text.strip() or match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration; write it as hours, minutes and seconds, "
+                                         "e.g. 2h20m, 90m or 45s")
+    hours, minutes, seconds = (float(group or 0) for group in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
 def _flag_value(value: object) -> str:
     """A protocol value as the command line takes it."""
     return " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
@@ -151,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("PYTHONHASHSEED") != "0" and argv is None:  # CodeBLEU's data-flow match depends on it
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
     args = parse_arguments(argv)
+    start_by = None if args.start_nothing_after is None else StartBy.after(args.start_nothing_after)
     from transducer.quiet import quiet_third_party_noise
 
     quiet_third_party_noise()
@@ -209,10 +226,11 @@ def main(argv: list[str] | None = None) -> None:
         if task.copy_baseline:
             copy_baseline(task, args.results, paths["scored"])
         started = time.perf_counter()
-        run_methods(task, args.methods, paths, protocol, args.backbone, args.results, args.work_dir,
-                    precision.precision, args.jobs, args.one_seed_first)
+        finished = run_methods(task, args.methods, paths, protocol, args.backbone, args.results, args.work_dir,
+                               precision.precision, args.jobs, args.one_seed_first, start_by)
+        stopped_by = None if finished else f"--start-nothing-after {args.start_nothing_after:g}s"
         log_invocation(args.results / "runs.json", args.methods, args.jobs, time.perf_counter() - started,
-                       precision.precision)
+                       precision.precision, stopped_by)
     changed = " ".join(f"--{f.name.replace('_', '-')} {_flag_value(getattr(protocol, f.name))}"
                        for f in dataclasses.fields(Protocol) if f.init and getattr(protocol, f.name) != f.default)
     if PRECISIONS in settings:  # the folder already spans machines: the next sitting may run on either kind

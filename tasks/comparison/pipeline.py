@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,30 @@ def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
     os.replace(partial, path)
 
 
+@dataclass(frozen=True)
+class StartBy:
+    """A wall-clock time (``time.time()``, seconds) after which no grid point or seed starts; those running
+    finish."""
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> StartBy:
+        return cls(time.time() + seconds)
+
+    def passed(self) -> bool:
+        return time.time() >= self.at
+
+
+class _PastStartBy(Exception):
+    """Raised instead of starting a grid point after the invocation's :class:`StartBy`."""
+
+
 def run_method(task: ComparisonTask, method: str, paths: dict[str, Path], protocol: Protocol, backbone: str,
                results: Path, work_dir: Path, precision: str, log: Callable[[str], None] = print,
-               max_seeds: int | None = None) -> None:
+               max_seeds: int | None = None, start_by: StartBy | None = None) -> bool:
     """The grid, then every seed (or the first ``max_seeds``), of ``method``; what is already in ``results`` is
-    kept."""
+    kept. Returns ``False`` where ``start_by`` passed before all of it was done (nothing more was started)."""
     folder = results / method
     train_size = len(read_jsonl(paths["train"]))
     record = method_record(method)
@@ -62,12 +82,18 @@ def run_method(task: ComparisonTask, method: str, paths: dict[str, Path], protoc
     def score(rate: float) -> dict[str, Any]:
         path = folder / f"grid_lr{rate:g}.json"
         if not current(path):
+            if start_by is not None and start_by.passed():
+                raise _PastStartBy(f"[{method}] learning rate {rate:g} not started: --start-nothing-after has passed")
             log(f"[{method}] learning rate {rate:g}: {protocol.selection_steps(train_size)} steps, dev loss")
             write_json(path, grid_point(task, method, rate, paths, protocol, backbone, work_dir / method / f"grid_lr{rate:g}",
                                         precision, train_size))
         return json.loads(path.read_text())
 
-    grid = learning_rate_grid(LEARNING_RATE_GRIDS[method], score, protocol.grid_extensions)
+    try:
+        grid = learning_rate_grid(LEARNING_RATE_GRIDS[method], score, protocol.grid_extensions)
+    except _PastStartBy as stop:
+        log(str(stop))
+        return False
     best = best_point(grid)
     rate = best["learning_rate"] if best else 0.0
     if grid:
@@ -78,6 +104,9 @@ def run_method(task: ComparisonTask, method: str, paths: dict[str, Path], protoc
         result_path = seed_dir / "result.json"
         if current(result_path) and json.loads(result_path.read_text())["learning_rate"] == rate:
             continue
+        if start_by is not None and start_by.passed():
+            log(f"[{method}] seed {seed} not started: --start-nothing-after has passed")
+            return False
         log(f"[{method}] seed {seed}" + (f", learning rate {rate:g}" if grid else " (nothing to train)"))
         output = final_run(task, method, rate, seed, paths, protocol, backbone, work_dir / method / f"seed{seed}",
                            precision, train_size)
@@ -88,6 +117,7 @@ def run_method(task: ComparisonTask, method: str, paths: dict[str, Path], protoc
         if output.external_predictions is not None:
             write_jsonl(seed_dir / "predictions_external.jsonl", output.external_predictions)
         write_json(result_path, output.result)  # last: its presence marks the seed finished
+    return True
 
 
 def write_baseline(task: ComparisonTask, results: Path, method: str, predictions: list[dict[str, str]],
@@ -132,34 +162,42 @@ def retrieval_baseline(task: ComparisonTask, results: Path, paths: dict[str, Pat
 
 
 def run_methods(task: ComparisonTask, methods: list[str], paths: dict[str, Path], protocol: Protocol, backbone: str,
-                results: Path, work_dir: Path, precision: str, jobs: int = 1, one_seed_first: bool = False) -> None:
+                results: Path, work_dir: Path, precision: str, jobs: int = 1, one_seed_first: bool = False,
+                start_by: StartBy | None = None) -> bool:
     """Run ``methods`` in order, ``jobs`` at a time (each job a process with ``cores // jobs`` torch threads); a
     method that fails is logged with its traceback and the others go on. ``one_seed_first``: each method's grid and
     first seed, then (queued behind every method's first seed, as soon as its own is done) its other seeds, so that
-    a complete one-seed table comes first and no job waits for another."""
+    a complete one-seed table comes first and no job waits for another. After ``start_by`` nothing new starts;
+    returns ``False`` where that left work undone."""
     arguments = (task, paths, protocol, backbone, results, work_dir, precision)
     rounds: tuple[int | None, ...] = (1, None) if one_seed_first else (None,)  # seeds per method (None: all), in turn
+    finished = True
     if jobs <= 1:
         for max_seeds in rounds:
             for method in methods:
-                print(_run_logged(method, *arguments, max_seeds), flush=True)
-        return
+                message, done = _run_logged(method, *arguments, max_seeds, start_by)
+                print(message, flush=True)
+                finished &= done
+        return finished
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")  # no fork after torch's thread pools started
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_threads, initargs=(threads,)) as pool:
-        pending: dict[Future[str], tuple[str, int | None]] = {
-            pool.submit(_run_logged, method, *arguments, rounds[0]): (method, rounds[0])
+        pending: dict[Future[tuple[str, bool]], tuple[str, int | None]] = {
+            pool.submit(_run_logged, method, *arguments, rounds[0], start_by): (method, rounds[0])
             for method in methods}  # started in this order
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 method, max_seeds = pending.pop(future)
-                print(future.result(), flush=True)
-                if max_seeds is not None:  # its other seeds, behind every method's first
-                    pending[pool.submit(_run_logged, method, *arguments, None)] = (method, None)
+                message, method_finished = future.result()
+                print(message, flush=True)
+                finished &= method_finished
+                if max_seeds is not None and method_finished:  # its other seeds, behind every method's first
+                    pending[pool.submit(_run_logged, method, *arguments, None, start_by)] = (method, None)
+    return finished
 
 
 def _set_threads(threads: int) -> None:
@@ -179,22 +217,30 @@ def _set_threads(threads: int) -> None:
 
 
 def _run_logged(method: str, task: ComparisonTask, paths: dict[str, Path], protocol: Protocol, backbone: str,
-                results: Path, work_dir: Path, precision: str, max_seeds: int | None) -> str:
+                results: Path, work_dir: Path, precision: str, max_seeds: int | None,
+                start_by: StartBy | None = None) -> tuple[str, bool]:
+    """Run one method; returns the line that ends its log and whether it finished (a failure counts as finished:
+    it is not waiting for a later start)."""
     started = time.perf_counter()
     try:
-        run_method(task, method, paths, protocol, backbone, results, work_dir, precision,
-                   log=lambda line: print(line, flush=True), max_seeds=max_seeds)
+        finished = run_method(task, method, paths, protocol, backbone, results, work_dir, precision,
+                              log=lambda line: print(line, flush=True), max_seeds=max_seeds, start_by=start_by)
     except Exception:  # one broken method must not stop the others
-        return f"[{method}] failed; the report lists it as not run:\n{traceback.format_exc()}"
-    return f"[{method}] done in {(time.perf_counter() - started) / 60:.1f} min"
+        return f"[{method}] failed; the report lists it as not run:\n{traceback.format_exc()}", True
+    minutes = (time.perf_counter() - started) / 60
+    return f"[{method}] {'done' if finished else 'stopped'} in {minutes:.1f} min", finished
 
 
-def log_invocation(path: Path, methods: list[str], jobs: int, wall_s: float, precision: str) -> None:
+def log_invocation(path: Path, methods: list[str], jobs: int, wall_s: float, precision: str,
+                   stopped_by: str | None = None) -> None:
     """Append one invocation's wall time, machine and precision to ``path`` (the report sums the times: the
-    comparison's cost over sittings)."""
+    comparison's cost over sittings); ``stopped_by``: what stopped it before all of its work was done."""
     from transducer.precision import cpu_model
 
     runs = json.loads(path.read_text()) if path.exists() else []
-    runs.append({"finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "methods": methods, "jobs": jobs,
-                 "cores": os.cpu_count(), "cpu": cpu_model(), "precision": precision, "wall_s": round(wall_s, 1)})
+    run = {"finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "methods": methods, "jobs": jobs,
+           "cores": os.cpu_count(), "cpu": cpu_model(), "precision": precision, "wall_s": round(wall_s, 1)}
+    if stopped_by is not None:
+        run["stopped_by"] = stopped_by
+    runs.append(run)
     write_json(path, runs)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmarks.quality_comparison import main
+from benchmarks.quality_comparison import _duration, main
+from tasks.comparison.pipeline import StartBy
 from tests.tasks.harness_utils import TASK_EXAMPLES, TINY_T5
 from transducer.backbone import load_backbone
 
@@ -128,6 +129,40 @@ def test_one_seed_first_finishes_every_method_s_first_seed_before_any_second_see
 
     assert finished("transducer_no_graph", 0) < finished("no_finetune", 0) < finished("transducer_no_graph", 1)
     assert "--one-seed-first" in (results / "report.md").read_text()  # the command that continues it keeps the order
+
+
+def test_start_nothing_after_lets_the_running_grid_point_finish_and_starts_nothing_more(
+        setup: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    root = setup["root"]
+    results = root / "start_by"
+    checks: list[bool] = []
+
+    def passed(self: StartBy) -> bool:  # the time is up once the first grid point has started
+        checks.append(bool(checks))
+        return checks[-1]
+
+    monkeypatch.setattr(StartBy, "passed", passed)
+    main([*_args(root, "--methods", "transducer_no_graph", "no_finetune", "--start-nothing-after", "2h20m"),
+          "--results", str(results)])  # fmt: skip
+    assert [p.name for p in (results / "transducer_no_graph").iterdir()] == ["grid_lr0.0003.json"]
+    assert not (results / "no_finetune").exists()  # nothing to train, but a seed to start: not started either
+    runs = json.loads((results / "runs.json").read_text())
+    assert runs[-1]["stopped_by"] == "--start-nothing-after 8400s"
+    assert "transducer_no_graph" in next(line for line in (results / "report.md").read_text().splitlines()
+                                         if line.startswith("Not finished"))
+
+
+@pytest.mark.parametrize("text, seconds", [("2h20m", 8400.0), ("90m", 5400.0), ("45s", 45.0), ("1.5h", 5400.0)])
+def test_durations_read_as_hours_minutes_and_seconds(text: str, seconds: float) -> None:
+    assert _duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "soon", "2 hours", "20m2h"])
+def test_a_duration_that_is_not_one_is_refused_with_the_form_it_takes(
+        setup: dict[str, Path], text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(_args(setup["root"], "--start-nothing-after", text))
+    assert "e.g. 2h20m, 90m or 45s" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
