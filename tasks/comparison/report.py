@@ -47,12 +47,16 @@ class Row:
         return [m[metric] for m in scores if metric in m]
 
     def cell(self, metric: str, digits: int, external: bool = False) -> str:
-        values = self.values(metric, external)
-        if not values:
-            return "—"
-        if len(values) == 1:
-            return f"{values[0]:.{digits}f}"
-        return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
+        return mean_sd(self.values(metric, external), digits)
+
+
+def mean_sd(values: list[float], digits: int) -> str:
+    """``mean ± sd`` of ``values`` (the value alone for one, ``—`` for none)."""
+    if not values:
+        return "—"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
 def load_rows(results: Path) -> dict[str, Row]:
@@ -182,6 +186,29 @@ def external_table(task: ComparisonTask, rows: dict[str, Row]) -> str:
             cells = [method, str(len(official)), " / ".join(f"{v:.2f}" for v in official)]
             cells += [row.cell(metric, digits, external=True) for metric, _, digits in task.report_columns]
             lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def cut_at_reference_length(predictions: dict[str, str], references: list[dict[str, Any]]) -> dict[str, str]:
+    """Each prediction (by id) cut to its reference's number of whitespace tokens: an oracle stop."""
+    lengths = {r["id"]: len(r["target"].split()) for r in references}
+    return {i: " ".join(p.split()[: lengths[i]]) if i in lengths else p for i, p in predictions.items()}
+
+
+def oracle_stop_table(task: ComparisonTask, rows: dict[str, Row], references: list[dict[str, Any]]) -> str:
+    """Every row's tested scores as generated and with each prediction cut at its reference's length (mean ± sd
+    over seeds): whether a row loses on what it writes or on where it stops."""
+    header = ["method", "len ratio"]
+    for score in task.tested_scores:
+        header += [score.label, f"{score.label} cut"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for method, row in rows.items():
+        cut = [cut_at_reference_length(seed, references) for seed in row.predictions]
+        cells = [method, row.cell("length_ratio", 2)]
+        for score in task.tested_scores:
+            per_seed = score.score(statistics_of(score, cut, references).sum(axis=1))  # (S,)
+            cells += [row.cell(score.metric, 2), mean_sd([float(v) for v in per_seed], 2)]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -373,6 +400,11 @@ def render_report(task: ComparisonTask, results: Path, scored_path: Path, protoc
         f"over examples (paired) and seeds ({NUM_RESAMPLES:,} resamples of {tested}), Holm-corrected over the table. "
         "Best dev-loss eval: which evaluation held the best checkpoint (n/n: still improving).",
     ]
+    if rows:
+        text += ["", "**What a row writes, apart from where it stops.** Each prediction cut to its reference's number "
+                 "of whitespace tokens (an oracle stop: no method knows that length, so this is a diagnostic, not a "
+                 f"score), {tested} as generated and cut, mean ± sd over seeds:", "",
+                 oracle_stop_table(task, rows, references)]
     if "external" in settings:
         external = task.external
         drawn = settings["external"]

@@ -114,3 +114,15 @@ def test_a_task_without_a_second_score_tests_its_official_one_only() -> None:
 
     rows, references = _assert_rows()
     assert set(significance(TASKS["code_summarization"], rows, references)[0]) == {"BLEU-4"}
+
+
+def test_the_oracle_stop_table_separates_what_a_row_writes_from_where_it_stops() -> None:
+    from tasks.comparison.report import Row, cut_at_reference_length, oracle_stop_table
+    from tasks.comparison.task_setups import TASKS
+
+    references = [{"id": str(i), "target": f"returns the size of list {i}"} for i in range(20)]
+    run_on = {r["id"]: f"{r['target']} {r['target']} {r['target']}" for r in references}  # right, then goes on
+    assert cut_at_reference_length(run_on, references) == {r["id"]: r["target"] for r in references}
+    rows = {"transducer": Row("transducer", [{"metrics": {"bleu": 30.0, "length_ratio": 3.0}}], [run_on], None)}
+    line = oracle_stop_table(TASKS["code_summarization"], rows, references).splitlines()[-1]
+    assert [c.strip() for c in line.strip("|").split("|")] == ["transducer", "3.00", "30.00", "100.00"]
