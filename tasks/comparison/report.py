@@ -403,7 +403,8 @@ def render_report(task: ComparisonTask, results: Path, scored_path: Path, protoc
     if rows:
         text += ["", "**What a row writes, apart from where it stops.** Each prediction cut to its reference's number "
                  "of whitespace tokens (an oracle stop: no method knows that length, so this is a diagnostic, not a "
-                 f"score), {tested} as generated and cut, mean ± sd over seeds:", "",
+                 f"score), {' and '.join(score.label for score in task.tested_scores)} as generated and cut, "
+                 "mean ± sd over seeds:", "",
                  oracle_stop_table(task, rows, references)]
     if "external" in settings:
         external = task.external
