@@ -34,8 +34,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from tasks.comparison.pipeline import (  # noqa: E402
-    copy_baseline,
     StartBy,
+    copy_baseline,
     log_invocation,
     retrieval_baseline,
     run_methods,

@@ -190,9 +190,8 @@ def external_table(task: ComparisonTask, rows: dict[str, Row]) -> str:
 
 
 def cut_at_reference_length(predictions: dict[str, str], references: list[dict[str, Any]]) -> dict[str, str]:
-    """Each prediction (by id) cut to its reference's number of whitespace tokens: an oracle stop."""
-    lengths = {r["id"]: len(r["target"].split()) for r in references}
-    return {i: " ".join(p.split()[: lengths[i]]) if i in lengths else p for i, p in predictions.items()}
+    """Each reference's prediction (by id) cut to the reference's number of whitespace tokens: an oracle stop."""
+    return {r["id"]: " ".join(predictions[r["id"]].split()[: len(r["target"].split())]) for r in references}
 
 
 def oracle_stop_table(task: ComparisonTask, rows: dict[str, Row], references: list[dict[str, Any]]) -> str:
