@@ -59,8 +59,9 @@ from cpg.graph import CodePropertyGraph, GraphColumns
 #: 5: truncation at ``max_nodes`` keeps every statement and flow edge (expressions go first, the warning counts
 #: what was dropped), writes through PHP references, Go deferred calls on the way out, data flow through
 #: ``finally`` per way in and from raising statements, Ruby ``ensure`` for unhandled exceptions and block
-#: variables carried between runs (issue 24)
-EXTRACTOR_VERSION = "5"
+#: variables carried between runs (issue 24). 6: Java, C#, Python and PHP handlers take only the exceptions they
+#: name, so a try whose handlers take less than every exception also leaves its body through its ``finally``
+EXTRACTOR_VERSION = "6"
 #: a writer writes a pack once this many bytes of new entries are buffered
 PACK_BYTES = 64 << 20
 #: :meth:`GraphCache.close` merges the packs smaller than this ...

@@ -20,8 +20,8 @@ each branch a path of its own), PHP ``break N``/``continue N``, and Ruby ``begin
 their own), ``retry``/``redo`` and blocks that ``next``/``break`` leave. A ``finally`` runs on every way out of
 its ``try``: a ``return``/``throw``/``break``/``continue`` that leaves the try goes to the ``finally``, whose
 end then goes on to that jump's target (and to the statement after the try when the try or a handler can end normally);
-so does an exception that no handler takes (every one without handlers; with ``spec.catch_all_types``, Ruby, every
-one unless a handler names a catch-all type). Go ``defer``: every way out of the function goes through the calls
+so does an exception that no handler takes (every one without handlers; with ``spec.handler_types``, Java, C#,
+Python, PHP and Ruby, every one unless a handler takes every exception: ``catch (Throwable t)``, a bare ``except:``). Go ``defer``: every way out of the function goes through the calls
 registered so far, latest first (:meth:`_Builder._run_deferred`).
 Simplifications: ``throw`` always reaches the exit (through any enclosing ``finally``; through the try rule it
 also reaches the handlers). Nodes are syntax nodes, so a ``finally`` is not duplicated per way in: the end of its
@@ -485,13 +485,15 @@ class _Builder:
         return [found[0][1]] if exits else []  # normal completion is the first way
 
     def _catch_all(self, handlers: list[int]) -> bool:
-        """Whether one of ``handlers`` catches every exception (see ``spec.catch_all_types``)."""
-        types = self.table.spec.catch_all_types
-        if types is None or not handlers:
+        """Whether one of ``handlers`` takes every exception (see ``spec.handler_types``)."""
+        spec, table = self.table.spec, self.table
+        if spec.handler_types is None:
             return bool(handlers)
-        named = (self.table.field_child(handler, "exceptions") for handler in handlers)
-        return any(self.table.source_bytes(t) in types for group in named if group is not None
-                   for t in self.children[group])  # fmt: skip
+        for handler in handlers:
+            types = spec.handler_types(table, handler)
+            if spec.bare_handler_catches_all if types is None else not spec.catch_all_types.isdisjoint(types):
+                return True
+        return False
 
     def _gate(self, ends: list[int]) -> int:
         """A new gate (see :class:`Finally`) that the ``ends`` of a finally link to."""

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import tree_sitter_c_sharp
 
-from cpg.languages.spec import LanguageSpec
+from typing import TYPE_CHECKING
+
+from cpg.languages.spec import LanguageSpec, written_types
+
+if TYPE_CHECKING:
+    from cpg.syntax import SyntaxTable
 
 _TYPE_DECLARATIONS = (
     "class_declaration", "struct_declaration", "interface_declaration", "enum_declaration", "record_declaration",
@@ -15,6 +20,22 @@ _PATTERNS = (
     "relational_pattern", "and_pattern", "or_pattern", "negated_pattern", "parenthesized_pattern", "list_pattern",
     "tuple_pattern", "discard", "when_clause",
 )  # fmt: skip
+
+
+def _handler_types(table: SyntaxTable, handler: int) -> tuple[bytes, ...] | None:
+    """The type a ``catch_clause`` names (``catch (IOException e)``); None for a bare ``catch``, none for a
+    filtered one (``catch (Exception e) when (...)`` takes only what its filter lets through)."""
+    kinds = table.kinds
+    declaration = None
+    for child in table.children[handler]:
+        if kinds[child] == "catch_filter_clause":
+            return ()
+        if kinds[child] == "catch_declaration":
+            declaration = child
+    if declaration is None:
+        return None
+    type_ = table.field_child(declaration, "type")
+    return written_types(table, [type_]) if type_ is not None else ()
 
 CSHARP = LanguageSpec(
     name="c_sharp",
@@ -119,4 +140,7 @@ CSHARP = LanguageSpec(
     #: a setter's (or init accessor's) ``value`` is defined where it starts
     implicit_definitions={("accessor_declaration", b"set"): (b"value",), ("accessor_declaration", b"init"): (b"value",)},
     calls={"invocation_expression": ("function", "arguments")},
+    handler_types=_handler_types,
+    catch_all_types=frozenset({b"Exception", b"System.Exception", b"global::System.Exception"}),
+    bare_handler_catches_all=True,
 )

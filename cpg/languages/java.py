@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import tree_sitter_java
 
-from cpg.languages.spec import LanguageSpec
+from typing import TYPE_CHECKING
+
+from cpg.languages.spec import LanguageSpec, written_types
+
+if TYPE_CHECKING:
+    from cpg.syntax import SyntaxTable
+
+
+def _handler_types(table: SyntaxTable, handler: int) -> tuple[bytes, ...]:
+    """The types a ``catch_clause`` names: ``catch (A | b.B e)`` -> ``A``, ``b.B``."""
+    kinds, children = table.kinds, table.children
+    for parameter in children[handler]:
+        if kinds[parameter] == "catch_formal_parameter":
+            for group in children[parameter]:
+                if kinds[group] == "catch_type":
+                    return written_types(table, children[group])
+    return ()
 
 JAVA = LanguageSpec(
     name="java",
@@ -85,4 +101,6 @@ JAVA = LanguageSpec(
                        "switch_expression": "branches"},  # a definition in one arm of ``switch (x) { ... }``
     scopes={"class_body": None},  # an anonymous class's fields are not the method's variables
     calls={"method_invocation": ("name", "arguments")},
+    handler_types=_handler_types,
+    catch_all_types=frozenset({b"Throwable", b"java.lang.Throwable"}),  # ``Exception`` misses ``Error``s
 )

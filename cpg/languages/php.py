@@ -8,7 +8,8 @@ and a method with modifiers (``public static function f()``) inside a wrapper cl
 Modelled: ``if``/``elseif``/``else`` (also the ``:`` ... ``endif;`` forms), loops, ``foreach ($xs as $k => $v)``
 and ``list()``/``[...]`` destructuring (definitions), ``switch`` with fall-through, ``break N``/``continue N`` (a
 ``switch`` counts as a loop level, and ``continue`` aimed at it acts as ``break``), ``goto``, ``try``/``catch``/
-``finally``, ``throw`` statements and ``exit``/``die`` (to the exit, through any ``finally``), ``match`` and ``?:``
+``finally`` (a ``catch`` takes only the classes it names; ``Throwable`` takes every one), ``throw`` statements
+and ``exit``/``die`` (to the exit, through any ``finally``), ``match`` and ``?:``
 (definitions in their arms are conditional), ``&&``/``||``/``??``/``and``/``or`` right operands and ``??=``
 (conditional definitions). Closures: ``function () use ($x, &$y)`` reads exactly its ``use`` list where it is
 created; an arrow function ``fn($x) => $x + $y`` reads every outer name it reads (capture by value); named
@@ -28,9 +29,24 @@ from __future__ import annotations
 
 import tree_sitter_php
 
-from cpg.languages.spec import LanguageSpec
+from typing import TYPE_CHECKING
+
+from cpg.languages.spec import LanguageSpec, written_types
+
+if TYPE_CHECKING:
+    from cpg.syntax import SyntaxTable
 
 _FUNCTIONS = ("function_definition", "method_declaration", "anonymous_function_creation_expression")
+
+
+def _handler_types(table: SyntaxTable, handler: int) -> tuple[bytes, ...]:
+    """The types a ``catch_clause`` names, lower-cased (PHP class names ignore case): ``catch (A | \\B $e)`` ->
+    ``a``, ``\\b``."""
+    group = table.field_child(handler, "type")
+    if group is None:
+        return ()
+    types = table.children[group] if table.kinds[group] == "type_list" else [group]
+    return tuple(text.lower() for text in written_types(table, types))
 
 PHP = LanguageSpec(
     name="php",
@@ -113,4 +129,6 @@ PHP = LanguageSpec(
         "nullsafe_member_call_expression": ("name", "arguments"),
         "scoped_call_expression": ("name", "arguments"),
     },
+    handler_types=_handler_types,
+    catch_all_types=frozenset({b"throwable", b"\\throwable"}),  # ``Exception`` misses ``Error``s (PHP 7)
 )

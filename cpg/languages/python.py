@@ -8,7 +8,26 @@ from __future__ import annotations
 
 import tree_sitter_python
 
-from cpg.languages.spec import LanguageSpec
+from typing import TYPE_CHECKING
+
+from cpg.languages.spec import LanguageSpec, written_types
+
+if TYPE_CHECKING:
+    from cpg.syntax import SyntaxTable
+
+
+def _handler_types(table: SyntaxTable, handler: int) -> tuple[bytes, ...] | None:
+    """The types an ``except``/``except*`` clause names: ``except (A, m.B) as e:`` -> ``A``, ``m.B``; None for a
+    bare ``except:``."""
+    kinds, children = table.kinds, table.children
+    value = next((c for c in children[handler] if kinds[c] not in ("block", "comment")), None)
+    if value is None:
+        return None
+    if kinds[value] == "as_pattern":
+        value = children[value][0]
+    while kinds[value] == "parenthesized_expression" and children[value]:
+        value = children[value][0]
+    return written_types(table, children[value] if kinds[value] == "tuple" else [value])
 
 PYTHON = LanguageSpec(
     name="python",
@@ -75,4 +94,7 @@ PYTHON = LanguageSpec(
     } | {"lambda": (("lambda_parameters", None), ("default_parameter", "name"), ("typed_parameter", None),
                     ("typed_default_parameter", "name"), ("list_splat_pattern", None), ("dictionary_splat_pattern", None))},
     calls={"call": ("function", "arguments")},
+    handler_types=_handler_types,
+    catch_all_types=frozenset({b"BaseException", b"builtins.BaseException"}),  # ``Exception`` misses ``KeyboardInterrupt``
+    bare_handler_catches_all=True,
 )

@@ -39,13 +39,24 @@ from __future__ import annotations
 
 import tree_sitter_ruby
 
-from cpg.languages.spec import LanguageSpec
+from typing import TYPE_CHECKING
+
+from cpg.languages.spec import LanguageSpec, written_types
+
+if TYPE_CHECKING:
+    from cpg.syntax import SyntaxTable
 
 _BLOCKS = ("block", "do_block", "lambda")
 _CONTROL = (
     "if", "unless", "if_modifier", "unless_modifier", "while", "until", "while_modifier", "until_modifier", "case",
     "case_match", "when", "in_clause", "rescue", "rescue_modifier",
 )  # fmt: skip
+
+
+def _handler_types(table: SyntaxTable, handler: int) -> tuple[bytes, ...] | None:
+    """The classes a ``rescue`` names (``rescue A, ::B => e`` -> ``A``, ``::B``); None for a bare ``rescue``."""
+    group = table.field_child(handler, "exceptions")
+    return written_types(table, table.children[group]) if group is not None else None
 
 RUBY = LanguageSpec(
     name="ruby",
@@ -135,5 +146,6 @@ RUBY = LanguageSpec(
         **{kind: "branches" for kind in _CONTROL},
     },
     calls={"call": ("method", "arguments")},
-    catch_all_types=frozenset({b"Exception", b"::Exception"}),
+    handler_types=_handler_types,
+    catch_all_types=frozenset({b"Exception", b"::Exception"}),  # a bare ``rescue`` takes ``StandardError``
 )

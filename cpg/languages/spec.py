@@ -8,9 +8,12 @@ so a new language is one small module that fills one in (see :mod:`cpg.languages
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cpg.syntax import SyntaxTable
 
 #: CFG roles a node type can play (values of :attr:`LanguageSpec.roles`):
 #:
@@ -71,6 +74,11 @@ POSITION_KINDS = frozenset(
 )
 
 
+def written_types(table: SyntaxTable, nodes: Iterable[int]) -> tuple[bytes, ...]:
+    """The texts of the type nodes ``nodes`` (a handler's exception types), whitespace removed (``java.lang.X``)."""
+    return tuple(b"".join(table.source_bytes(node).split()) for node in nodes if table.kinds[node] != "comment")
+
+
 @dataclass(frozen=True)
 class LanguageSpec:
     """How one language's tree-sitter grammar maps onto CPG concepts.
@@ -126,10 +134,17 @@ class LanguageSpec:
     noreturn_calls: frozenset[bytes] = frozenset()
     #: the ``noreturn_calls`` that end the program at once, running no deferred calls (Go ``os.Exit``)
     exit_calls: frozenset[bytes] = frozenset()
-    #: where handlers catch only the exceptions they name (Ruby: a bare ``rescue`` takes ``StandardError``), the
-    #: exception types that catch everything (Ruby ``Exception``): unless a handler's ``exceptions`` name one, every
-    #: statement of a try body also goes straight to its ``finally``, then leaves; None: handlers catch everything
-    catch_all_types: frozenset[bytes] | None = None
+    #: where handlers take only the exceptions they name (Java, C#, Python, PHP, Ruby): the texts of the exception
+    #: types a handler names, whitespace removed (``None``: a bare handler, C# ``catch``, Python ``except:``, Ruby
+    #: ``rescue``; ``()``: a filtered one, C# ``catch (E) when (...)``); unset: every handler takes every exception
+    handler_types: Callable[[SyntaxTable, int], tuple[bytes, ...] | None] | None = None
+    #: the types (as ``handler_types`` gives them) whose handler takes every exception (Java ``Throwable``, Ruby
+    #: ``Exception``): unless a handler of a try names one (or is bare and ``bare_handler_catches_all``), every
+    #: statement of its body also goes straight to its ``finally``, then leaves
+    catch_all_types: frozenset[bytes] = frozenset()
+    #: a bare handler takes every exception (C# ``catch``, Python ``except:``; Ruby's bare ``rescue`` takes only
+    #: ``StandardError``)
+    bare_handler_catches_all: bool = False
     #: loop header clauses whose ``condition`` field is optional (Go ``for_clause``): a loop with such a clause
     #: and no condition, or with no header at all (Go ``for {}``), ends only by a jump (no edge past it)
     condition_clauses: frozenset[str] = frozenset()

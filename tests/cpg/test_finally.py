@@ -9,6 +9,8 @@ no definition reaches a use along such a path; control dependence is computed on
 
 from __future__ import annotations
 
+import pytest
+
 from cpg import extract
 from cpg.graph import EdgeType
 from tests.cpg.helpers import edge_texts
@@ -77,3 +79,61 @@ def test_python_return_in_try_does_not_reach_the_code_after_the_finally() -> Non
     ddg = edge_texts(extract(code, "python"), EdgeType.DDG)
     assert ("x = 2", "return x * 10") in ddg and ("x = 1", "return x") in ddg
     assert ("x = 1", "return x * 10") not in ddg and ("x = 0", "return x * 10") not in ddg
+
+
+# Handlers take only the exceptions they name (extractor version 6). A try whose handlers take less than every
+# exception also leaves its body straight through its ``finally`` (then the function); one of them taking every
+# exception (``Throwable``, a bare ``catch``/``except:``) closes that way. The body is ``a(); b();`` so that ``a()``
+# reaches the finally only by an exception.
+HANDLED_SOME = [
+    ("java", "void f(int x) { try { a(x); b(); } catch (IOException | RuntimeException e) { h(); } finally { c(x); } d(); }"),
+    ("c_sharp", "void F(int x) { try { a(x); b(); } catch (IOException e) { h(); } finally { c(x); } d(); }"),
+    ("c_sharp", "void F(int x) { try { a(x); b(); } catch (Exception e) when (e.HResult > 0) { h(); } "
+                "finally { c(x); } d(); }"),  # a filter may let anything through
+    ("python", "def f(x):\n    try:\n        a(x)\n        b()\n    except (ValueError, Exception) as e:\n        h()\n"
+               "    finally:\n        c(x)\n    d()\n"),  # Exception misses KeyboardInterrupt
+    ("php", "<?php function f($x) { try { a($x); b(); } catch (Exception $e) { h(); } finally { c($x); } d(); }"),
+    ("ruby", "def f(x)\n  begin\n    a(x)\n    b\n  rescue\n    h\n  ensure\n    c(x)\n  end\n  d\nend\n"),
+]
+HANDLED_ALL = [
+    ("java", "void f(int x) { try { a(x); b(); } catch (IOException | java.lang.Throwable e) { h(); } "
+             "finally { c(x); } d(); }"),
+    ("c_sharp", "void F(int x) { try { a(x); b(); } catch (IOException e) { h(); } catch { g(); } finally { c(x); } d(); }"),
+    ("c_sharp", "void F(int x) { try { a(x); b(); } catch (System.Exception) { h(); } finally { c(x); } d(); }"),
+    ("python", "def f(x):\n    try:\n        a(x)\n        b()\n    except:  # everything\n        h()\n"
+               "    finally:\n        c(x)\n    d()\n"),
+    ("python", "def f(x):\n    try:\n        a(x)\n        b()\n    except (BaseException) as e:\n        h()\n"
+               "    finally:\n        c(x)\n    d()\n"),
+    ("php", "<?php function f($x) { try { a($x); b(); } catch (A | \\THROWABLE $e) { h(); } finally { c($x); } d(); }"),
+    ("ruby", "def f(x)\n  begin\n    a(x)\n    b\n  rescue A, ::Exception\n    h\n  ensure\n    c(x)\n  end\n  d\nend\n"),
+]
+
+
+def _exception_ways(code: str, language: str) -> tuple[bool, bool]:
+    """(whether ``a(x)`` goes straight to the finally, whether the finally's last statement leaves the function)."""
+    graph = extract(code, language)
+    assert not graph.warnings, graph.warnings
+    cfg = edge_texts(graph, EdgeType.CFG)
+    first = next(src for src, _ in cfg if src.rstrip(";") in ("a(x)", "a($x)"))
+    last = next(src for src, _ in cfg if src.rstrip(";") in ("c(x)", "c($x)"))
+    into_finally = any(src == first and dst.startswith(("finally", "ensure")) for src, dst in cfg)
+    return into_finally, (last, "") in cfg
+
+
+@pytest.mark.parametrize(("language", "code"), HANDLED_SOME, ids=[f"{lang}-{i}" for i, (lang, _) in enumerate(HANDLED_SOME)])
+def test_an_exception_no_handler_takes_runs_the_finally_then_leaves(language: str, code: str) -> None:
+    assert _exception_ways(code, language) == (True, True)
+
+
+@pytest.mark.parametrize(("language", "code"), HANDLED_ALL, ids=[f"{lang}-{i}" for i, (lang, _) in enumerate(HANDLED_ALL)])
+def test_a_handler_that_takes_every_exception_closes_that_way(language: str, code: str) -> None:
+    assert _exception_ways(code, language) == (False, False)
+
+
+def test_a_definition_reaches_the_finally_along_an_exception_no_handler_takes() -> None:
+    code = ("int f() { int x = 0; try { x = p(); x = q(x); } catch (IOException e) { return -1; } finally { log(x); } "
+            "return x; }")
+    ddg = edge_texts(extract(code, "java"), EdgeType.DDG)
+    # p() raises an Error the handler does not take: x is still 0 in the finally (and the handled way returns -1)
+    assert {("int x = 0;", "log(x);"), ("x = p();", "log(x);"), ("x = q(x);", "log(x);")} <= ddg
+    assert ("int x = 0;", "return x;") not in ddg and ("x = p();", "return x;") not in ddg

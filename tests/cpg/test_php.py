@@ -32,6 +32,7 @@ def test_gold_switch_fall_through_and_try_catch_finally() -> None:
         *((raising, catch) for raising in (try_, opened, check, throw, "return $h;")),
         (catch, "report($e);"), ("report($e);", "$h = null;"),
         ("$h = null;", final), (throw, final), ("return $h;", final), (final, "cleanup($flags);"),
+        *((raising, final) for raising in (try_, opened, check)),  # what catch (IOError $e) does not take
         ("cleanup($flags);", ""), ("cleanup($flags);", "return $h ?? false;"), ("return $h ?? false;", ""),
     }
     assert ddg == {
