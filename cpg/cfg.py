@@ -21,8 +21,9 @@ their own), ``retry``/``redo`` and blocks that ``next``/``break`` leave. A ``fin
 its ``try``: a ``return``/``throw``/``break``/``continue`` that leaves the try goes to the ``finally``, whose
 end then goes on to that jump's target (and to the statement after the try when the try or a handler can end normally);
 so does an exception that no handler takes (every one without handlers; with ``spec.handler_types``, Java, C#,
-Python, PHP and Ruby, every one unless a handler takes every exception: ``catch (Throwable t)``, a bare ``except:``). Go ``defer``: every way out of the function goes through the calls
-registered so far, latest first (:meth:`_Builder._run_deferred`).
+Python, PHP and Ruby, every one unless a handler takes every exception: ``catch (Throwable t)``, a bare
+``except:``). Go ``defer``: every way out of the function goes through the calls registered so far, latest first
+(:meth:`_Builder._run_deferred`).
 Simplifications: ``throw`` always reaches the exit (through any enclosing ``finally``; through the try rule it
 also reaches the handlers). Nodes are syntax nodes, so a ``finally`` is not duplicated per way in: the end of its
 one copy links to every target of the ways that entered it, and the CFG has paths that enter it one way and leave

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import tree_sitter_c_sharp
-
 from typing import TYPE_CHECKING
+
+import tree_sitter_c_sharp
 
 from cpg.languages.spec import LanguageSpec, written_types
 
@@ -36,6 +36,7 @@ def _handler_types(table: SyntaxTable, handler: int) -> tuple[bytes, ...] | None
         return None
     type_ = table.field_child(declaration, "type")
     return written_types(table, [type_]) if type_ is not None else ()
+
 
 CSHARP = LanguageSpec(
     name="c_sharp",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import tree_sitter_java
-
 from typing import TYPE_CHECKING
+
+import tree_sitter_java
 
 from cpg.languages.spec import LanguageSpec, written_types
 
@@ -21,6 +21,7 @@ def _handler_types(table: SyntaxTable, handler: int) -> tuple[bytes, ...]:
                 if kinds[group] == "catch_type":
                     return written_types(table, children[group])
     return ()
+
 
 JAVA = LanguageSpec(
     name="java",

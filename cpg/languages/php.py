@@ -27,9 +27,9 @@ arms are one node; ``exit`` runs enclosing ``finally`` blocks; a ``goto`` to an 
 
 from __future__ import annotations
 
-import tree_sitter_php
-
 from typing import TYPE_CHECKING
+
+import tree_sitter_php
 
 from cpg.languages.spec import LanguageSpec, written_types
 
@@ -47,6 +47,7 @@ def _handler_types(table: SyntaxTable, handler: int) -> tuple[bytes, ...]:
         return ()
     types = table.children[group] if table.kinds[group] == "type_list" else [group]
     return tuple(text.lower() for text in written_types(table, types))
+
 
 PHP = LanguageSpec(
     name="php",

@@ -6,9 +6,9 @@ as one ERROR node, so its graph has no CFG (a "syntax errors" warning says the g
 
 from __future__ import annotations
 
-import tree_sitter_python
-
 from typing import TYPE_CHECKING
+
+import tree_sitter_python
 
 from cpg.languages.spec import LanguageSpec, written_types
 
@@ -28,6 +28,7 @@ def _handler_types(table: SyntaxTable, handler: int) -> tuple[bytes, ...] | None
     while kinds[value] == "parenthesized_expression" and children[value]:
         value = children[value][0]
     return written_types(table, children[value] if kinds[value] == "tuple" else [value])
+
 
 PYTHON = LanguageSpec(
     name="python",
@@ -95,6 +96,6 @@ PYTHON = LanguageSpec(
                     ("typed_default_parameter", "name"), ("list_splat_pattern", None), ("dictionary_splat_pattern", None))},
     calls={"call": ("function", "arguments")},
     handler_types=_handler_types,
-    catch_all_types=frozenset({b"BaseException", b"builtins.BaseException"}),  # ``Exception`` misses ``KeyboardInterrupt``
+    catch_all_types=frozenset({b"BaseException", b"builtins.BaseException"}),  # not ``Exception``: KeyboardInterrupt
     bare_handler_catches_all=True,
 )

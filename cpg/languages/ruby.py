@@ -37,9 +37,9 @@ that opens it (the parser puts it there), where its interpolations are read.
 
 from __future__ import annotations
 
-import tree_sitter_ruby
-
 from typing import TYPE_CHECKING
+
+import tree_sitter_ruby
 
 from cpg.languages.spec import LanguageSpec, written_types
 
@@ -57,6 +57,7 @@ def _handler_types(table: SyntaxTable, handler: int) -> tuple[bytes, ...] | None
     """The classes a ``rescue`` names (``rescue A, ::B => e`` -> ``A``, ``::B``); None for a bare ``rescue``."""
     group = table.field_child(handler, "exceptions")
     return written_types(table, table.children[group]) if group is not None else None
+
 
 RUBY = LanguageSpec(
     name="ruby",

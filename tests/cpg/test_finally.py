@@ -86,7 +86,8 @@ def test_python_return_in_try_does_not_reach_the_code_after_the_finally() -> Non
 # exception (``Throwable``, a bare ``catch``/``except:``) closes that way. The body is ``a(); b();`` so that ``a()``
 # reaches the finally only by an exception.
 HANDLED_SOME = [
-    ("java", "void f(int x) { try { a(x); b(); } catch (IOException | RuntimeException e) { h(); } finally { c(x); } d(); }"),
+    ("java", "void f(int x) { try { a(x); b(); } catch (IOException | RuntimeException e) { h(); } "
+             "finally { c(x); } d(); }"),
     ("c_sharp", "void F(int x) { try { a(x); b(); } catch (IOException e) { h(); } finally { c(x); } d(); }"),
     ("c_sharp", "void F(int x) { try { a(x); b(); } catch (Exception e) when (e.HResult > 0) { h(); } "
                 "finally { c(x); } d(); }"),  # a filter may let anything through
@@ -98,14 +99,17 @@ HANDLED_SOME = [
 HANDLED_ALL = [
     ("java", "void f(int x) { try { a(x); b(); } catch (IOException | java.lang.Throwable e) { h(); } "
              "finally { c(x); } d(); }"),
-    ("c_sharp", "void F(int x) { try { a(x); b(); } catch (IOException e) { h(); } catch { g(); } finally { c(x); } d(); }"),
+    ("c_sharp", "void F(int x) { try { a(x); b(); } catch (IOException e) { h(); } catch { g(); } "
+                "finally { c(x); } d(); }"),
     ("c_sharp", "void F(int x) { try { a(x); b(); } catch (System.Exception) { h(); } finally { c(x); } d(); }"),
     ("python", "def f(x):\n    try:\n        a(x)\n        b()\n    except:  # everything\n        h()\n"
                "    finally:\n        c(x)\n    d()\n"),
     ("python", "def f(x):\n    try:\n        a(x)\n        b()\n    except (BaseException) as e:\n        h()\n"
                "    finally:\n        c(x)\n    d()\n"),
-    ("php", "<?php function f($x) { try { a($x); b(); } catch (A | \\THROWABLE $e) { h(); } finally { c($x); } d(); }"),
-    ("ruby", "def f(x)\n  begin\n    a(x)\n    b\n  rescue A, ::Exception\n    h\n  ensure\n    c(x)\n  end\n  d\nend\n"),
+    ("php", "<?php function f($x) { try { a($x); b(); } catch (A | \\THROWABLE $e) { h(); } "
+            "finally { c($x); } d(); }"),
+    ("ruby", "def f(x)\n  begin\n    a(x)\n    b\n  rescue A, ::Exception\n    h\n  ensure\n    c(x)\n  end\n"
+             "  d\nend\n"),
 ]
 
 
@@ -120,12 +124,14 @@ def _exception_ways(code: str, language: str) -> tuple[bool, bool]:
     return into_finally, (last, "") in cfg
 
 
-@pytest.mark.parametrize(("language", "code"), HANDLED_SOME, ids=[f"{lang}-{i}" for i, (lang, _) in enumerate(HANDLED_SOME)])
+@pytest.mark.parametrize(("language", "code"), HANDLED_SOME, ids=[f"{lang}-{i}" for i, (lang, _) in
+                                                                  enumerate(HANDLED_SOME)])
 def test_an_exception_no_handler_takes_runs_the_finally_then_leaves(language: str, code: str) -> None:
     assert _exception_ways(code, language) == (True, True)
 
 
-@pytest.mark.parametrize(("language", "code"), HANDLED_ALL, ids=[f"{lang}-{i}" for i, (lang, _) in enumerate(HANDLED_ALL)])
+@pytest.mark.parametrize(("language", "code"), HANDLED_ALL, ids=[f"{lang}-{i}" for i, (lang, _) in
+                                                                 enumerate(HANDLED_ALL)])
 def test_a_handler_that_takes_every_exception_closes_that_way(language: str, code: str) -> None:
     assert _exception_ways(code, language) == (False, False)
 
