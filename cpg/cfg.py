@@ -492,7 +492,8 @@ class _Builder:
             return bool(handlers)
         for handler in handlers:
             types = spec.handler_types(table, handler)
-            if spec.bare_handler_catches_all if types is None else not spec.catch_all_types.isdisjoint(types):
+            takes_all = spec.bare_handler_catches_all if types is None else not spec.catch_all_types.isdisjoint(types)
+            if takes_all:
                 return True
         return False
 

@@ -83,8 +83,9 @@ def test_python_return_in_try_does_not_reach_the_code_after_the_finally() -> Non
 
 # Handlers take only the exceptions they name (extractor version 6). A try whose handlers take less than every
 # exception also leaves its body straight through its ``finally`` (then the function); one of them taking every
-# exception (``Throwable``, a bare ``catch``/``except:``) closes that way. The body is ``a(); b();`` so that ``a()``
-# reaches the finally only by an exception.
+# exception (``Throwable``, a bare ``catch``/``except:``) closes that way. The body is ``a(x); b();`` so that ``a(x)``
+# reaches the finally only by an exception, and ``d()`` follows the try so that only an exception leaves from the
+# finally's ``c(x)`` to the exit.
 HANDLED_SOME = [
     ("java", "void f(int x) { try { a(x); b(); } catch (IOException | RuntimeException e) { h(); } "
              "finally { c(x); } d(); }"),
